@@ -1,0 +1,147 @@
+# tome - embedded-friendly compressed corpus archive.
+# `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+AR      ?= ar
+OPT     ?= -O2 -g
+WERROR  ?= -Werror
+WARN     = -Wall -Wextra $(WERROR)
+# The reader is C99 and freestanding-friendly; host parts are C11.
+READER_STD = -std=c99 -pedantic
+HOST_STD   = -std=c11 -D_GNU_SOURCE
+CPPFLAGS_TOME = -Iinclude -Isrc
+# zstd linked statically: its static-allocation API is the reader's contract,
+# and tests count every allocation zstd could make.
+ZSTD_LIBS ?= -l:libzstd.a
+LIBS       = $(ZSTD_LIBS) -lpthread
+DEBIAN_PACKAGES = libzstd-dev libxxhash-dev
+
+BUILD = build
+ASAN  = $(BUILD)/asan
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+READER_SRC = src/read_open.c src/read_block.c src/read_article.c src/read_verify.c \
+             src/read_errors.c src/hash.c
+PACKER_SRC = src/pack.c src/pack_utf8.c src/pack_tree.c src/pack_jsonl.c src/pack_dict.c \
+             src/pack_compress.c src/pack_write.c
+TOOL_SRC   = tools/tome.c tools/cli_pack.c tools/cli_read.c
+TESTS      = test_reader test_alloc test_pack_input
+
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
+PACKER_OBJ = $(call obj,$(BUILD),$(PACKER_SRC))
+TOOL_OBJ   = $(call obj,$(BUILD),$(TOOL_SRC))
+
+.PHONY: all deps demo test test-normal test-asan install uninstall clean help
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/libtome.a $(BUILD)/tome
+
+help:
+	@echo "make            build $(BUILD)/libtome.a and $(BUILD)/tome"
+	@echo "make demo       pack seeds/ and show info, ls, cat and verify of it"
+	@echo "make test       all tests, plain and under ASan+UBSan"
+	@echo "make install    install headers, library, tome.pc and the tool (PREFIX, DESTDIR)"
+	@echo "make uninstall  remove what install put there"
+	@echo "make deps       install missing build dependencies (Debian, as root)"
+	@echo "make clean      remove $(BUILD)/"
+
+# Installs what is missing (as root), or says exactly what to run.
+deps:
+	@if ! printf '#include <zstd.h>\n#include <zdict.h>\n#include <xxhash.h>\n' | \
+	     $(CC) -E -x c - >/dev/null 2>&1 || \
+	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing build dependencies: $(DEBIAN_PACKAGES)"; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	  else \
+	    echo "missing build dependencies; run: sudo apt-get install -y $(DEBIAN_PACKAGES)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# ---- objects -------------------------------------------------------------
+
+$(BUILD)/obj/src/read_%.o $(BUILD)/obj/src/hash.o: CSTD = $(READER_STD)
+$(ASAN)/obj/src/read_%.o $(ASAN)/obj/src/hash.o: CSTD = $(READER_STD)
+CSTD ?= $(HOST_STD)
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(WARN) $(CPPFLAGS_TOME) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(ASAN)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g $(SANITIZE) $(WARN) $(CPPFLAGS_TOME) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- library and tool ------------------------------------------------------
+
+$(BUILD)/libtome.a: $(READER_OBJ) $(PACKER_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tome: $(TOOL_OBJ) $(BUILD)/libtome.a
+	$(CC) $(OPT) $(LDFLAGS) $(TOOL_OBJ) $(BUILD)/libtome.a $(LIBS) -o $@
+
+$(ASAN)/libtome.a: $(call obj,$(ASAN),$(READER_SRC) $(PACKER_SRC))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(ASAN)/tome: $(call obj,$(ASAN),$(TOOL_SRC)) $(ASAN)/libtome.a
+	$(CC) $(SANITIZE) $^ $(LIBS) -o $@
+
+# ---- tests -------------------------------------------------------------------
+
+# test_alloc wraps the allocator for everything linked statically into it.
+ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+$(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(BUILD)/libtome.a
+	$(CC) $(LDFLAGS) $(if $(findstring test_alloc,$@),$(ALLOC_WRAP)) $^ $(LIBS) -o $@
+
+$(ASAN)/test_%: $(ASAN)/obj/tests/test_%.o $(ASAN)/libtome.a
+	$(CC) $(SANITIZE) $(if $(findstring test_alloc,$@),$(ALLOC_WRAP)) $^ $(LIBS) -o $@
+
+test: deps
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) tome) \
+	  $(addprefix $(ASAN)/,$(TESTS) tome)
+	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS)
+
+# ---- demo ----------------------------------------------------------------------
+
+demo: all
+	$(BUILD)/tome pack seeds -o $(BUILD)/seeds.tome
+	$(BUILD)/tome info $(BUILD)/seeds.tome
+	$(BUILD)/tome ls $(BUILD)/seeds.tome
+	$(BUILD)/tome cat $(BUILD)/seeds.tome '#0' | head -c 300; echo
+	$(BUILD)/tome verify $(BUILD)/seeds.tome
+
+# ---- install -----------------------------------------------------------------
+
+$(BUILD)/tome.pc: Makefile
+	@mkdir -p $(BUILD)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: tome' 'Description: embedded-friendly compressed corpus archive' \
+	  'Version: $(shell sed -n 's/^#define TOME_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/tome.h | paste -sd.)' \
+	  'Requires.private: libzstd' 'Libs: -L$${libdir} -ltome' 'Libs.private: -lpthread' \
+	  'Cflags: -I$${includedir}' > $@
+
+install: all $(BUILD)/tome.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/tome $(DESTDIR)$(PREFIX)/bin/tome
+	install -m 644 include/tome.h include/tome_pack.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libtome.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(BUILD)/tome.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tome $(DESTDIR)$(PREFIX)/include/tome.h \
+	  $(DESTDIR)$(PREFIX)/include/tome_pack.h $(DESTDIR)$(PREFIX)/lib/libtome.a \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/tome.pc
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,314 @@
+/*
+ * tome.h - reader for tome compressed corpus archives.
+ *
+ * This header is the reference manual of the reader library.
+ *
+ * A tome archive holds text articles, each with a unique key (a UTF-8
+ * string) and an optional title, compressed with zstd into small blocks.
+ * Articles are numbered 0..count-1 in byte-wise order of their keys, so an
+ * ID is the rank of its key.  The on-disk format is specified in
+ * docs/FORMAT.md.
+ *
+ * Memory.  The reader never allocates.  The caller provides one workspace
+ * buffer; tome_workspace_size() says how big it must be for a given archive,
+ * and TOME_WORKSPACE_BOUND() gives a compile-time bound for static arrays.
+ * The reader handle itself lives inside the workspace.  Closing a reader is
+ * just forgetting it: there is nothing to free.
+ *
+ * I/O.  An archive is read either from memory (a mapped file, or flash that
+ * can be executed in place) or through a read-at-offset callback (SPI flash,
+ * SD card, a file).  In memory mode the dictionary and compressed blocks are
+ * used where they lie; in callback mode they are copied into the workspace,
+ * and the size query accounts for that.
+ *
+ * Hostile input.  Every byte of an archive is treated as hostile.  Open
+ * checks the header and footer; every later access checks the offsets and
+ * lengths it uses; a damaged archive yields an error code, never a crash
+ * or an out-of-bounds access.  tome_fetch() checks each article against its
+ * checksum, so it never returns wrong bytes as success; tome_verify() checks
+ * everything, and names each damaged article.
+ *
+ * Threads.  A reader keeps its last decompressed block in its workspace, so
+ * calls on one reader must not overlap.  Open one reader (with its own
+ * workspace) per thread; the archive bytes themselves are only read.
+ *
+ * Errors.  Functions return int: TOME_OK (0) on success, a negative
+ * TOME_ERR_* code on failure (the numbers are pinned and never reused), and
+ * tome_next() returns TOME_DONE (1) at the end of an iteration.
+ * tome_error_name() turns a code into its name.
+ *
+ * Compile-time switches (define before compiling the reader sources):
+ *   TOME_ZSTD_DCTX_BOUND    bytes of a zstd decompression context, used by
+ *                           TOME_WORKSPACE_BOUND (default fits zstd 1.5.x
+ *                           built with its default options).
+ *   TOME_ZSTD_DDICT_BOUND   bytes of a prepared zstd dictionary referenced
+ *                           in place (same remark).
+ *   TOME_NO_ERROR_NAMES     tome_error_name() returns "" for every code,
+ *                           saving the string table on tiny devices.
+ *
+ * The reader is C99 and needs only <stddef.h>, <stdint.h>, memcpy, memcmp
+ * and memset, plus zstd's decoder and xxHash.
+ */
+#ifndef TOME_H
+#define TOME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- versions ---------------------------------------------------------- */
+
+/* Version of this library. */
+#define TOME_VERSION_MAJOR 1
+#define TOME_VERSION_MINOR 0
+#define TOME_VERSION_PATCH 0
+#define TOME_VERSION_NUMBER \
+    (TOME_VERSION_MAJOR * 10000 + TOME_VERSION_MINOR * 100 + TOME_VERSION_PATCH)
+
+/* Newest on-disk format this library reads and writes.  A reader refuses a
+ * file with a newer major version, or the same major and a newer minor. */
+#define TOME_FORMAT_MAJOR 1
+#define TOME_FORMAT_MINOR 0
+
+/* Library version of the compiled code, as TOME_VERSION_NUMBER and as
+ * "MAJOR.MINOR.PATCH".  Compare with the macros to detect a header/library
+ * mismatch. */
+unsigned tome_version_number(void);
+const char *tome_version_string(void);
+
+/* Newest format version the compiled reader accepts, as MAJOR * 100 + MINOR. */
+unsigned tome_format_version(void);
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* X(name, value, description).  Values are pinned: never renumber. */
+#define TOME_ERROR_LIST(X)                                                    \
+    X(TOME_OK, 0, "success")                                                  \
+    X(TOME_DONE, 1, "iteration finished")                                     \
+    X(TOME_ERR_ARGUMENT, -1, "invalid argument (programming error)")          \
+    X(TOME_ERR_WORKSPACE, -2, "workspace too small or misaligned")            \
+    X(TOME_ERR_READ, -3, "the read callback failed")                          \
+    X(TOME_ERR_NOT_ARCHIVE, -4, "not a tome archive (bad magic)")             \
+    X(TOME_ERR_VERSION, -5, "archive format version is newer than reader")    \
+    X(TOME_ERR_TRUNCATED, -6, "archive is shorter than it says it is")        \
+    X(TOME_ERR_HEADER, -7, "header or footer is damaged or inconsistent")     \
+    X(TOME_ERR_LIMIT, -8, "archive exceeds a limit set by the caller")        \
+    X(TOME_ERR_RANGE, -9, "article ID or offset out of range")                \
+    X(TOME_ERR_NOT_FOUND, -10, "no article has this key")                     \
+    X(TOME_ERR_BUFFER, -11, "destination buffer too small")                   \
+    X(TOME_ERR_CORRUPT, -12, "a table record points outside its bounds")      \
+    X(TOME_ERR_DECOMPRESS, -13, "a block failed to decompress")               \
+    X(TOME_ERR_CHECKSUM, -14, "content does not match its checksum")          \
+    X(TOME_ERR_DICTIONARY, -15, "the dictionary is damaged")                  \
+    X(TOME_ERR_DAMAGED, -16, "verification found damage")
+
+#define TOME_ERROR_ENUM_ITEM(name, value, text) name = value,
+enum tome_error { TOME_ERROR_LIST(TOME_ERROR_ENUM_ITEM) };
+#undef TOME_ERROR_ENUM_ITEM
+
+/* Name of a code ("TOME_ERR_CHECKSUM"), or "TOME_ERR_UNKNOWN" for a value
+ * not in the list.  Never NULL.  Empty strings with TOME_NO_ERROR_NAMES. */
+const char *tome_error_name(int code);
+
+/* One-line English description of a code.  Never NULL. */
+const char *tome_error_text(int code);
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* Sizes of the fixed parts of the format (see docs/FORMAT.md). */
+#define TOME_HEADER_SIZE 192
+#define TOME_FOOTER_SIZE 32
+
+/* The read callback of callback mode: copy `len` bytes of the archive
+ * starting at byte `offset` into `dst`.  Return 0 on success, anything else
+ * on failure (the reader then returns TOME_ERR_READ).  The reader never asks
+ * for bytes at or beyond tome_config.size. */
+typedef int (*tome_read_fn)(void *user, uint64_t offset, void *dst, size_t len);
+
+/* Flags for tome_config.flags. */
+/* Do not prepare the dictionary's entropy tables once at open; rebuild them
+ * at the start of every block instead.  Saves TOME_ZSTD_DDICT_BOUND bytes of
+ * workspace, costs time per block decompressed. */
+#define TOME_OPEN_NO_DICT_TABLES 0x1u
+/* tome_fetch() skips the per-article checksum.  Faster on slow CPUs; a
+ * damaged block may then yield wrong bytes without an error.  tome_verify()
+ * always checks. */
+#define TOME_OPEN_TRUST_CONTENT 0x2u
+
+/* Everything the reader needs, in one struct.  Zero-initialise it, then set
+ * the source (exactly one of `data` or `read`), `size`, and the workspace.
+ * The struct is copied at open; the archive bytes (memory mode), the user
+ * pointer and the workspace must outlive the reader. */
+typedef struct tome_config {
+    const void *data;     /* memory mode: the archive, `size` bytes */
+    tome_read_fn read;    /* callback mode: reads the archive */
+    void *user;           /* passed to `read` untouched */
+    uint64_t size;        /* bytes available; the archive may be followed by
+                             unrelated bytes (a flash partition), never less */
+    void *workspace;      /* caller-owned, any alignment */
+    size_t workspace_size;
+    uint32_t flags;       /* TOME_OPEN_* */
+    /* Caller limits; 0 means no limit.  An archive whose header declares a
+     * larger article, block or key is refused at open with TOME_ERR_LIMIT. */
+    uint64_t max_article_size;
+    uint32_t max_block_size;
+    uint32_t max_key_size;
+} tome_config;
+
+typedef struct tome_reader tome_reader;
+
+/* Workspace bytes needed to open the archive described by `config` (its
+ * workspace fields are ignored).  Reads and checks the header through the
+ * configured source, so it returns the same errors as tome_open() for a bad
+ * header.  The size depends on the archive, on the mode (callback mode adds
+ * a copy of the dictionary and a staging buffer for compressed input) and on
+ * TOME_OPEN_NO_DICT_TABLES. */
+int tome_workspace_size(const tome_config *config, size_t *size);
+
+/* Compile-time upper bound of tome_workspace_size(), for static arrays,
+ * from the header fields block_size_max, chunk_size_max and dict_size
+ * (all shown by `tome info`) and whether callback mode is used.  Assumes
+ * prepared dictionary tables. */
+#ifndef TOME_ZSTD_DCTX_BOUND
+#define TOME_ZSTD_DCTX_BOUND (96u * 1024u)
+#endif
+#ifndef TOME_ZSTD_DDICT_BOUND
+#define TOME_ZSTD_DDICT_BOUND (27u * 1024u + 512u)
+#endif
+#define TOME_STATE_BOUND 2048u
+#define TOME_WORKSPACE_BOUND(block_size_max, chunk_size_max, dict_size, callback) \
+    ((size_t)TOME_STATE_BOUND + TOME_ZSTD_DCTX_BOUND + 64u +                    \
+     ((dict_size) ? TOME_ZSTD_DDICT_BOUND + 64u : 0u) +                         \
+     ((callback) ? (size_t)(dict_size) + 8u : 0u) + (size_t)(block_size_max) + \
+     8u + ((callback) ? (size_t)(chunk_size_max) + 8u : 0u))
+
+/* Open an archive.  Checks the magic, version, header checksum, every
+ * header field against the archive size and the caller's limits, the footer,
+ * and the dictionary's checksum; prepares the zstd context and dictionary in
+ * the workspace.  Tables and blocks are checked when they are used (and all
+ * at once by tome_verify()).  On success *reader points into the workspace.
+ * Errors: TOME_ERR_ARGUMENT, TOME_ERR_WORKSPACE, TOME_ERR_READ,
+ * TOME_ERR_NOT_ARCHIVE, TOME_ERR_VERSION, TOME_ERR_TRUNCATED,
+ * TOME_ERR_HEADER, TOME_ERR_LIMIT, TOME_ERR_DICTIONARY. */
+int tome_open(tome_reader **reader, const tome_config *config);
+
+/* ---- archive-wide facts ------------------------------------------------ */
+
+typedef struct tome_archive_info {
+    unsigned format_major, format_minor;
+    uint64_t file_size;        /* bytes of the archive proper */
+    uint32_t article_count;    /* articles (keys) */
+    uint32_t body_count;       /* distinct bodies stored (after dedup) */
+    uint32_t block_count;      /* zstd frames */
+    uint32_t block_size_max;   /* largest decompressed block */
+    uint32_t chunk_size_max;   /* largest compressed piece read at once */
+    uint32_t article_size_max; /* largest article */
+    uint32_t key_size_max;     /* longest key, bytes */
+    uint32_t title_size_max;   /* longest title, bytes */
+    uint32_t dict_size;        /* 0 when no dictionary */
+    uint64_t raw_size;         /* sum of all article lengths */
+    uint64_t stored_size;      /* sum of distinct bodies (decompressed blocks) */
+    uint64_t compressed_size;  /* compressed blocks plus dictionary */
+} tome_archive_info;
+
+/* Number of articles; IDs are 0..count-1. */
+uint32_t tome_count(const tome_reader *reader);
+
+/* Facts from the header.  Cannot fail on an open reader. */
+void tome_info(const tome_reader *reader, tome_archive_info *info);
+
+/* ---- articles ---------------------------------------------------------- */
+
+typedef struct tome_article {
+    uint64_t checksum;     /* XXH3-64 of the article's bytes */
+    uint32_t size;         /* bytes */
+    uint32_t key_size;     /* bytes, without a terminator */
+    uint32_t title_size;   /* bytes, 0 when the article has no title */
+    uint32_t block;        /* block holding the article's first byte */
+} tome_article;
+
+/* Describe article `id` without decompressing anything.
+ * Errors: TOME_ERR_RANGE (id >= count), TOME_ERR_CORRUPT, TOME_ERR_READ. */
+int tome_stat(tome_reader *reader, uint32_t id, tome_article *article);
+
+/* Copy article `id`'s key (or title) into `buf` and terminate it with NUL;
+ * `cap` must be at least key_size + 1 (title_size + 1).  An absent title
+ * copies "".  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+ * TOME_ERR_READ. */
+int tome_key(tome_reader *reader, uint32_t id, char *buf, size_t cap);
+int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);
+
+/* Decompress article `id` into `dst` (`cap` bytes) and check its checksum
+ * (unless TOME_OPEN_TRUST_CONTENT).  On success *size is its length.  On
+ * TOME_ERR_BUFFER, *size is the length needed and nothing was decompressed.
+ * Blocks are decompressed only as far as needed, and the last block is kept,
+ * so fetching neighbours or iterating with tome_next() decompresses each
+ * block once.  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+ * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
+int tome_fetch(tome_reader *reader, uint32_t id, void *dst, size_t cap,
+               size_t *size);
+
+/* Copy `len` bytes of article `id` starting at byte `offset` into `dst`,
+ * for articles too big for the caller's RAM.  No checksum is checked (the
+ * whole article is needed for that).  Errors: as tome_fetch(), and
+ * TOME_ERR_RANGE when offset + len exceeds the article. */
+int tome_read(tome_reader *reader, uint32_t id, uint64_t offset, void *dst,
+              size_t len);
+
+/* Find the article whose key is exactly `key` (`key_size` bytes, need not be
+ * NUL-terminated) by binary search in place.  Errors: TOME_ERR_NOT_FOUND,
+ * TOME_ERR_CORRUPT, TOME_ERR_READ. */
+int tome_find(tome_reader *reader, const char *key, size_t key_size,
+              uint32_t *id);
+
+/* Iterate over all articles in storage order (the order of their bytes in
+ * the archive), which reads the archive sequentially and decompresses each
+ * block once when each article is fetched in turn.  Set *cursor = 0, then
+ * call until it returns TOME_DONE; each TOME_OK call sets *id.  Every ID is
+ * visited once.  Errors: TOME_ERR_CORRUPT, TOME_ERR_READ. */
+int tome_next(tome_reader *reader, uint32_t *cursor, uint32_t *id);
+
+/* ---- verification ------------------------------------------------------ */
+
+/* Parts of an archive named in damage reports. */
+typedef enum tome_part {
+    TOME_PART_FILE = 0,        /* whole-file checksum or footer */
+    TOME_PART_DICTIONARY = 1,
+    TOME_PART_BLOCK_TABLE = 2,
+    TOME_PART_ENTRY_TABLE = 3, /* index = article ID when one record is bad */
+    TOME_PART_ORDER_TABLE = 4,
+    TOME_PART_KEYS = 5,        /* key pool checksum, or keys out of order */
+    TOME_PART_BLOCK = 6,       /* index = block number */
+    TOME_PART_ARTICLE = 7      /* index = article ID */
+} tome_part;
+
+#define TOME_NO_INDEX 0xFFFFFFFFu
+
+/* Called once per damaged part or article found by tome_verify().  `error`
+ * says what is wrong (TOME_ERR_CHECKSUM, TOME_ERR_DECOMPRESS, ...). */
+typedef void (*tome_damage_fn)(void *user, tome_part part, uint32_t index,
+                               int error);
+
+typedef struct tome_verify_report {
+    uint32_t damaged_parts;    /* bit (1 << tome_part) set for each part */
+    uint32_t damaged_blocks;
+    uint32_t damaged_articles;
+    uint32_t checked_articles;
+} tome_verify_report;
+
+/* Check everything: the whole-file checksum, each table's checksum, every
+ * record's bounds, key order, storage order, each block's compressed bytes,
+ * and each article's content.  Reports every problem to `on_damage` (may be
+ * NULL) and fills `report` (may be NULL).  Returns TOME_OK when the archive
+ * is intact, TOME_ERR_DAMAGED when anything was reported, or TOME_ERR_READ
+ * when the callback failed. */
+int tome_verify(tome_reader *reader, tome_damage_fn on_damage, void *user,
+                tome_verify_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TOME_H */

@@ -1,0 +1,113 @@
+/*
+ * tome_pack.h - the packer: builds tome archives on a host (C11, allocates).
+ *
+ * Usage:
+ *     tome_pack_options o;
+ *     tome_pack_options_default(&o);
+ *     tome_packer *p = tome_packer_new(&o);
+ *     tome_pack_add_tree(p, "corpus/");          // and/or add_jsonl, add
+ *     tome_pack_write(p, "out.tome", &stats);
+ *     tome_packer_free(p);
+ *
+ * Every function returns TOME_PACK_OK (0) or a negative TOME_PACK_ERR_*
+ * code; tome_packer_message() then holds a sentence naming the problem and
+ * the input it came from.  After an error the packer may only be freed.
+ *
+ * Determinism: the archive depends only on the set of (key, title, body)
+ * articles and the options, never on the order they were added, the
+ * number of threads, or the machine.
+ */
+#ifndef TOME_PACK_H
+#define TOME_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TOME_PACK_OK 0
+#define TOME_PACK_ERR_ARGUMENT (-101)  /* bad option or call */
+#define TOME_PACK_ERR_IO (-102)        /* reading input or writing output */
+#define TOME_PACK_ERR_INPUT (-103)     /* malformed input (JSON, UTF-8, ...) */
+#define TOME_PACK_ERR_DUPLICATE (-104) /* two articles with one key */
+#define TOME_PACK_ERR_LIMIT (-105)     /* an article, key or title too big */
+#define TOME_PACK_ERR_EMPTY (-106)     /* nothing to pack */
+#define TOME_PACK_ERR_MEMORY (-107)
+#define TOME_PACK_ERR_COMPRESS (-108)  /* zstd or the dictionary trainer */
+#define TOME_PACK_ERR_CHECK (-109)     /* the written archive failed its check */
+
+typedef enum tome_dict_mode {
+    TOME_DICT_AUTO = 0, /* train one; keep it only if it pays for itself */
+    TOME_DICT_OFF = 1,
+    TOME_DICT_ON = 2    /* always, when the corpus allows training */
+} tome_dict_mode;
+
+typedef struct tome_pack_options {
+    uint32_t block_size;   /* target decompressed block size, bytes */
+    int level;             /* zstd level, 1..22 */
+    tome_dict_mode dict;
+    uint32_t dict_size;    /* dictionary capacity to train, bytes */
+    int threads;           /* compression threads; 0 = one per core */
+    int check;             /* re-open the written archive and verify it */
+    /* Called now and then while packing (may be NULL). */
+    void (*progress)(void *user, const char *stage, uint64_t done, uint64_t total);
+    void *progress_user;
+} tome_pack_options;
+
+/* What a pack produced. */
+typedef struct tome_pack_stats {
+    uint32_t articles, bodies, blocks;
+    uint64_t raw_bytes;      /* sum of article sizes */
+    uint64_t stored_bytes;   /* after dedup, before compression */
+    uint64_t dedup_saved;    /* raw_bytes - stored_bytes */
+    uint32_t dict_size;      /* 0 when no dictionary was kept */
+    uint64_t archive_bytes;
+    size_t workspace_memory; /* reader workspace, memory mode */
+    size_t workspace_callback;
+} tome_pack_stats;
+
+/* Defaults: 64 KiB blocks, level 19, dictionary auto (110 KiB), all cores,
+ * check on. */
+void tome_pack_options_default(tome_pack_options *options);
+
+typedef struct tome_packer tome_packer;
+
+/* NULL only when out of memory.  `options` is copied; NULL = defaults. */
+tome_packer *tome_packer_new(const tome_pack_options *options);
+void tome_packer_free(tome_packer *packer);
+
+/* The last error's message ("" when none).  Owned by the packer. */
+const char *tome_packer_message(const tome_packer *packer);
+
+/* Add one article; all bytes are copied.  `key` must be valid UTF-8 without
+ * NUL, 1..65535 bytes; `title` (may be NULL) valid UTF-8, at most 65535
+ * bytes; `size` below 4 GiB.  `source` names where it came from, for
+ * messages (may be NULL).  A key added twice is TOME_PACK_ERR_DUPLICATE,
+ * naming both sources. */
+int tome_pack_add(tome_packer *packer, const char *key, size_t key_size,
+                  const char *title, size_t title_size, const void *body,
+                  size_t size, const char *source);
+
+/* Add every regular file under directory `root`, keyed by its path relative
+ * to `root` with '/' separators; bytes are kept exactly.  Symbolic links are
+ * followed; a directory loop is an error.  A regular file as `root` is added
+ * under its base name. */
+int tome_pack_add_tree(tome_packer *packer, const char *root);
+
+/* Add JSON Lines: one object per line with string members "id" (the key),
+ * "text" (the body, stored as UTF-8) and optionally "title"; other members
+ * are ignored; blank lines are skipped.  Errors name the file and line. */
+int tome_pack_add_jsonl(tome_packer *packer, const char *path);
+
+/* Build and write the archive.  Writes a temporary file beside `path` and
+ * renames it over `path` only when complete (and checked, when
+ * options.check), so a failure never leaves a partial archive.  `stats` may
+ * be NULL. */
+int tome_pack_write(tome_packer *packer, const char *path, tome_pack_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TOME_PACK_H */

@@ -1,0 +1,79 @@
+/*
+ * pack_internal.h - state shared by the packer's sources (host only).
+ */
+#ifndef TOME_PACK_INTERNAL_H
+#define TOME_PACK_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tome_pack.h"
+
+/* Keys and titles are described by u16 sizes on disk. */
+#define TOME_PACK_NAME_LIMIT 65535u
+
+typedef struct pack_article {
+    char *key;          /* owned, NUL-terminated copy */
+    uint32_t key_size;
+    char *title;        /* owned or NULL */
+    uint32_t title_size;
+    char *source;       /* owned: where the article came from */
+    uint32_t body;      /* index into bodies */
+} pack_article;
+
+typedef struct pack_body {
+    uint8_t *data; /* owned */
+    uint32_t size;
+    uint64_t hash;
+    uint32_t first_article; /* the article that brought it in */
+    /* placement, filled by the layout */
+    uint32_t block, offset;
+} pack_body;
+
+struct tome_packer {
+    tome_pack_options opt;
+    char message[1024];
+    int failed;
+
+    pack_article *articles;
+    size_t article_count, article_cap;
+    pack_body *bodies;
+    size_t body_count, body_cap;
+    /* open-addressing table of body indexes by hash, for dedup */
+    uint32_t *body_slots;
+    size_t slot_cap;
+};
+
+/* Record an error message (printf-style) and return `code`. */
+int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* One block of the layout: a range of the stored stream (all distinct
+ * non-empty bodies back to back, in layout order), and its frame. */
+typedef struct pack_block {
+    uint64_t start;
+    uint32_t size;
+    uint8_t *frame; /* owned */
+    size_t frame_size;
+    uint32_t chunk_max; /* largest piece a block-by-block decoder reads */
+} pack_block;
+
+/* Blocks compressed with a shared dictionary (may be NULL). */
+int tome_pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
+                       size_t block_count, const void *dict, size_t dict_size);
+
+/* Decide on, and train, the dictionary from samples: the stream cut into
+ * `sample_count` consecutive pieces of `sample_sizes` bytes.  *dict is NULL
+ * when none is used. */
+int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
+                         size_t sample_count, const pack_block *blocks, size_t block_count,
+                         uint8_t **dict, size_t *dict_size);
+
+/* True when [s, s + n) is valid UTF-8 (no overlongs, no surrogates). */
+int tome_utf8_valid(const char *s, size_t n);
+
+#endif

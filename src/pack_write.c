@@ -1,0 +1,564 @@
+/*
+ * pack_write.c - from added articles to an archive file (docs/FORMAT.md).
+ *
+ * Steps: sort articles by key (IDs), lay distinct bodies out in blocks,
+ * train the dictionary, compress, build the tables, write everything to a
+ * temporary file, check it with the reader, rename it into place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "hash.h"
+#include "pack_internal.h"
+#include "read_internal.h"
+
+#define NO_RANK UINT32_MAX
+
+/* Everything the archive is made of, before it is written. */
+typedef struct plan {
+    uint32_t *ids;        /* ids[id] = index into p->articles, in key order */
+    uint32_t *layout;     /* body indexes in layout order (non-empty only) */
+    size_t layout_count;
+    uint8_t *stream;      /* the bodies of `layout`, back to back */
+    uint64_t stream_size;
+    size_t *sample_sizes; /* the stream cut at bodies and block boundaries */
+    size_t sample_count;
+    pack_block *blocks;
+    size_t block_count;
+    uint8_t *dict;
+    size_t dict_size;
+    uint8_t *block_table, *entry_table, *order_table, *pool;
+    uint64_t pool_size;
+    uint8_t header[TOME_HEADER_SIZE];
+    uint64_t raw_size;
+} plan;
+
+static void free_plan(plan *pl)
+{
+    size_t i;
+    for (i = 0; i < pl->block_count; i++)
+        free(pl->blocks[i].frame);
+    free(pl->ids);
+    free(pl->layout);
+    free(pl->stream);
+    free(pl->sample_sizes);
+    free(pl->blocks);
+    free(pl->dict);
+    free(pl->block_table);
+    free(pl->entry_table);
+    free(pl->order_table);
+    free(pl->pool);
+}
+
+typedef struct keyed {
+    const pack_article *article;
+    uint32_t index;
+} keyed;
+
+static int compare_keyed(const void *a, const void *b)
+{
+    const pack_article *x = ((const keyed *)a)->article, *y = ((const keyed *)b)->article;
+    uint32_t n = x->key_size < y->key_size ? x->key_size : y->key_size;
+    int c = memcmp(x->key, y->key, n);
+    if (c)
+        return c;
+    return (x->key_size > y->key_size) - (x->key_size < y->key_size);
+}
+
+/* IDs are ranks of keys; equal neighbours are duplicate keys. */
+static int assign_ids(tome_packer *p, plan *pl)
+{
+    keyed *k = malloc(p->article_count * sizeof *k);
+    size_t i;
+    int err = TOME_PACK_OK;
+    pl->ids = malloc(p->article_count * sizeof *pl->ids);
+    if (!k || !pl->ids) {
+        free(k);
+        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    }
+    for (i = 0; i < p->article_count; i++) {
+        k[i].article = &p->articles[i];
+        k[i].index = (uint32_t)i;
+    }
+    qsort(k, p->article_count, sizeof *k, compare_keyed);
+    for (i = 0; i < p->article_count; i++)
+        pl->ids[i] = k[i].index;
+    for (i = 1; i < p->article_count && !err; i++) {
+        if (compare_keyed(&k[i - 1], &k[i]) == 0) {
+            /* name the sources in the order they were added */
+            const keyed *first = k[i - 1].index < k[i].index ? &k[i - 1] : &k[i];
+            const keyed *second = first == &k[i] ? &k[i - 1] : &k[i];
+            err = tome_pack_fail(p, TOME_PACK_ERR_DUPLICATE,
+                                 "duplicate key \"%s\": from %s and from %s",
+                                 first->article->key, first->article->source,
+                                 second->article->source);
+        }
+    }
+    free(k);
+    return err;
+}
+
+/* Bodies in the order their first article appears in key order. */
+static int order_bodies(tome_packer *p, plan *pl)
+{
+    uint32_t *rank = malloc(p->body_count * sizeof *rank);
+    size_t i;
+    pl->layout = malloc(p->body_count * sizeof *pl->layout);
+    if (!rank || !pl->layout) {
+        free(rank);
+        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    }
+    for (i = 0; i < p->body_count; i++)
+        rank[i] = NO_RANK;
+    for (i = 0; i < p->article_count; i++) {
+        uint32_t body = p->articles[pl->ids[i]].body;
+        if (rank[body] == NO_RANK && p->bodies[body].size > 0) {
+            rank[body] = (uint32_t)pl->layout_count;
+            pl->layout[pl->layout_count++] = body;
+        }
+    }
+    free(rank);
+    return TOME_PACK_OK;
+}
+
+static int add_block(tome_packer *p, plan *pl, size_t *cap, uint64_t start, uint32_t size)
+{
+    if (pl->block_count == *cap) {
+        size_t n = *cap ? *cap * 2 : 256;
+        pack_block *b = realloc(pl->blocks, n * sizeof *b);
+        if (!b)
+            return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        pl->blocks = b;
+        *cap = n;
+    }
+    memset(&pl->blocks[pl->block_count], 0, sizeof *pl->blocks);
+    pl->blocks[pl->block_count].start = start;
+    pl->blocks[pl->block_count].size = size;
+    pl->block_count++;
+    return TOME_PACK_OK;
+}
+
+/* Fill blocks up to block_size; a body that does not fit starts a new
+ * block, and a body bigger than a block runs over several whole blocks. */
+static int lay_out_blocks(tome_packer *p, plan *pl)
+{
+    const uint64_t limit = p->opt.block_size;
+    uint64_t at = 0, block_start = 0;
+    size_t i, cap = 0, samples_cap = 0;
+    int err;
+    for (i = 0; i < pl->layout_count; i++)
+        pl->stream_size += p->bodies[pl->layout[i]].size;
+    pl->stream = malloc(pl->stream_size ? pl->stream_size : 1);
+    if (!pl->stream)
+        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    for (i = 0; i < pl->layout_count; i++) {
+        pack_body *b = &p->bodies[pl->layout[i]];
+        uint64_t left = b->size;
+        if (at > block_start && (at - block_start + b->size > limit)) {
+            if ((err = add_block(p, pl, &cap, block_start, (uint32_t)(at - block_start))))
+                return err;
+            block_start = at;
+        }
+        b->block = (uint32_t)pl->block_count;
+        b->offset = (uint32_t)(at - block_start);
+        memcpy(pl->stream + at, b->data, b->size);
+        while (left > 0) {
+            uint64_t piece = limit - (at - block_start);
+            if (piece > left)
+                piece = left;
+            if (pl->sample_count == samples_cap) {
+                size_t n = samples_cap ? samples_cap * 2 : 1024;
+                size_t *s = realloc(pl->sample_sizes, n * sizeof *s);
+                if (!s)
+                    return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+                pl->sample_sizes = s;
+                samples_cap = n;
+            }
+            pl->sample_sizes[pl->sample_count++] = (size_t)piece;
+            at += piece;
+            left -= piece;
+            if (at - block_start == limit) {
+                if ((err = add_block(p, pl, &cap, block_start, (uint32_t)limit)))
+                    return err;
+                block_start = at;
+            }
+        }
+    }
+    if (at > block_start)
+        return add_block(p, pl, &cap, block_start, (uint32_t)(at - block_start));
+    return TOME_PACK_OK;
+}
+
+/* The storage-order sort key of FORMAT.md: (block, offset, size, ID). */
+typedef struct placed {
+    uint32_t block, offset, size, id;
+} placed;
+
+static int compare_placed(const void *a, const void *b)
+{
+    const placed *x = a, *y = b;
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    if (x->size != y->size)
+        return x->size < y->size ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int build_tables(tome_packer *p, plan *pl)
+{
+    size_t n = p->article_count, i;
+    placed *order = malloc(n * sizeof *order);
+    uint64_t at = 0;
+    for (i = 0; i < n; i++)
+        pl->pool_size += p->articles[i].key_size + p->articles[i].title_size;
+    pl->block_table = malloc(pl->block_count * BLK_RECORD_SIZE + 1);
+    pl->entry_table = malloc(n * ENT_RECORD_SIZE);
+    pl->order_table = malloc(n * ORD_RECORD_SIZE);
+    pl->pool = malloc(pl->pool_size ? pl->pool_size : 1);
+    if (!order || !pl->block_table || !pl->entry_table || !pl->order_table || !pl->pool) {
+        free(order);
+        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        const pack_article *a = &p->articles[pl->ids[i]];
+        const pack_body *b = &p->bodies[a->body];
+        uint8_t *e = pl->entry_table + i * ENT_RECORD_SIZE;
+        placed *o = &order[i];
+        o->block = b->size ? b->block : 0;
+        o->offset = b->size ? b->offset : 0;
+        o->size = b->size;
+        o->id = (uint32_t)i;
+        tome_put32(e + ENT_BLOCK, o->block);
+        tome_put32(e + ENT_OFFSET, o->offset);
+        tome_put32(e + ENT_SIZE, b->size);
+        tome_put32(e + ENT_KEY_OFFSET, (uint32_t)at);
+        tome_put16(e + ENT_KEY_SIZE, (uint16_t)a->key_size);
+        tome_put16(e + ENT_TITLE_SIZE, (uint16_t)a->title_size);
+        tome_put32(e + ENT_RESERVED, 0);
+        tome_put64(e + ENT_CHECKSUM, b->hash);
+        memcpy(pl->pool + at, a->key, a->key_size);
+        at += a->key_size;
+        if (a->title_size)
+            memcpy(pl->pool + at, a->title, a->title_size);
+        at += a->title_size;
+        pl->raw_size += b->size;
+    }
+    qsort(order, n, sizeof *order, compare_placed);
+    for (i = 0; i < n; i++)
+        tome_put32(pl->order_table + i * ORD_RECORD_SIZE, order[i].id);
+    free(order);
+    return TOME_PACK_OK;
+}
+
+/* Where each region goes; block records get their frame offsets here. */
+typedef struct regions {
+    uint64_t dict, frames, block_table, entry_table, order_table, pool, footer, file_size;
+    uint64_t frames_size;
+} regions;
+
+static void place_regions(const tome_packer *p, plan *pl, regions *g)
+{
+    size_t i;
+    uint64_t at;
+    g->dict = pl->dict_size ? TOME_HEADER_SIZE : 0;
+    g->frames = TOME_HEADER_SIZE + pl->dict_size;
+    at = g->frames;
+    for (i = 0; i < pl->block_count; i++) {
+        uint8_t *r = pl->block_table + i * BLK_RECORD_SIZE;
+        const pack_block *b = &pl->blocks[i];
+        tome_put64(r + BLK_FRAME_OFFSET, at);
+        tome_put32(r + BLK_FRAME_SIZE, (uint32_t)b->frame_size);
+        tome_put32(r + BLK_CONTENT_SIZE, b->size);
+        tome_put64(r + BLK_CHECKSUM, tome_hash(b->frame, b->frame_size));
+        at += b->frame_size;
+    }
+    g->frames_size = at - g->frames;
+    g->block_table = at;
+    g->entry_table = g->block_table + (uint64_t)pl->block_count * BLK_RECORD_SIZE;
+    g->order_table = g->entry_table + (uint64_t)p->article_count * ENT_RECORD_SIZE;
+    g->pool = g->order_table + (uint64_t)p->article_count * ORD_RECORD_SIZE;
+    g->footer = g->pool + pl->pool_size;
+    g->file_size = g->footer + TOME_FOOTER_SIZE;
+}
+
+static void fill_header(const tome_packer *p, plan *pl, const regions *g)
+{
+    uint8_t *h = pl->header;
+    uint32_t block_max = 0, chunk_max = 0, article_max = 0, key_max = 0, title_max = 0;
+    tome_header th;
+    tome_layout memory, callback;
+    size_t i;
+    for (i = 0; i < pl->block_count; i++) {
+        if (pl->blocks[i].size > block_max)
+            block_max = pl->blocks[i].size;
+        if (pl->blocks[i].chunk_max > chunk_max)
+            chunk_max = pl->blocks[i].chunk_max;
+    }
+    for (i = 0; i < p->article_count; i++) {
+        const pack_article *a = &p->articles[i];
+        if (p->bodies[a->body].size > article_max)
+            article_max = p->bodies[a->body].size;
+        if (a->key_size > key_max)
+            key_max = a->key_size;
+        if (a->title_size > title_max)
+            title_max = a->title_size;
+    }
+    memset(&th, 0, sizeof th);
+    th.block_size_max = block_max;
+    th.chunk_size_max = chunk_max;
+    th.dict_size = (uint32_t)pl->dict_size;
+    tome_layout_for(&th, 0, 0, &memory);
+    tome_layout_for(&th, 1, 0, &callback);
+
+    memset(h, 0, TOME_HEADER_SIZE);
+    memcpy(h + HDR_MAGIC, TOME_HEADER_MAGIC, TOME_MAGIC_SIZE);
+    tome_put16(h + HDR_MAJOR, TOME_FORMAT_MAJOR);
+    tome_put16(h + HDR_MINOR, TOME_FORMAT_MINOR);
+    tome_put32(h + HDR_HEADER_SIZE, TOME_HEADER_SIZE);
+    tome_put64(h + HDR_FILE_SIZE, g->file_size);
+    tome_put32(h + HDR_ARTICLE_COUNT, (uint32_t)p->article_count);
+    tome_put32(h + HDR_BODY_COUNT, (uint32_t)p->body_count);
+    tome_put32(h + HDR_BLOCK_COUNT, (uint32_t)pl->block_count);
+    tome_put32(h + HDR_BLOCK_SIZE_MAX, block_max);
+    tome_put32(h + HDR_ARTICLE_SIZE_MAX, article_max);
+    tome_put32(h + HDR_CHUNK_SIZE_MAX, chunk_max);
+    tome_put32(h + HDR_KEY_SIZE_MAX, key_max);
+    tome_put32(h + HDR_TITLE_SIZE_MAX, title_max);
+    tome_put32(h + HDR_DICT_SIZE, (uint32_t)pl->dict_size);
+    tome_put32(h + HDR_WORKSPACE_MEMORY, (uint32_t)memory.total);
+    tome_put32(h + HDR_WORKSPACE_CALLBACK, (uint32_t)callback.total);
+    tome_put64(h + HDR_DICT_OFFSET, g->dict);
+    tome_put64(h + HDR_BLOCK_TABLE_OFFSET, g->block_table);
+    tome_put64(h + HDR_ENTRY_TABLE_OFFSET, g->entry_table);
+    tome_put64(h + HDR_ORDER_TABLE_OFFSET, g->order_table);
+    tome_put64(h + HDR_POOL_OFFSET, g->pool);
+    tome_put64(h + HDR_POOL_SIZE, pl->pool_size);
+    tome_put64(h + HDR_DICT_CHECKSUM, pl->dict_size ? tome_hash(pl->dict, pl->dict_size) : 0);
+    tome_put64(h + HDR_BLOCK_TABLE_CHECKSUM,
+               tome_hash(pl->block_table, pl->block_count * BLK_RECORD_SIZE));
+    tome_put64(h + HDR_ENTRY_TABLE_CHECKSUM,
+               tome_hash(pl->entry_table, p->article_count * ENT_RECORD_SIZE));
+    tome_put64(h + HDR_ORDER_TABLE_CHECKSUM,
+               tome_hash(pl->order_table, p->article_count * ORD_RECORD_SIZE));
+    tome_put64(h + HDR_POOL_CHECKSUM, tome_hash(pl->pool, pl->pool_size));
+    tome_put64(h + HDR_RAW_SIZE, pl->raw_size);
+    tome_put64(h + HDR_STORED_SIZE, pl->stream_size);
+    tome_put64(h + HDR_FRAMES_SIZE, g->frames_size);
+    tome_put64(h + HDR_CHECKSUM, tome_hash(h, HDR_CHECKSUM));
+}
+
+/* Sequential output that hashes what it writes, for the footer. */
+typedef struct output {
+    FILE *f;
+    tome_hash_state hash;
+    int failed;
+} output;
+
+static void put(output *o, const void *data, size_t n)
+{
+    if (o->failed || n == 0)
+        return;
+    tome_hash_update(&o->hash, data, n);
+    if (fwrite(data, 1, n, o->f) != n)
+        o->failed = 1;
+}
+
+static void write_archive(const tome_packer *p, const plan *pl, const regions *g, output *o)
+{
+    uint8_t footer[TOME_FOOTER_SIZE];
+    size_t i;
+    tome_hash_reset(&o->hash);
+    put(o, pl->header, TOME_HEADER_SIZE);
+    put(o, pl->dict, pl->dict_size);
+    for (i = 0; i < pl->block_count; i++)
+        put(o, pl->blocks[i].frame, pl->blocks[i].frame_size);
+    put(o, pl->block_table, pl->block_count * BLK_RECORD_SIZE);
+    put(o, pl->entry_table, p->article_count * ENT_RECORD_SIZE);
+    put(o, pl->order_table, p->article_count * ORD_RECORD_SIZE);
+    put(o, pl->pool, pl->pool_size);
+    memcpy(footer + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE);
+    tome_put64(footer + FTR_FILE_SIZE, g->file_size);
+    tome_put64(footer + FTR_RESERVED, 0);
+    put(o, footer, FTR_CHECKSUM);
+    tome_put64(footer + FTR_CHECKSUM, tome_hash_digest(&o->hash));
+    put(o, footer + FTR_CHECKSUM, 8);
+}
+
+/* A new file beside `path`, created exclusively so nothing is overwritten. */
+static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t cap, int *fd)
+{
+    unsigned attempt;
+    for (attempt = 0; attempt < 100; attempt++) {
+        snprintf(tmp, cap, "%s.tmp-%ld-%u", path, (long)getpid(), attempt);
+        *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (*fd >= 0)
+            return TOME_PACK_OK;
+        if (errno != EEXIST)
+            break;
+    }
+    return tome_pack_fail(p, TOME_PACK_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+}
+
+static int pread_all(void *user, uint64_t offset, void *dst, size_t len)
+{
+    int fd = *(int *)user;
+    while (len > 0) {
+        ssize_t n = pread(fd, dst, len, (off_t)offset);
+        if (n <= 0)
+            return -1;
+        dst = (uint8_t *)dst + n;
+        offset += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Open the written file with the reader, fill the workspace figures and,
+ * when asked, verify every article. */
+static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
+{
+    tome_config c;
+    tome_reader *r;
+    void *map = MAP_FAILED, *ws = NULL;
+    struct stat sb;
+    size_t need = 0;
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC), err = TOME_ERR_READ;
+    if (fd < 0 || fstat(fd, &sb) != 0)
+        goto done;
+    memset(&c, 0, sizeof c);
+    c.read = pread_all;
+    c.user = &fd;
+    c.size = (uint64_t)sb.st_size;
+    if ((err = tome_workspace_size(&c, &need)) != TOME_OK)
+        goto done;
+    st->workspace_callback = need;
+    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        err = TOME_ERR_READ;
+        goto done;
+    }
+    c.read = NULL;
+    c.user = NULL;
+    c.data = map;
+    if ((err = tome_workspace_size(&c, &need)) != TOME_OK)
+        goto done;
+    st->workspace_memory = need;
+    if (!p->opt.check)
+        goto done;
+    if (p->opt.progress)
+        p->opt.progress(p->opt.progress_user, "checking", 0, 0);
+    ws = malloc(need);
+    c.workspace = ws;
+    c.workspace_size = need;
+    if (!ws)
+        err = TOME_ERR_WORKSPACE;
+    else if ((err = tome_open(&r, &c)) == TOME_OK)
+        err = tome_verify(r, NULL, NULL, NULL);
+done:
+    free(ws);
+    if (map != MAP_FAILED)
+        munmap(map, (size_t)sb.st_size);
+    if (fd >= 0)
+        close(fd);
+    if (err != TOME_OK)
+        return tome_pack_fail(p, TOME_PACK_ERR_CHECK, "the archive written to %s fails its check: %s",
+                              tmp, tome_error_name(err));
+    return TOME_PACK_OK;
+}
+
+static int write_file(tome_packer *p, const plan *pl, const regions *g, const char *path,
+                      tome_pack_stats *st)
+{
+    char tmp[4096 + 64];
+    output o;
+    int fd, err;
+    if ((err = create_temporary(p, path, tmp, sizeof tmp, &fd)))
+        return err;
+    memset(&o, 0, sizeof o);
+    o.f = fdopen(fd, "wb");
+    if (!o.f) {
+        close(fd);
+        unlink(tmp);
+        return tome_pack_fail(p, TOME_PACK_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    setvbuf(o.f, NULL, _IOFBF, 1 << 20);
+    write_archive(p, pl, g, &o);
+    if (o.failed || fflush(o.f) != 0 || fsync(fileno(o.f)) != 0) {
+        int e = errno;
+        fclose(o.f);
+        unlink(tmp);
+        return tome_pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
+    }
+    if (fclose(o.f) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return tome_pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
+    }
+    if ((err = check_written(p, tmp, st)) != TOME_PACK_OK) {
+        unlink(tmp);
+        return err;
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return tome_pack_fail(p, TOME_PACK_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
+                              strerror(e));
+    }
+    return TOME_PACK_OK;
+}
+
+int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
+{
+    plan pl;
+    regions g;
+    tome_pack_stats st;
+    int err;
+    if (!p || !path)
+        return TOME_PACK_ERR_ARGUMENT;
+    if (p->failed)
+        return tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT, "an earlier error stopped this pack");
+    if (p->opt.block_size < 1 || p->opt.level < 1 || p->opt.level > ZSTD_maxCLevel())
+        return tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                              "invalid options: block size %u, level %d (1..%d)",
+                              p->opt.block_size, p->opt.level, ZSTD_maxCLevel());
+    if (p->article_count == 0)
+        return tome_pack_fail(p, TOME_PACK_ERR_EMPTY, "nothing to pack: the input has no articles");
+    if (p->article_count > UINT32_MAX - 1)
+        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles");
+    memset(&pl, 0, sizeof pl);
+    memset(&st, 0, sizeof st);
+    if (!(err = assign_ids(p, &pl)) && !(err = order_bodies(p, &pl)) &&
+        !(err = lay_out_blocks(p, &pl)) &&
+        !(err = tome_pack_dictionary(p, pl.stream, pl.sample_sizes, pl.sample_count, pl.blocks,
+                                     pl.block_count, &pl.dict, &pl.dict_size)) &&
+        !(err = tome_pack_compress(p, pl.stream, pl.blocks, pl.block_count, pl.dict,
+                                   pl.dict_size)) &&
+        !(err = build_tables(p, &pl))) {
+        place_regions(p, &pl, &g);
+        fill_header(p, &pl, &g);
+        err = write_file(p, &pl, &g, path, &st);
+    }
+    if (!err) {
+        st.articles = (uint32_t)p->article_count;
+        st.bodies = (uint32_t)p->body_count;
+        st.blocks = (uint32_t)pl.block_count;
+        st.raw_bytes = pl.raw_size;
+        st.stored_bytes = pl.stream_size;
+        st.dedup_saved = pl.raw_size - pl.stream_size;
+        st.dict_size = (uint32_t)pl.dict_size;
+        st.archive_bytes = g.file_size;
+        if (stats)
+            *stats = st;
+    }
+    free_plan(&pl);
+    return err;
+}

@@ -1,0 +1,280 @@
+/*
+ * read_open.c - header and footer checks, workspace sizing, open.
+ * Everything the rest of the reader trusts is checked here once.
+ */
+#include <string.h>
+
+#include "read_internal.h"
+
+/* The handle and its hash state must fit the bound the header promises. */
+typedef char tome_state_fits_bound[(sizeof(struct tome_reader) + 64 <= TOME_STATE_BOUND) ? 1 : -1];
+
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~(uint64_t)((a)-1))
+/* zstd wants 8; 64 keeps each piece on its own cache line. */
+#define PIECE_ALIGN 64u
+/* Smallest staging buffer: big enough that hashing the whole file through
+ * the callback does not take one call per byte. */
+#define STAGING_MIN 256u
+
+int tome_in_body(const tome_header *h, uint64_t offset, uint64_t len)
+{
+    uint64_t end = h->file_size - TOME_FOOTER_SIZE;
+    return offset >= TOME_HEADER_SIZE && offset <= end && len <= end - offset;
+}
+
+static int read_source(const tome_config *c, uint64_t offset, void *dst, size_t len)
+{
+    if (c->data) {
+        memcpy(dst, (const uint8_t *)c->data + offset, len);
+        return TOME_OK;
+    }
+    return c->read(c->user, offset, dst, len) == 0 ? TOME_OK : TOME_ERR_READ;
+}
+
+static int check_region(const tome_header *h, uint64_t offset, uint64_t count,
+                        uint64_t record_size)
+{
+    /* count < 2^32 and record_size <= 32, so the product cannot overflow. */
+    return tome_in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
+}
+
+static int check_footer(const tome_config *c, const tome_header *h)
+{
+    uint8_t f[TOME_FOOTER_SIZE];
+    int err = read_source(c, h->file_size - TOME_FOOTER_SIZE, f, sizeof f);
+    if (err)
+        return err;
+    if (memcmp(f + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE) != 0 ||
+        tome_get64(f + FTR_FILE_SIZE) != h->file_size || tome_get64(f + FTR_RESERVED) != 0)
+        return TOME_ERR_HEADER;
+    return TOME_OK;
+}
+
+static void decode_header(const uint8_t *b, tome_header *h)
+{
+    h->major = tome_get16(b + HDR_MAJOR);
+    h->minor = tome_get16(b + HDR_MINOR);
+    h->file_size = tome_get64(b + HDR_FILE_SIZE);
+    h->article_count = tome_get32(b + HDR_ARTICLE_COUNT);
+    h->body_count = tome_get32(b + HDR_BODY_COUNT);
+    h->block_count = tome_get32(b + HDR_BLOCK_COUNT);
+    h->block_size_max = tome_get32(b + HDR_BLOCK_SIZE_MAX);
+    h->article_size_max = tome_get32(b + HDR_ARTICLE_SIZE_MAX);
+    h->chunk_size_max = tome_get32(b + HDR_CHUNK_SIZE_MAX);
+    h->key_size_max = tome_get32(b + HDR_KEY_SIZE_MAX);
+    h->title_size_max = tome_get32(b + HDR_TITLE_SIZE_MAX);
+    h->dict_size = tome_get32(b + HDR_DICT_SIZE);
+    h->workspace_memory = tome_get32(b + HDR_WORKSPACE_MEMORY);
+    h->workspace_callback = tome_get32(b + HDR_WORKSPACE_CALLBACK);
+    h->dict_offset = tome_get64(b + HDR_DICT_OFFSET);
+    h->block_table_offset = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
+    h->entry_table_offset = tome_get64(b + HDR_ENTRY_TABLE_OFFSET);
+    h->order_table_offset = tome_get64(b + HDR_ORDER_TABLE_OFFSET);
+    h->pool_offset = tome_get64(b + HDR_POOL_OFFSET);
+    h->pool_size = tome_get64(b + HDR_POOL_SIZE);
+    h->dict_checksum = tome_get64(b + HDR_DICT_CHECKSUM);
+    h->block_table_checksum = tome_get64(b + HDR_BLOCK_TABLE_CHECKSUM);
+    h->entry_table_checksum = tome_get64(b + HDR_ENTRY_TABLE_CHECKSUM);
+    h->order_table_checksum = tome_get64(b + HDR_ORDER_TABLE_CHECKSUM);
+    h->pool_checksum = tome_get64(b + HDR_POOL_CHECKSUM);
+    h->raw_size = tome_get64(b + HDR_RAW_SIZE);
+    h->stored_size = tome_get64(b + HDR_STORED_SIZE);
+    h->frames_size = tome_get64(b + HDR_FRAMES_SIZE);
+}
+
+static int check_fields(const tome_header *h)
+{
+    int err;
+    if (h->key_size_max > TOME_KEY_SIZE_LIMIT || h->title_size_max > TOME_KEY_SIZE_LIMIT ||
+        h->body_count > h->article_count)
+        return TOME_ERR_HEADER;
+    if (h->block_count > 0 && h->block_size_max == 0)
+        return TOME_ERR_HEADER;
+    if (h->dict_size == 0) {
+        if (h->dict_offset != 0 || h->dict_checksum != 0)
+            return TOME_ERR_HEADER;
+    } else if ((err = check_region(h, h->dict_offset, h->dict_size, 1)) != TOME_OK) {
+        return err;
+    }
+    if ((err = check_region(h, h->block_table_offset, h->block_count, BLK_RECORD_SIZE)) ||
+        (err = check_region(h, h->entry_table_offset, h->article_count, ENT_RECORD_SIZE)) ||
+        (err = check_region(h, h->order_table_offset, h->article_count, ORD_RECORD_SIZE)) ||
+        (err = check_region(h, h->pool_offset, h->pool_size, 1)))
+        return err;
+    return TOME_OK;
+}
+
+static int check_limits(const tome_config *c, const tome_header *h)
+{
+    if ((c->max_article_size && h->article_size_max > c->max_article_size) ||
+        (c->max_block_size && h->block_size_max > c->max_block_size) ||
+        (c->max_key_size && h->key_size_max > c->max_key_size))
+        return TOME_ERR_LIMIT;
+    return TOME_OK;
+}
+
+static int check_config(const tome_config *c)
+{
+    if (!c || (!c->data == !c->read))
+        return TOME_ERR_ARGUMENT;
+    return TOME_OK;
+}
+
+int tome_parse_header(const tome_config *c, tome_header *h)
+{
+    uint8_t b[TOME_HEADER_SIZE];
+    size_t have = c->size < TOME_HEADER_SIZE ? (size_t)c->size : TOME_HEADER_SIZE;
+    size_t magic = have < TOME_MAGIC_SIZE ? have : TOME_MAGIC_SIZE;
+    int err = read_source(c, 0, b, have);
+    if (err)
+        return err;
+    if (memcmp(b, TOME_HEADER_MAGIC, magic) != 0)
+        return TOME_ERR_NOT_ARCHIVE;
+    if (c->size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE)
+        return TOME_ERR_TRUNCATED;
+    decode_header(b, h);
+    if (h->major != TOME_FORMAT_MAJOR || h->minor > TOME_FORMAT_MINOR)
+        return TOME_ERR_VERSION;
+    if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
+        tome_get64(b + HDR_CHECKSUM) != tome_hash(b, HDR_CHECKSUM) ||
+        tome_get32(b + HDR_RESERVED32) != 0)
+        return TOME_ERR_HEADER;
+    if (h->file_size > c->size)
+        return TOME_ERR_TRUNCATED;
+    if (h->file_size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE)
+        return TOME_ERR_HEADER;
+    if ((err = check_fields(h)) != TOME_OK || (err = check_footer(c, h)) != TOME_OK)
+        return err;
+    return check_limits(c, h);
+}
+
+/* Place a piece of `size` bytes at *at; fails when the total would not fit
+ * a size_t (a 32-bit device facing a huge block). */
+static int add_piece(uint64_t *at, uint64_t size, size_t *where)
+{
+    *where = (size_t)*at;
+    *at = ALIGN_UP(*at + size, (uint64_t)PIECE_ALIGN);
+    return *at <= (uint64_t)(size_t)-1 - PIECE_ALIGN ? TOME_OK : TOME_ERR_WORKSPACE;
+}
+
+int tome_layout_for(const tome_header *h, int callback, uint32_t flags, tome_layout *l)
+{
+    uint64_t at = ALIGN_UP(sizeof(struct tome_reader), PIECE_ALIGN);
+    int tables = h->dict_size > 0 && !(flags & TOME_OPEN_NO_DICT_TABLES);
+    uint64_t staging = h->chunk_size_max > STAGING_MIN ? h->chunk_size_max : STAGING_MIN;
+    int err;
+    memset(l, 0, sizeof *l);
+    if ((err = add_piece(&at, ZSTD_estimateDCtxSize(), &l->dctx)) ||
+        (err = add_piece(&at, tables ? ZSTD_estimateDDictSize(h->dict_size, ZSTD_dlm_byRef) : 0,
+                         &l->ddict)) ||
+        (err = add_piece(&at, callback ? h->dict_size : 0, &l->dict)) ||
+        (err = add_piece(&at, h->block_size_max, &l->block_buf)) ||
+        (err = add_piece(&at, callback ? staging : 0, &l->staging)))
+        return err;
+    l->staging_size = callback ? (size_t)staging : 0;
+    /* slack for aligning an arbitrary workspace pointer */
+    l->total = (size_t)at + PIECE_ALIGN;
+    return TOME_OK;
+}
+
+int tome_workspace_size(const tome_config *config, size_t *size)
+{
+    tome_header h;
+    tome_layout l;
+    int err;
+    if (!size || (err = check_config(config)) != TOME_OK)
+        return TOME_ERR_ARGUMENT;
+    if ((err = tome_parse_header(config, &h)) != TOME_OK ||
+        (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+        return err;
+    *size = l.total;
+    return TOME_OK;
+}
+
+static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *l)
+{
+    const tome_header *h = &r->h;
+    if (h->dict_size == 0)
+        return TOME_OK;
+    if (r->data) {
+        r->dict = r->data + h->dict_offset;
+    } else {
+        if (r->read(r->user, h->dict_offset, base + l->dict, h->dict_size) != 0)
+            return TOME_ERR_READ;
+        r->dict = base + l->dict;
+    }
+    if (tome_hash(r->dict, h->dict_size) != h->dict_checksum)
+        return TOME_ERR_DICTIONARY;
+    if (r->flags & TOME_OPEN_NO_DICT_TABLES) {
+        /* Try it once now, so a bad dictionary is refused at open. */
+        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict, h->dict_size)))
+            return TOME_ERR_DICTIONARY;
+        return TOME_OK;
+    }
+    r->ddict = ZSTD_initStaticDDict(base + l->ddict, l->dict - l->ddict, r->dict,
+                                    h->dict_size, ZSTD_dlm_byRef, ZSTD_dct_auto);
+    return r->ddict ? TOME_OK : TOME_ERR_DICTIONARY;
+}
+
+int tome_open(tome_reader **reader, const tome_config *config)
+{
+    tome_header h;
+    tome_layout l;
+    tome_reader *r;
+    uint8_t *base;
+    int err;
+    if (!reader || check_config(config) != TOME_OK || !config->workspace)
+        return TOME_ERR_ARGUMENT;
+    *reader = NULL;
+    if ((err = tome_parse_header(config, &h)) != TOME_OK ||
+        (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+        return err;
+    if (config->workspace_size < l.total)
+        return TOME_ERR_WORKSPACE;
+    base = (uint8_t *)config->workspace;
+    base += (PIECE_ALIGN - ((uintptr_t)base & (PIECE_ALIGN - 1))) & (PIECE_ALIGN - 1);
+    r = (tome_reader *)(void *)base;
+    memset(r, 0, sizeof *r);
+    r->h = h;
+    r->data = (const uint8_t *)config->data;
+    r->read = config->read;
+    r->user = config->user;
+    r->flags = config->flags;
+    r->block_buf = base + l.block_buf;
+    r->staging = config->read ? base + l.staging : NULL;
+    r->staging_size = l.staging_size;
+    r->cur = TOME_NO_BLOCK;
+    r->dctx = ZSTD_initStaticDCtx(base + l.dctx, l.ddict - l.dctx);
+    if (!r->dctx)
+        return TOME_ERR_WORKSPACE;
+    if ((err = prepare_dictionary(r, base, &l)) != TOME_OK)
+        return err;
+    *reader = r;
+    return TOME_OK;
+}
+
+uint32_t tome_count(const tome_reader *r)
+{
+    return r->h.article_count;
+}
+
+void tome_info(const tome_reader *r, tome_archive_info *info)
+{
+    const tome_header *h = &r->h;
+    memset(info, 0, sizeof *info);
+    info->format_major = h->major;
+    info->format_minor = h->minor;
+    info->file_size = h->file_size;
+    info->article_count = h->article_count;
+    info->body_count = h->body_count;
+    info->block_count = h->block_count;
+    info->block_size_max = h->block_size_max;
+    info->chunk_size_max = h->chunk_size_max;
+    info->article_size_max = h->article_size_max;
+    info->key_size_max = h->key_size_max;
+    info->title_size_max = h->title_size_max;
+    info->dict_size = h->dict_size;
+    info->raw_size = h->raw_size;
+    info->stored_size = h->stored_size;
+    info->compressed_size = h->frames_size + h->dict_size;
+}

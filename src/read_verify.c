@@ -1,0 +1,288 @@
+/*
+ * read_verify.c - tome_verify(): every check of docs/FORMAT.md, "What a
+ * verifier checks", using no memory beyond the workspace.
+ *
+ * Articles are checked in storage order, block by block, so each block is
+ * decompressed once.  When the order table itself is damaged that order
+ * cannot be trusted, and articles are checked by ID instead.
+ */
+#include <string.h>
+
+#include "read_internal.h"
+
+#define KEY_PIECE 64u
+
+typedef struct verifier {
+    tome_reader *r;
+    tome_damage_fn fn;
+    void *user;
+    tome_verify_report rep;
+    int read_error; /* the callback failed: stop, the answer is unknown */
+} verifier;
+
+static void damage(verifier *v, tome_part part, uint32_t index, int error)
+{
+    if (error == TOME_ERR_READ) {
+        v->read_error = 1;
+        return;
+    }
+    v->rep.damaged_parts |= 1u << part;
+    if (part == TOME_PART_BLOCK)
+        v->rep.damaged_blocks++;
+    if (part == TOME_PART_ARTICLE)
+        v->rep.damaged_articles++;
+    if (v->fn)
+        v->fn(v->user, part, index, error);
+}
+
+/* XXH3 of [offset, offset + len), which open or the caller bounds-checked. */
+static int hash_range(tome_reader *r, uint64_t offset, uint64_t len, uint64_t *digest)
+{
+    if (r->data) {
+        *digest = tome_hash(r->data + offset, (size_t)len);
+        return TOME_OK;
+    }
+    tome_hash_reset(&r->hash);
+    while (len > 0) {
+        size_t n = len < r->staging_size ? (size_t)len : r->staging_size;
+        /* The staging buffer is about to be overwritten; if a block was
+         * mid-decode from it, nothing refers to it between calls. */
+        if (r->read(r->user, offset, r->staging, n) != 0)
+            return TOME_ERR_READ;
+        tome_hash_update(&r->hash, r->staging, n);
+        offset += n;
+        len -= n;
+    }
+    *digest = tome_hash_digest(&r->hash);
+    return TOME_OK;
+}
+
+static void check_region(verifier *v, tome_part part, uint64_t offset, uint64_t len,
+                         uint64_t expected)
+{
+    uint64_t digest;
+    int err = hash_range(v->r, offset, len, &digest);
+    if (err == TOME_OK && digest != expected)
+        err = TOME_ERR_CHECKSUM;
+    if (err != TOME_OK)
+        damage(v, part, TOME_NO_INDEX, err);
+}
+
+static void check_file_and_tables(verifier *v)
+{
+    tome_reader *r = v->r;
+    const tome_header *h = &r->h;
+    uint8_t tmp[8];
+    const uint8_t *stored = tome_bytes(r, h->file_size - 8, 8, tmp);
+    if (!stored) {
+        v->read_error = 1;
+        return;
+    }
+    check_region(v, TOME_PART_FILE, 0, h->file_size - 8, tome_get64(stored));
+    if (h->dict_size)
+        check_region(v, TOME_PART_DICTIONARY, h->dict_offset, h->dict_size, h->dict_checksum);
+    check_region(v, TOME_PART_BLOCK_TABLE, h->block_table_offset,
+                 (uint64_t)h->block_count * BLK_RECORD_SIZE, h->block_table_checksum);
+    check_region(v, TOME_PART_ENTRY_TABLE, h->entry_table_offset,
+                 (uint64_t)h->article_count * ENT_RECORD_SIZE, h->entry_table_checksum);
+    check_region(v, TOME_PART_ORDER_TABLE, h->order_table_offset,
+                 (uint64_t)h->article_count * ORD_RECORD_SIZE, h->order_table_checksum);
+    check_region(v, TOME_PART_KEYS, h->pool_offset, h->pool_size, h->pool_checksum);
+}
+
+/* Compare the keys of two entries, in pieces in callback mode. */
+static int compare_keys(tome_reader *r, const tome_entry *a, const tome_entry *b, int *order)
+{
+    uint64_t pa = r->h.pool_offset + a->key_offset, pb = r->h.pool_offset + b->key_offset;
+    uint32_t common = a->key_size < b->key_size ? a->key_size : b->key_size;
+    uint32_t done = 0;
+    int c = 0;
+    while (c == 0 && done < common) {
+        uint8_t ba[KEY_PIECE], bb[KEY_PIECE];
+        uint32_t n = common - done < KEY_PIECE ? common - done : KEY_PIECE;
+        const uint8_t *ka = tome_bytes(r, pa + done, n, ba), *kb = tome_bytes(r, pb + done, n, bb);
+        if (!ka || !kb)
+            return TOME_ERR_READ;
+        c = memcmp(ka, kb, n);
+        done += n;
+    }
+    if (c == 0)
+        c = (a->key_size > b->key_size) - (a->key_size < b->key_size);
+    *order = c;
+    return TOME_OK;
+}
+
+/* Entries in bounds and keys strictly increasing. */
+static void check_entries_and_keys(verifier *v)
+{
+    tome_reader *r = v->r;
+    tome_entry prev, e;
+    int have_prev = 0, misordered = 0;
+    uint32_t id;
+    memset(&prev, 0, sizeof prev);
+    for (id = 0; id < r->h.article_count && !v->read_error; id++) {
+        int order, err = tome_load_entry(r, id, &e);
+        if (err != TOME_OK) {
+            damage(v, TOME_PART_ENTRY_TABLE, id, err);
+            have_prev = 0;
+            continue;
+        }
+        if (have_prev && !misordered) {
+            if ((err = compare_keys(r, &prev, &e, &order)) != TOME_OK)
+                damage(v, TOME_PART_KEYS, TOME_NO_INDEX, err);
+            else if (order >= 0)
+                misordered = 1;
+        }
+        prev = e;
+        have_prev = 1;
+    }
+    if (misordered)
+        damage(v, TOME_PART_KEYS, TOME_NO_INDEX, TOME_ERR_CORRUPT);
+}
+
+/* (block, offset, size, ID): the storage-order sort key of FORMAT.md. */
+static int storage_less(const tome_entry *a, uint32_t aid, const tome_entry *b, uint32_t bid)
+{
+    if (a->block != b->block)
+        return a->block < b->block;
+    if (a->offset != b->offset)
+        return a->offset < b->offset;
+    if (a->size != b->size)
+        return a->size < b->size;
+    return aid < bid;
+}
+
+/* One pass over the order table: every ID in range and the sort key
+ * strictly increasing, which makes it a permutation. */
+static int order_is_sound(verifier *v)
+{
+    tome_reader *r = v->r;
+    tome_entry prev, e;
+    uint32_t p, id, prev_id = 0;
+    memset(&prev, 0, sizeof prev);
+    for (p = 0; p < r->h.article_count; p++) {
+        int err = tome_load_order(r, p, &id);
+        if (err == TOME_OK)
+            err = tome_load_entry(r, id, &e);
+        if (err != TOME_OK) {
+            v->read_error = err == TOME_ERR_READ;
+            return 0;
+        }
+        if (p > 0 && !storage_less(&prev, prev_id, &e, id))
+            return 0;
+        prev = e;
+        prev_id = id;
+    }
+    return 1;
+}
+
+static int check_block(verifier *v, uint32_t index, uint64_t *frames, uint64_t *stored)
+{
+    tome_reader *r = v->r;
+    tome_block b;
+    uint64_t digest;
+    int err = tome_load_block(r, index, &b);
+    if (err == TOME_OK) {
+        *frames += b.frame_size;
+        *stored += b.content_size;
+        err = hash_range(r, b.frame_offset, b.frame_size, &digest);
+        if (err == TOME_OK && digest != b.checksum)
+            err = TOME_ERR_CHECKSUM;
+    }
+    if (err == TOME_OK)
+        err = tome_finish_block(r, index);
+    if (err != TOME_OK)
+        damage(v, TOME_PART_BLOCK, index, err);
+    return err;
+}
+
+static void check_article(verifier *v, uint32_t id, const tome_entry *e)
+{
+    tome_reader *r = v->r;
+    int err;
+    v->rep.checked_articles++;
+    tome_hash_reset(&r->hash);
+    err = tome_copy_body(r, e->block, e->offset, e->size, NULL, 1);
+    if (err == TOME_OK && tome_hash_digest(&r->hash) != e->checksum)
+        err = TOME_ERR_CHECKSUM;
+    if (err != TOME_OK)
+        damage(v, TOME_PART_ARTICLE, id, err);
+}
+
+/* Blocks in order; after each, the articles whose bodies start in it. */
+static void check_in_storage_order(verifier *v)
+{
+    tome_reader *r = v->r;
+    const tome_header *h = &r->h;
+    uint64_t frames = 0, stored = 0, raw = 0;
+    uint32_t b, p = 0, bodies = 0;
+    tome_entry prev;
+    memset(&prev, 0, sizeof prev);
+    for (b = 0; b <= h->block_count && !v->read_error; b++) {
+        if (b < h->block_count)
+            check_block(v, b, &frames, &stored);
+        while (p < h->article_count && !v->read_error) {
+            tome_entry e;
+            uint32_t id;
+            if (tome_load_order(r, p, &id) != TOME_OK || tome_load_entry(r, id, &e) != TOME_OK)
+                return; /* order_is_sound() said this cannot happen */
+            if (b < h->block_count && e.size > 0 && e.block > b)
+                break;
+            check_article(v, id, &e);
+            raw += e.size;
+            /* identical bodies are adjacent in storage order */
+            if (p == 0 || e.block != prev.block || e.offset != prev.offset ||
+                e.size != prev.size)
+                bodies++;
+            prev = e;
+            p++;
+        }
+    }
+    if (!v->read_error && (raw != h->raw_size || stored != h->stored_size ||
+                           frames != h->frames_size || bodies != h->body_count))
+        damage(v, TOME_PART_ENTRY_TABLE, TOME_NO_INDEX, TOME_ERR_CORRUPT);
+}
+
+static void check_by_id(verifier *v)
+{
+    tome_reader *r = v->r;
+    uint64_t frames = 0, stored = 0;
+    uint32_t b, id;
+    for (b = 0; b < r->h.block_count && !v->read_error; b++)
+        check_block(v, b, &frames, &stored);
+    for (id = 0; id < r->h.article_count && !v->read_error; id++) {
+        tome_entry e;
+        int err = tome_load_entry(r, id, &e);
+        if (err == TOME_OK)
+            check_article(v, id, &e);
+        else
+            damage(v, TOME_PART_ARTICLE, id, err);
+    }
+}
+
+int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user, tome_verify_report *report)
+{
+    verifier v;
+    if (!r)
+        return TOME_ERR_ARGUMENT;
+    memset(&v, 0, sizeof v);
+    v.r = r;
+    v.fn = on_damage;
+    v.user = user;
+    check_file_and_tables(&v);
+    if (!v.read_error)
+        check_entries_and_keys(&v);
+    if (!v.read_error) {
+        if (order_is_sound(&v))
+            check_in_storage_order(&v);
+        else if (!v.read_error) {
+            damage(&v, TOME_PART_ORDER_TABLE, TOME_NO_INDEX, TOME_ERR_CORRUPT);
+            check_by_id(&v);
+        }
+    }
+    if (report)
+        *report = v.rep;
+    if (v.read_error)
+        return TOME_ERR_READ;
+    return v.rep.damaged_parts ? TOME_ERR_DAMAGED : TOME_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * cli.h - pieces shared by the tome command's subcommands.
+ */
+#ifndef TOME_CLI_H
+#define TOME_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tome.h"
+
+/* Exit statuses. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* An archive opened from a mapped file, with its workspace. */
+typedef struct cli_archive {
+    const char *path;
+    void *map;
+    size_t map_size;
+    void *workspace;
+    size_t workspace_size;
+    tome_reader *reader;
+} cli_archive;
+
+/* Open `path`; on failure print "tome: PATH: reason" and return non-zero. */
+int cli_open(cli_archive *a, const char *path);
+void cli_close(cli_archive *a);
+
+/* Print "tome: " and the message to stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Usage error: print the message and a hint to run --help; returns 2. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* True for "-h" and "--help". */
+int cli_is_help(const char *arg);
+
+/* Parse "123", "64K", "64KiB", "2M": bytes.  Non-zero on bad syntax. */
+int cli_parse_size(const char *s, uint64_t *bytes);
+
+int cmd_pack(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+
+#endif
