@@ -34,7 +34,9 @@ READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
 PACKER_OBJ = $(call obj,$(BUILD),$(PACKER_SRC))
 TOOL_OBJ   = $(call obj,$(BUILD),$(TOOL_SRC))
 
-.PHONY: all deps demo test test-normal test-asan install uninstall clean help
+.PHONY: all deps demo test install uninstall clean help
+# keep test objects between runs
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/libtome.a $(BUILD)/tome

@@ -16,6 +16,16 @@ uint64_t tome_hash(const void *data, size_t size)
     return XXH3_64bits(data, size);
 }
 
+uint64_t tome_hash_seeded(const void *data, size_t size, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(data, size, seed);
+}
+
+void tome_hash_reset_seeded(tome_hash_state *state, uint64_t seed)
+{
+    (void)XXH3_64bits_reset_withSeed(state, seed);
+}
+
 void tome_hash_reset(tome_hash_state *state)
 {
     (void)XXH3_64bits_reset(state);

@@ -17,6 +17,8 @@
 typedef XXH3_state_t tome_hash_state;
 
 uint64_t tome_hash(const void *data, size_t size);
+uint64_t tome_hash_seeded(const void *data, size_t size, uint64_t seed);
+void tome_hash_reset_seeded(tome_hash_state *state, uint64_t seed);
 void tome_hash_reset(tome_hash_state *state);
 void tome_hash_update(tome_hash_state *state, const void *data, size_t size);
 uint64_t tome_hash_digest(const tome_hash_state *state);

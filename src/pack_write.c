@@ -243,7 +243,8 @@ static int build_tables(tome_packer *p, plan *pl)
         tome_put32(e + ENT_KEY_OFFSET, (uint32_t)at);
         tome_put16(e + ENT_KEY_SIZE, (uint16_t)a->key_size);
         tome_put16(e + ENT_TITLE_SIZE, (uint16_t)a->title_size);
-        tome_put32(e + ENT_RESERVED, 0);
+        tome_put32(e + ENT_KEY_CHECK, (uint32_t)tome_hash_seeded(a->key, a->key_size,
+                                                                 tome_hash(e, ENT_KEY_CHECK)));
         tome_put64(e + ENT_CHECKSUM, b->hash);
         memcpy(pl->pool + at, a->key, a->key_size);
         at += a->key_size;

@@ -44,6 +44,8 @@ static int copy_name(tome_reader *r, uint32_t id, int title, char *buf, size_t c
     else if (size && r->read(r->user, r->h.pool_offset + offset, buf, size) != 0)
         return TOME_ERR_READ;
     buf[size] = '\0';
+    if (!title && !tome_key_matches(&e, buf))
+        return TOME_ERR_CORRUPT;
     return TOME_OK;
 }
 
@@ -144,6 +146,9 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
             (err = compare_key(r, &e, key, key_size, &order)) != TOME_OK)
             return err;
         if (order == 0) {
+            /* the query is the stored key: check it belongs to this record */
+            if (!tome_key_matches(&e, key))
+                return TOME_ERR_CORRUPT;
             *id = mid;
             return TOME_OK;
         }

@@ -54,8 +54,9 @@ int tome_load_entry(tome_reader *r, uint32_t id, tome_entry *e)
     e->key_offset = tome_get32(p + ENT_KEY_OFFSET);
     e->key_size = tome_get16(p + ENT_KEY_SIZE);
     e->title_size = tome_get16(p + ENT_TITLE_SIZE);
-    e->reserved = tome_get32(p + ENT_RESERVED);
+    e->key_check = tome_get32(p + ENT_KEY_CHECK);
     e->checksum = tome_get64(p + ENT_CHECKSUM);
+    e->key_seed = tome_hash(p, ENT_KEY_CHECK);
     return tome_check_entry(r, e);
 }
 
@@ -63,7 +64,7 @@ int tome_check_entry(const tome_reader *r, const tome_entry *e)
 {
     const tome_header *h = &r->h;
     uint64_t names_end = (uint64_t)e->key_offset + e->key_size + e->title_size;
-    if (e->reserved != 0 || e->key_size == 0 || e->key_size > h->key_size_max ||
+    if (e->key_size == 0 || e->key_size > h->key_size_max ||
         e->title_size > h->title_size_max || e->size > h->article_size_max ||
         names_end > h->pool_size)
         return TOME_ERR_CORRUPT;
@@ -71,6 +72,11 @@ int tome_check_entry(const tome_reader *r, const tome_entry *e)
         return (e->block == 0 && e->offset == 0) ? TOME_OK : TOME_ERR_CORRUPT;
     return e->block < h->block_count && e->offset < h->block_size_max ? TOME_OK
                                                                       : TOME_ERR_CORRUPT;
+}
+
+int tome_key_matches(const tome_entry *e, const void *key)
+{
+    return (uint32_t)tome_hash_seeded(key, e->key_size, e->key_seed) == e->key_check;
 }
 
 int tome_load_order(tome_reader *r, uint32_t position, uint32_t *id)

@@ -41,8 +41,9 @@ typedef struct tome_block {
 /* One entry table record. */
 typedef struct tome_entry {
     uint32_t block, offset, size, key_offset;
-    uint32_t key_size, title_size, reserved;
+    uint32_t key_size, title_size, key_check;
     uint64_t checksum;
+    uint64_t key_seed; /* XXH3 of record bytes 0..19, seeds key_check */
 } tome_entry;
 
 struct tome_reader {
@@ -107,5 +108,8 @@ int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset,
 
 /* Check an entry's fields against the header (not the blocks). */
 int tome_check_entry(const tome_reader *r, const tome_entry *e);
+
+/* True when `key` (the entry's key, read by the caller) matches key_check. */
+int tome_key_matches(const tome_entry *e, const void *key);
 
 #endif

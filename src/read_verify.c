@@ -112,7 +112,26 @@ static int compare_keys(tome_reader *r, const tome_entry *a, const tome_entry *b
     return TOME_OK;
 }
 
-/* Entries in bounds and keys strictly increasing. */
+/* key_check of an entry, reading its key in pieces in callback mode. */
+static int key_check_holds(tome_reader *r, const tome_entry *e)
+{
+    uint64_t at = r->h.pool_offset + e->key_offset;
+    uint32_t done = 0;
+    if (r->data)
+        return tome_key_matches(e, r->data + at) ? TOME_OK : TOME_ERR_CORRUPT;
+    tome_hash_reset_seeded(&r->hash, e->key_seed);
+    while (done < e->key_size) {
+        uint8_t piece[KEY_PIECE];
+        uint32_t n = e->key_size - done < KEY_PIECE ? e->key_size - done : KEY_PIECE;
+        if (r->read(r->user, at + done, piece, n) != 0)
+            return TOME_ERR_READ;
+        tome_hash_update(&r->hash, piece, n);
+        done += n;
+    }
+    return (uint32_t)tome_hash_digest(&r->hash) == e->key_check ? TOME_OK : TOME_ERR_CORRUPT;
+}
+
+/* Entries in bounds, keys matching their records, keys strictly increasing. */
 static void check_entries_and_keys(verifier *v)
 {
     tome_reader *r = v->r;
@@ -122,6 +141,8 @@ static void check_entries_and_keys(verifier *v)
     memset(&prev, 0, sizeof prev);
     for (id = 0; id < r->h.article_count && !v->read_error; id++) {
         int order, err = tome_load_entry(r, id, &e);
+        if (err == TOME_OK)
+            err = key_check_holds(r, &e);
         if (err != TOME_OK) {
             damage(v, TOME_PART_ENTRY_TABLE, id, err);
             have_prev = 0;
