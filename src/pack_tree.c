@@ -12,7 +12,6 @@
 #include "pack_internal.h"
 
 #define ARTICLE_SIZE_LIMIT ((uint64_t)1 << 32)
-#define KEY_SIZE_LIMIT 65535u
 
 /* A directory on the path from the root to where the walk is now. */
 typedef struct dir_frame {
@@ -134,9 +133,9 @@ static int add_file(tome_packer *p, const char *path, const char *key, size_t ke
 
     if (!tome_utf8_valid(key, key_len))
         return tome_pack_fail(p, TOME_PACK_ERR_INPUT, "%s: file name is not valid UTF-8", path);
-    if (key_len > KEY_SIZE_LIMIT)
+    if (key_len > TOME_PACK_NAME_LIMIT)
         return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: key is %zu bytes; keys must be at most %u",
-                              path, key_len, KEY_SIZE_LIMIT);
+                              path, key_len, TOME_PACK_NAME_LIMIT);
     if ((uint64_t)st->st_size >= ARTICLE_SIZE_LIMIT)
         return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: %llu bytes; articles must be under 4 GiB",
                               path, (unsigned long long)st->st_size);

@@ -55,7 +55,7 @@ show_err() {
 sanitizer_check() {
     if grep -q -e 'Sanitizer' -e 'runtime error:' "$ERR"; then
         fail "sanitizer report from: tome $*"
-        sed -n '1,30s/^/    /p' "$ERR"
+        grep -E 'ERROR|runtime error|SUMMARY|#[0-9]+ ' "$ERR" | sed -n '1,12s/^/    /p'
     fi
 }
 
@@ -127,7 +127,7 @@ same_tree() {
 # dir_is DIR LISTING WHAT: `ls -A DIR` prints exactly LISTING (so no output
 # file and no *.tmp-* file is left behind).
 dir_is() {
-    got=$(ls -A "$1")
+    got=$(ls -A "$1" 2>&1)
     if [ "$got" = "$2" ]; then
         pass
     else
@@ -144,6 +144,19 @@ check() {
     else
         fail "$what"
     fi
+}
+
+# not COMMAND...: succeeds when COMMAND fails.
+not() {
+    if "$@"; then
+        return 1
+    fi
+    return 0
+}
+
+# absent_or_same FILE REFERENCE: FILE does not exist, or equals REFERENCE.
+absent_or_same() {
+    [ ! -e "$1" ] || cmp -s "$1" "$2"
 }
 
 # Bytes of FILE as a plain number.
@@ -175,7 +188,7 @@ check "pack seeds: A.tome exists" test -s A.tome
 run verify A.tome
 expect_status 0 "verify A.tome"
 expect_out "OK" "verify A.tome"
-check "verify A.tome: no 'damaged' line" sh -c "! grep -q '^damaged' '$OUT'"
+check "verify A.tome: no 'damaged' line" not grep -q '^damaged' "$OUT"
 run extract A.tome -C out
 expect_status 0 "extract A.tome -C out"
 same_tree "$SEEDS" out "extract of seeds"
@@ -200,6 +213,19 @@ run pack o2.jsonl o1.jsonl -o O21.tome
 expect_status 0 "pack o2.jsonl o1.jsonl"
 same_file O12.tome O21.tome "input order o1,o2 vs o2,o1"
 # (multi-block determinism with threads: section 6)
+# How the input directory is named does not matter, nor does --no-check.
+run pack "$SEEDS/" -o slash.tome
+expect_status 0 "pack seeds/"
+same_file A.tome slash.tome "pack seeds vs seeds/"
+(cd "$SEEDS" && "$TOME" pack . -o "$T/dot.tome" </dev/null >"$OUT" 2>"$ERR")
+status=$?
+sanitizer_check "pack . (in seeds)"
+expect_status 0 "pack . (in seeds)"
+same_file A.tome dot.tome "pack seeds vs pack . in seeds"
+run pack "$SEEDS" --no-check -q -o nocheck.tome
+expect_status 0 "pack --no-check -q"
+same_file A.tome nocheck.tome "pack vs pack --no-check"
+check "pack -q: nothing on standard output" test ! -s "$OUT"
 
 # ---- 3. ls ---------------------------------------------------------------------
 
@@ -295,6 +321,7 @@ nfiles=$(find tr -type f | wc -l)
 
 run pack tr -b 4K -l 3 -o tr.tome
 expect_status 0 "pack tricky corpus -b 4K -l 3"
+expect_out "tr.tome: $nfiles articles, $((nfiles - 1)) distinct, " "pack tricky corpus summary"
 run extract tr.tome -C trx
 expect_status 0 "extract tricky corpus"
 same_tree tr trx "tricky corpus round trip"
@@ -305,6 +332,10 @@ expect_status 0 "info tr.tome"
 counts=$(sed -n 's/^articles  *\([0-9][0-9]*\) (\([0-9][0-9]*\) distinct bodies)$/\1 \2/p' "$OUT")
 check "info tr.tome: articles $nfiles ($((nfiles - 1)) distinct bodies), got '$counts'" \
     test "$counts" = "$nfiles $((nfiles - 1))"
+rawsize=$(($(find tr -type f -exec cat {} + | wc -c)))
+check "info tr.tome: raw size $rawsize bytes" grep -q "^raw size  *$((rawsize)) bytes\$" "$OUT"
+dupsize=$(size_of tr/dup/first.txt)
+check "info tr.tome: dedup saved $dupsize bytes" grep -q "^dedup saved  *$dupsize bytes " "$OUT"
 blocks=$(sed -n 's/^blocks  *\([0-9][0-9]*\) .*/\1/p' "$OUT")
 check "info tr.tome: big.txt spans many 4K blocks (blocks: '$blocks')" \
     test "${blocks:-0}" -gt $((bigsize / 4096))
@@ -337,6 +368,58 @@ run pack tr -b 4K -l 3 -o tr2.tome
 expect_status 0 "pack tricky corpus again"
 same_file tr.tome tr2.tome "tricky corpus packed twice"
 
+# a corpus of nothing but empty files
+mkdir allempty
+: >allempty/a
+: >allempty/b
+run pack allempty -o allempty.tome
+expect_status 0 "pack of only empty files"
+run extract allempty.tome -C allemptyx
+expect_status 0 "extract of only empty files"
+same_tree allempty allemptyx "round trip of only empty files"
+# tiny articles (the dictionary trainer sees samples of a few bytes)
+mkdir tiny
+for c in a b c d e f; do
+    printf '%s' "$c" >"tiny/$c"
+done
+printf 'ggggggggggg' >tiny/g
+printf 'hhhhhhhhhhhh' >tiny/h
+run pack tiny -o tiny.tome
+expect_status 0 "pack of 8 tiny articles (default options)"
+if [ "$status" -eq 0 ]; then
+    run extract tiny.tome -C tinyx
+    expect_status 0 "extract of 8 tiny articles"
+    same_tree tiny tinyx "round trip of 8 tiny articles"
+fi
+# the smallest block size the tool accepts: -b 1 (each byte its own block)
+run pack small -b 1 -o b1.tome
+expect_status 0 "pack small -b 1"
+if [ "$status" -eq 0 ]; then
+    run extract b1.tome -C b1x
+    expect_status 0 "extract of a -b 1 archive"
+    same_tree small b1x "round trip with -b 1"
+fi
+run pack small -b 3 --dict off -o b3.tome
+expect_status 0 "pack small -b 3 --dict off"
+run extract b3.tome -C b3x
+expect_status 0 "extract of a -b 3 archive"
+same_tree small b3x "round trip with -b 3"
+# symbolic links are followed; a directory loop is an error
+mkdir -p links/d
+printf 'target\n' >links/d/f
+ln -s d/f links/link
+run pack links -o links.tome
+expect_status 0 "pack of a tree with a symbolic link to a file"
+run cat links.tome link
+expect_status 0 "cat of a symbolic link's article"
+expect_out_bytes links/d/f "cat of a symbolic link's article"
+ln -s .. links/d/up
+mkdir e7
+run pack links -o e7/out.tome
+expect_status 1 "pack of a tree with a directory loop"
+expect_err "directory loop" "pack of a tree with a directory loop"
+dir_is e7 "" "pack of a tree with a directory loop leaves nothing"
+
 # ---- 7. JSON Lines -------------------------------------------------------------
 
 printf '%s\n' '{"id":"k1","text":"caf\u00e9","title":"T"}' \
@@ -365,6 +448,28 @@ check "ls x.tome: first line is '0<TAB>k1<TAB>5<TAB>T'" \
     test "$(sed -n 1p "$OUT")" = "0${tab}k1${tab}5${tab}T"
 check "ls x.tome: second line is '1<TAB>k2<TAB>10<TAB>'" \
     test "$(sed -n 2p "$OUT")" = "1${tab}k2${tab}10${tab}"
+
+# empty strings and strings that start with an escape, on a file's first line
+printf '%s\n' '{"id":"e","text":"","title":""}' >e.jsonl
+run pack e.jsonl -o e.tome
+expect_status 0 "pack of a first line with empty text and title"
+run cat e.tome e
+expect_status 0 "cat of an empty JSON text"
+check "cat of an empty JSON text: no bytes" test ! -s "$OUT"
+printf '%s\n' '{"id":"\u0041b","text":"\n\u00e9"}' >esc.jsonl
+run pack esc.jsonl -o esc.tome
+expect_status 0 "pack of a first line whose strings start with escapes"
+printf '\n\303\251' >esc.expected
+run cat esc.tome Ab
+expect_status 0 "cat of key Ab (from \\u0041b)"
+expect_out_bytes esc.expected "cat of key Ab (from \\u0041b)"
+# CRLF line ends, a byte order mark, no final newline
+printf '\357\273\277{"id":"a","text":"x"}\r\n{"id":"b","text":"y"}' >crlf.jsonl
+run pack crlf.jsonl -o crlf.tome
+expect_status 0 "pack of a .jsonl with BOM, CRLF and no final newline"
+run cat crlf.tome a b
+printf 'xy' >crlf.expected
+expect_out_bytes crlf.expected "cat from a .jsonl with BOM, CRLF and no final newline"
 
 mkdir jbad jbad.out
 printf '%s\n' '{"id":"k1","text":"fine"}' '{"id":"k2","text":' >jbad/x.jsonl
@@ -545,7 +650,7 @@ run verify dmg.tome
 expect_status 1 "verify of a damaged block"
 check "verify of a damaged block: a line starting 'damaged: article'" grep -q '^damaged: article' "$OUT"
 check "verify of a damaged block: names doc01.txt" grep -qF 'damaged: article 0 "doc01.txt"' "$OUT"
-check "verify of a damaged block: doc50.txt not damaged" sh -c "! grep -qF 'doc50.txt' '$OUT'"
+check "verify of a damaged block: doc50.txt not damaged" not grep -qF 'doc50.txt' "$OUT"
 expect_out "DAMAGED" "verify of a damaged block"
 run cat dmg.tome doc01.txt
 expect_status 1 "cat of an article in the damaged block"
@@ -556,7 +661,7 @@ run extract dmg.tome -C dmgx
 expect_status 1 "extract of a damaged archive"
 same_file dmg/doc50.txt dmgx/doc50.txt "extract of a damaged archive still writes intact articles"
 check "extract of a damaged archive: doc01.txt not written wrong" \
-    sh -c "[ ! -e dmgx/doc01.txt ] || cmp -s dmg/doc01.txt dmgx/doc01.txt"
+    absent_or_same dmgx/doc01.txt dmg/doc01.txt
 
 size=$(size_of good.tome)
 head -c $((size - 1)) good.tome >trunc.tome
@@ -595,6 +700,68 @@ expect_status 1 "verify of a missing file"
 expect_err "no-such.tome" "verify of a missing file"
 run ls "$T"
 expect_status 1 "ls of a directory"
+
+# an archive may be followed by unrelated bytes
+cat good.tome "$seed" >trailing.tome
+run verify trailing.tome
+expect_status 0 "verify of an archive followed by other bytes"
+run cat trailing.tome doc50.txt
+expect_status 0 "cat from an archive followed by other bytes"
+expect_out_bytes dmg/doc50.txt "cat from an archive followed by other bytes"
+
+# Every damaged byte is noticed: verify says so, and cat never returns
+# wrong bytes with exit status 0.
+mkdir fz
+printf 'hello world\n' >fz/a
+printf 'second article here\n' >fz/b
+: >fz/e
+cp fz/a fz/dup
+printf '%s\n' '{"id":"t1","text":"titled body","title":"The Title"}' >fz.jsonl
+run pack fz fz.jsonl -l 1 -o fz.tome
+expect_status 0 "pack of the small corpus for byte flips"
+cat fz/a fz/b fz/e fz/dup >fz.expected
+printf 'titled body' >>fz.expected
+fzsize=$(size_of fz.tome)
+undetected=""
+wrong=""
+crashed=""
+i=0
+while [ "$i" -lt "$fzsize" ]; do
+    if [ $((i % 3)) -eq 0 ] || [ "$i" -ge $((fzsize - 32)) ]; then
+        cp fz.tome flip.tome
+        flip_byte flip.tome "$i"
+        "$TOME" verify flip.tome </dev/null >/dev/null 2>"$ERR"
+        s=$?
+        [ "$s" -eq 1 ] || undetected="$undetected $i($s)"
+        grep -q -e 'Sanitizer' -e 'runtime error:' "$ERR" && crashed="$crashed verify@$i"
+        "$TOME" cat flip.tome a b e dup t1 </dev/null >"$OUT" 2>"$ERR"
+        s=$?
+        if [ "$s" -eq 0 ]; then
+            cmp -s fz.expected "$OUT" || wrong="$wrong $i"
+        elif [ "$s" -ne 1 ]; then
+            crashed="$crashed cat@$i($s)"
+        fi
+        grep -q -e 'Sanitizer' -e 'runtime error:' "$ERR" && crashed="$crashed cat@$i"
+    fi
+    i=$((i + 1))
+done
+check "byte flips: verify exits 1 for every flipped byte (not for:$undetected)" test -z "$undetected"
+check "byte flips: cat never exits 0 with wrong bytes (did at:$wrong)" test -z "$wrong"
+check "byte flips: no crash or sanitizer report (at:$crashed)" test -z "$crashed"
+
+# Output that cannot be written is a failure.
+if [ -w /dev/full ]; then
+    for cmd in "ls" "info" "cat:a"; do
+        case $cmd in
+        cat:*) "$TOME" cat fz.tome "${cmd#cat:}" </dev/null >/dev/full 2>"$ERR" ;;
+        *) "$TOME" "$cmd" fz.tome </dev/null >/dev/full 2>"$ERR" ;;
+        esac
+        status=$?
+        sanitizer_check "$cmd > /dev/full"
+        expect_status 1 "tome ${cmd%%:*} >/dev/full"
+        expect_err "No space left on device" "tome ${cmd%%:*} >/dev/full"
+    done
+fi
 
 # ---- 12. extract refuses unsafe keys -------------------------------------------
 

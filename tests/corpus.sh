@@ -1,0 +1,79 @@
+#!/bin/sh
+# corpus.sh TOME TARBALL WORKDIR - the SpamAssassin corpus end to end:
+# pack, extract byte-identically, pack with a second copy under other keys
+# (every body stored once), flip a byte inside a block (verify names the
+# articles).  Prints the figures and "N passed, N failed".
+tome=$1
+tarball=$2
+work=$3
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+now() { date +%s.%N; }
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# unsigned little-endian integer of $3 bytes at offset $2 of file $1
+le() { od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' '; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+rm -rf "$work"
+mkdir -p "$work/unpacked" "$work/mails" "$work/second/copy"
+tar xzf "$tarball" -C "$work/unpacked"
+# the benchmark corpus: the .txt mails, keyed by their path under data/
+(cd "$work/unpacked/package/data" && find . -name '*.txt' | while read -r f; do
+    mkdir -p "../../../mails/$(dirname "$f")" && ln "$f" "../../../mails/$f"
+done)
+count=$(find "$work/mails" -type f | wc -l)
+bytes=$(find "$work/mails" -type f -exec cat {} + | wc -c)
+[ "$count" -eq 6046 ] && pass || fail "expected 6046 mails, found $count"
+echo "corpus: $count mails, $bytes bytes"
+
+start=$(now)
+"$tome" pack "$work/mails" -o "$work/mails.tome" -q || fail "pack"
+end=$(now)
+size=$(wc -c <"$work/mails.tome")
+echo "tome pack: $size bytes, $(seconds "$start" "$end") s"
+"$tome" info "$work/mails.tome" | grep -E 'reader workspace|blocks|dictionary'
+
+if command -v zstd >/dev/null; then
+    start=$(now)
+    tar cf - -C "$work" mails | zstd -19 --long=27 -q -c >"$work/mails.tar.zst"
+    end=$(now)
+    echo "tar | zstd -19 --long=27: $(wc -c <"$work/mails.tar.zst") bytes, $(seconds "$start" "$end") s"
+fi
+
+"$tome" extract "$work/mails.tome" -C "$work/out" && diff -r "$work/mails" "$work/out" >/dev/null &&
+    pass || fail "extract is not byte-identical"
+"$tome" verify "$work/mails.tome" >/dev/null && pass || fail "verify of the clean archive"
+
+# A second copy of every mail under other keys adds only keys and entries.
+ln -s ../../mails "$work/second/copy/mails"
+"$tome" pack "$work/mails" "$work/second" -o "$work/twice.tome" -q || fail "pack twice"
+twice=$(wc -c <"$work/twice.tome")
+new_keys=$("$tome" ls "$work/twice.tome" | awk -F'\t' '$2 ~ /^copy\// {n++; k += length($2)} END {print n, k}')
+n=${new_keys% *}
+k=${new_keys#* }
+allowed=$((size + k + 64 * n + size / 100))
+echo "with a second copy: $twice bytes (+$((twice - size)); allowed +$((allowed - size)): $k key bytes, $n entries)"
+[ "$n" -eq 6046 ] && pass || fail "expected 6046 new keys, found $n"
+[ "$twice" -le "$allowed" ] && pass || fail "second copy grew the archive by $((twice - size))"
+
+# One byte flipped in the middle of block 100's frame.
+cp "$work/mails.tome" "$work/damaged.tome"
+# (od reads the host's byte order: this script runs on little-endian hosts)
+table=$(le "$work/damaged.tome" 80 8)
+frame=$(le "$work/damaged.tome" $((table + 100 * 24)) 8)
+frame_size=$(le "$work/damaged.tome" $((table + 100 * 24 + 8)) 4)
+at=$((frame + frame_size / 2))
+old=$(le "$work/damaged.tome" "$at" 1)
+printf "\\$(printf %o $((255 - old)))" |
+    dd of="$work/damaged.tome" bs=1 seek="$at" conv=notrunc 2>/dev/null
+[ "$(le "$work/damaged.tome" "$at" 1)" -eq $((255 - old)) ] && pass || fail "byte not flipped"
+"$tome" verify "$work/damaged.tome" >"$work/verify.txt"
+status=$?
+[ "$status" -eq 1 ] && pass || fail "verify of a damaged archive exited $status, not 1"
+named=$(grep -c '^damaged: article ' "$work/verify.txt")
+[ "$named" -ge 1 ] && pass || fail "verify named no article"
+echo "flipped one byte in block 100: verify exit $status, $named articles named, e.g.:"
+grep '^damaged: article ' "$work/verify.txt" | head -n 2
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
