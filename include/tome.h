@@ -236,7 +236,9 @@ int tome_stat(tome_reader *reader, uint32_t id, tome_article *article);
 
 /* Copy article `id`'s key (or title) into `buf` and terminate it with NUL;
  * `cap` must be at least key_size + 1 (title_size + 1).  An absent title
- * copies "".  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+ * copies "".  The key is checked against its entry (TOME_ERR_CORRUPT when a
+ * damaged archive would return another key); titles are checked only by
+ * tome_verify().  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
  * TOME_ERR_READ. */
 int tome_key(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);

@@ -41,7 +41,7 @@ extern "C" {
 typedef enum tome_dict_mode {
     TOME_DICT_AUTO = 0, /* train one; keep it only if it pays for itself */
     TOME_DICT_OFF = 1,
-    TOME_DICT_ON = 2    /* always, when the corpus allows training */
+    TOME_DICT_ON = 2    /* whenever the corpus is big enough to train one */
 } tome_dict_mode;
 
 typedef struct tome_pack_options {

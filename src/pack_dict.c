@@ -16,6 +16,9 @@
 #define TRAINING_BYTES_PER_DICT_BYTE 100u
 /* Fewer samples than this and the trainer has nothing to generalise from. */
 #define MIN_SAMPLES 8u
+/* zstd's trainer keeps the first 3/4 of the samples for training; with too
+ * few bytes there, zstd 1.5.4 crashes instead of returning an error. */
+#define MIN_TRAINING_BYTES 1024u
 /* Blocks compressed both ways to measure what the dictionary saves. */
 #define PAYOFF_BLOCKS 24u
 
@@ -44,6 +47,18 @@ static uint8_t *pick_samples(const uint8_t *stream, const size_t *sizes, size_t 
     }
     *picked = n;
     return buf;
+}
+
+/* Enough samples, and enough bytes in the part the trainer learns from. */
+static int trainable(const size_t *sizes, size_t count)
+{
+    uint64_t learned = 0;
+    size_t i;
+    if (count < MIN_SAMPLES)
+        return 0;
+    for (i = 0; i < count * 3 / 4; i++)
+        learned += sizes[i];
+    return learned >= MIN_TRAINING_BYTES;
 }
 
 static size_t compressed_size(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, void *dst, size_t cap,
@@ -93,13 +108,8 @@ int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sa
     *dict_size = 0;
     if (p->opt.dict == TOME_DICT_OFF || p->opt.dict_size == 0 || block_count == 0)
         return TOME_PACK_OK;
-    if (sample_count < MIN_SAMPLES) {
-        if (p->opt.dict == TOME_DICT_ON)
-            return tome_pack_fail(p, TOME_PACK_ERR_COMPRESS,
-                                  "a dictionary needs at least %u distinct articles, not %zu",
-                                  MIN_SAMPLES, sample_count);
-        return TOME_PACK_OK;
-    }
+    if (!trainable(sample_sizes, sample_count))
+        return TOME_PACK_OK; /* too small a corpus to train on, in any mode */
     if (p->opt.progress)
         p->opt.progress(p->opt.progress_user, "training dictionary", 0, 0);
     sizes = malloc(sample_count * sizeof *sizes);
@@ -112,7 +122,9 @@ int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sa
         free(samples);
         return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
-    trained = ZDICT_trainFromBuffer(d, p->opt.dict_size, samples, sizes, (unsigned)picked);
+    trained = trainable(sizes, picked)
+                  ? ZDICT_trainFromBuffer(d, p->opt.dict_size, samples, sizes, (unsigned)picked)
+                  : (size_t)-1; /* an error code: the subsample is too small */
     free(samples);
     free(sizes);
     if (ZDICT_isError(trained)) {

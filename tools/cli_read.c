@@ -36,17 +36,22 @@ static const char extract_usage[] =
     "Write every article to DIR/KEY, creating directories as needed.  Packing a\n"
     "directory and extracting it gives byte-identical files.\n";
 
-/* Handle --help and count positional arguments for the simple commands. */
+/* Handle --help and count positional arguments for the simple commands;
+ * `cat` alone takes "--key KEY". */
 static int simple_args(int argc, char **argv, const char *usage, int min, int max)
 {
-    int i, n = 0;
+    int i, n = 0, keys = strcmp(argv[0], "cat") == 0;
     for (i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(usage, stdout);
             exit(EXIT_OK);
         }
-        if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--key") != 0)
+        if (keys && strcmp(argv[i], "--key") == 0) {
+            if (++i == argc)
+                return cli_usage_error(argv[0], "--key needs a KEY");
+        } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error(argv[0], "unknown option '%s'", argv[i]);
+        }
         n++;
     }
     if (n < min)
@@ -160,10 +165,6 @@ int cmd_cat(int argc, char **argv)
     }
     if (!buf) {
         cli_error("out of memory");
-        status = EXIT_FAIL;
-    }
-    if (fflush(stdout) != 0) {
-        cli_error("writing standard output: %s", strerror(errno));
         status = EXIT_FAIL;
     }
     free(buf);
@@ -306,6 +307,21 @@ static int safe_relative_path(const char *key)
     return 1;
 }
 
+/* mkdir -p */
+static int make_directory(const char *dir)
+{
+    char *copy = strdup(dir), *slash;
+    int ok = copy != NULL;
+    for (slash = copy ? copy + 1 : NULL; ok && (slash = strchr(slash, '/')) != NULL; slash++) {
+        *slash = '\0';
+        ok = mkdir(copy, 0777) == 0 || errno == EEXIST;
+        *slash = '/';
+    }
+    ok = ok && (mkdir(dir, 0777) == 0 || errno == EEXIST);
+    free(copy);
+    return ok ? 0 : -1;
+}
+
 static int make_parents(char *path, size_t root_len)
 {
     char *slash;
@@ -368,7 +384,7 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error("extract", "no target: give -C DIR");
     if (optind != argc - 1)
         return cli_usage_error("extract", "give exactly one ARCHIVE");
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (make_directory(dir) != 0) {
         cli_error("%s: %s", dir, strerror(errno));
         return EXIT_FAIL;
     }

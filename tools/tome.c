@@ -162,9 +162,17 @@ int main(int argc, char **argv)
                TOME_FORMAT_MINOR);
         return EXIT_OK;
     }
-    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int status = commands[i].run(argc - 1, argv + 1);
+            /* output that never arrived is a failure, whatever the command */
+            if ((fflush(stdout) != 0 || ferror(stdout)) && status == EXIT_OK) {
+                cli_error("writing standard output: %s", strerror(errno));
+                status = EXIT_FAIL;
+            }
+            return status;
+        }
+    }
     fprintf(stderr, "tome: unknown command '%s'\n%s", argv[1], usage);
     return EXIT_USAGE;
 }
