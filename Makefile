@@ -128,6 +128,10 @@ demo: all
 	$(BUILD)/tome cat $(BUILD)/seeds.tome '#0' | head -c 300; echo
 	$(BUILD)/tome verify $(BUILD)/seeds.tome
 
+# ---- more targets, each in its own fragment ---------------------------------
+# fuzzing and cross-architecture runs; the firmware build for Cortex-M
+-include tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
+
 # ---- install -----------------------------------------------------------------
 
 $(BUILD)/tome.pc: Makefile
