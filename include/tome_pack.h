@@ -51,6 +51,7 @@ typedef struct tome_pack_options {
     uint32_t dict_size;    /* dictionary capacity to train, bytes */
     int threads;           /* compression threads; 0 = one per core */
     int check;             /* re-open the written archive and verify it */
+    int cluster;           /* place near-duplicate articles together */
     /* Called now and then while packing (may be NULL). */
     void (*progress)(void *user, const char *stage, uint64_t done, uint64_t total);
     void *progress_user;
@@ -63,12 +64,13 @@ typedef struct tome_pack_stats {
     uint64_t stored_bytes;   /* after dedup, before compression */
     uint64_t dedup_saved;    /* raw_bytes - stored_bytes */
     uint32_t dict_size;      /* 0 when no dictionary was kept */
+    uint32_t near_duplicate_groups; /* groups of 2+ similar articles */
     uint64_t archive_bytes;
     size_t workspace_memory; /* reader workspace, memory mode */
     size_t workspace_callback;
 } tome_pack_stats;
 
-/* Defaults: 64 KiB blocks, level 19, dictionary auto (110 KiB), all cores,
+/* Defaults: 64 KiB blocks, level 19, dictionary auto (256 KiB), all cores,
  * check on. */
 void tome_pack_options_default(tome_pack_options *options);
 

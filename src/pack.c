@@ -10,7 +10,7 @@
 
 #define DEFAULT_BLOCK_SIZE (64u * 1024u)
 #define DEFAULT_LEVEL 19
-#define DEFAULT_DICT_SIZE (110u * 1024u)
+#define DEFAULT_DICT_SIZE (256u * 1024u) /* measured: 110K, 192K, 256K, 512K on the mail corpus */
 
 void tome_pack_options_default(tome_pack_options *o)
 {
@@ -21,6 +21,7 @@ void tome_pack_options_default(tome_pack_options *o)
     o->dict_size = DEFAULT_DICT_SIZE;
     o->threads = 0;
     o->check = 1;
+    o->cluster = 1;
 }
 
 tome_packer *tome_packer_new(const tome_pack_options *options)

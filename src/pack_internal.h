@@ -62,6 +62,12 @@ typedef struct pack_block {
     uint32_t chunk_max; /* largest piece a block-by-block decoder reads */
 } pack_block;
 
+/* Reorder `layout` (body indexes) so near-duplicates are adjacent, as
+ * chains of similar bodies; segment_start[i] (n bytes, set here) marks
+ * where a chain begins.  *groups counts near-duplicate groups of 2+. */
+int tome_pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
+                      uint8_t *segment_start);
+
 /* Blocks compressed with a shared dictionary (may be NULL). */
 int tome_pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
                        size_t block_count, const void *dict, size_t dict_size);

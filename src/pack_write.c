@@ -25,6 +25,7 @@
 typedef struct plan {
     uint32_t *ids;        /* ids[id] = index into p->articles, in key order */
     uint32_t *layout;     /* body indexes in layout order (non-empty only) */
+    uint8_t *segment_start; /* per layout position: a run of similar bodies begins */
     size_t layout_count;
     uint8_t *stream;      /* the bodies of `layout`, back to back */
     uint64_t stream_size;
@@ -38,6 +39,7 @@ typedef struct plan {
     uint64_t pool_size;
     uint8_t header[TOME_HEADER_SIZE];
     uint64_t raw_size;
+    uint32_t groups;
 } plan;
 
 static void free_plan(plan *pl)
@@ -47,6 +49,7 @@ static void free_plan(plan *pl)
         free(pl->blocks[i].frame);
     free(pl->ids);
     free(pl->layout);
+    free(pl->segment_start);
     free(pl->stream);
     free(pl->sample_sizes);
     free(pl->blocks);
@@ -111,7 +114,8 @@ static int order_bodies(tome_packer *p, plan *pl)
     uint32_t *rank = malloc(p->body_count * sizeof *rank);
     size_t i;
     pl->layout = malloc(p->body_count * sizeof *pl->layout);
-    if (!rank || !pl->layout) {
+    pl->segment_start = calloc(p->body_count ? p->body_count : 1, 1);
+    if (!rank || !pl->layout || !pl->segment_start) {
         free(rank);
         return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
@@ -145,8 +149,20 @@ static int add_block(tome_packer *p, plan *pl, size_t *cap, uint64_t start, uint
     return TOME_PACK_OK;
 }
 
+/* Bytes of the run of similar bodies starting at layout position i. */
+static uint64_t segment_bytes(const tome_packer *p, const plan *pl, size_t i)
+{
+    uint64_t total = p->bodies[pl->layout[i]].size;
+    for (i++; i < pl->layout_count && !pl->segment_start[i]; i++)
+        total += p->bodies[pl->layout[i]].size;
+    return total;
+}
+
 /* Fill blocks up to block_size; a body that does not fit starts a new
- * block, and a body bigger than a block runs over several whole blocks. */
+ * block, and a body bigger than a block runs over several whole blocks.
+ * A run of similar bodies that would not fit the rest of a block at least
+ * a quarter full starts a new one, so the run stays together (measured on
+ * the mail corpus: a quarter beat a half; less full made no difference). */
 static int lay_out_blocks(tome_packer *p, plan *pl)
 {
     const uint64_t limit = p->opt.block_size;
@@ -160,8 +176,10 @@ static int lay_out_blocks(tome_packer *p, plan *pl)
         return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     for (i = 0; i < pl->layout_count; i++) {
         pack_body *b = &p->bodies[pl->layout[i]];
-        uint64_t left = b->size;
-        if (at > block_start && (at - block_start + b->size > limit)) {
+        uint64_t left = b->size, used = at - block_start;
+        int keep_run = pl->segment_start[i] && used * 4 >= limit &&
+                       used + segment_bytes(p, pl, i) > limit;
+        if (used > 0 && (keep_run || used + b->size > limit)) {
             if ((err = add_block(p, pl, &cap, block_start, (uint32_t)(at - block_start))))
                 return err;
             block_start = at;
@@ -538,6 +556,9 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
     memset(&pl, 0, sizeof pl);
     memset(&st, 0, sizeof st);
     if (!(err = assign_ids(p, &pl)) && !(err = order_bodies(p, &pl)) &&
+        (!p->opt.cluster ||
+         !(err = tome_pack_cluster(p, pl.layout, pl.layout_count, &pl.groups,
+                                   pl.segment_start))) &&
         !(err = lay_out_blocks(p, &pl)) &&
         !(err = tome_pack_dictionary(p, pl.stream, pl.sample_sizes, pl.sample_count, pl.blocks,
                                      pl.block_count, &pl.dict, &pl.dict_size)) &&
@@ -556,6 +577,7 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
         st.stored_bytes = pl.stream_size;
         st.dedup_saved = pl.raw_size - pl.stream_size;
         st.dict_size = (uint32_t)pl.dict_size;
+        st.near_duplicate_groups = pl.groups;
         st.archive_bytes = g.file_size;
         if (stats)
             *stats = st;

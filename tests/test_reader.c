@@ -254,6 +254,41 @@ static void test_dedup(void)
     corpus_free(&twice);
 }
 
+/* Two families of near-identical articles whose keys interleave: key order
+ * alternates families, clustering must put each family together. */
+static void test_clustering(void)
+{
+    corpus c = {0};
+    tome_pack_options o = test_options(9, TOME_DICT_OFF, 4096);
+    uint8_t family[2][2000], body[2000];
+    size_t i, plain_size, clustered_size;
+    tome_pack_stats plain, clustered;
+    uint8_t *a, *b;
+    char key[32];
+    make_text(family[0], sizeof family[0], 1001);
+    make_text(family[1], sizeof family[1], 2002);
+    for (i = 0; i < 40; i++) {
+        memcpy(body, family[i % 2], sizeof body);
+        snprintf((char *)body + 100 * (i % 10), 24, "variant %03zu edit", i); /* small edits */
+        snprintf(key, sizeof key, "k%03zu", i);
+        corpus_add(&c, key, NULL, body, sizeof body);
+    }
+    o.cluster = 0;
+    a = pack_corpus(&c, &o, 0, &plain_size, &plain);
+    o.cluster = 1;
+    b = pack_corpus(&c, &o, 0, &clustered_size, &clustered);
+    CHECK(a && b);
+    CHECK_EQ(plain.near_duplicate_groups, 0);
+    CHECK_EQ(clustered.near_duplicate_groups, 2);
+    /* each 4 KiB block now holds two variants of one family, not one of each */
+    CHECK(clustered_size * 10 < plain_size * 7);
+    printf("clustering: %zu bytes, without: %zu bytes\n", clustered_size, plain_size);
+    check_round_trip("clustered", &c, &o);
+    free(a);
+    free(b);
+    corpus_free(&c);
+}
+
 static corpus small_corpus(void)
 {
     corpus c = {0};
@@ -734,6 +769,7 @@ int main(void)
     test_dictionary_damage();
     test_determinism();
     test_dedup();
+    test_clustering();
     test_truncation_sweep();
     test_byte_sweep();
     test_block_damage_names_articles();

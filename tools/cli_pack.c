@@ -24,9 +24,10 @@ static const char pack_usage[] =
     "  -b, --block-size SIZE   target block size (default 64K)\n"
     "  -l, --level N           zstd level 1..22 (default 19)\n"
     "      --dict auto|on|off  shared dictionary (default auto: kept if it pays)\n"
-    "      --dict-size SIZE    dictionary capacity (default 110K)\n"
+    "      --dict-size SIZE    dictionary capacity (default 256K)\n"
     "  -j, --threads N         compression threads (default: all cores)\n"
     "      --no-check          skip re-reading the archive after writing it\n"
+    "      --no-cluster        keep key order; do not group near-duplicates\n"
     "  -q, --quiet             no summary line\n";
 
 static void show_progress(void *user, const char *stage, uint64_t done, uint64_t total)
@@ -65,6 +66,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"level", required_argument, 0, 'l'},   {"dict", required_argument, 0, 'D'},
         {"dict-size", required_argument, 0, 'S'}, {"threads", required_argument, 0, 'j'},
         {"no-check", no_argument, 0, 'N'},      {"quiet", no_argument, 0, 'q'},
+        {"no-cluster", no_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c;
     uint64_t v;
@@ -100,6 +102,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
                 return cli_usage_error("pack", "bad thread count '%s' (1..64)", optarg);
             break;
         case 'N': o->check = 0; break;
+        case 'C': o->cluster = 0; break;
         case 'q': *quiet = 1; break;
         case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
         case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
@@ -143,11 +146,11 @@ int cmd_pack(int argc, char **argv)
     }
     if (!quiet)
         printf("%s: %u articles, %u distinct, %llu bytes -> %llu bytes (ratio %.2f), "
-               "dictionary %u bytes, reader workspace %zu bytes\n",
+               "%u near-duplicate groups, dictionary %u bytes, reader workspace %zu bytes\n",
                out, st.articles, st.bodies, (unsigned long long)st.raw_bytes,
                (unsigned long long)st.archive_bytes,
                st.archive_bytes ? (double)st.raw_bytes / (double)st.archive_bytes : 0.0,
-               st.dict_size, st.workspace_memory);
+               st.near_duplicate_groups, st.dict_size, st.workspace_memory);
     tome_packer_free(p);
     return EXIT_OK;
 }
