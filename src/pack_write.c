@@ -535,6 +535,33 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
     return TOME_PACK_OK;
 }
 
+/* Largest block size, in whole KiB up to the option's, whose reader
+ * workspace fits the budget; with the dictionary if possible. */
+static int fit_ram_budget(tome_packer *p)
+{
+    const uint32_t step = 1024;
+    int with_dict;
+    for (with_dict = p->opt.dict != TOME_DICT_OFF; with_dict >= 0; with_dict--) {
+        uint32_t block = p->opt.block_size / step * step;
+        for (; block >= step; block -= step) {
+            tome_header h;
+            tome_layout l;
+            memset(&h, 0, sizeof h);
+            h.block_size_max = block;
+            h.dict_size = with_dict ? p->opt.dict_size : 0;
+            if (tome_layout_for(&h, 0, 0, &l) == TOME_OK && l.total <= p->opt.ram_budget) {
+                p->opt.block_size = block;
+                if (!with_dict)
+                    p->opt.dict = TOME_DICT_OFF;
+                return TOME_PACK_OK;
+            }
+        }
+    }
+    return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
+                          "a reader workspace of %zu bytes is too small: zstd's context alone "
+                          "needs %zu", p->opt.ram_budget, ZSTD_estimateDCtxSize());
+}
+
 int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
 {
     plan pl;
@@ -551,6 +578,8 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
                               p->opt.block_size, p->opt.level, ZSTD_maxCLevel());
     if (p->article_count == 0)
         return tome_pack_fail(p, TOME_PACK_ERR_EMPTY, "nothing to pack: the input has no articles");
+    if (p->opt.ram_budget && (err = fit_ram_budget(p)) != TOME_PACK_OK)
+        return err;
     if (p->article_count > UINT32_MAX - 1)
         return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles");
     memset(&pl, 0, sizeof pl);

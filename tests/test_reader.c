@@ -760,6 +760,42 @@ static void test_workspace_bound(void)
     corpus_free(&c);
 }
 
+/* --ram: the largest block whose workspace fits; refused when nothing does */
+static void test_ram_budget(void)
+{
+    corpus c = {0};
+    tome_pack_options o = test_options(3, TOME_DICT_ON, 65536);
+    size_t size, need = 0;
+    uint8_t *bytes;
+    tome_pack_stats st;
+    tome_config cfg;
+    make_similar(&c, 150, 8);
+    o.dict_size = 8192;
+    o.ram_budget = 140000;
+    bytes = pack_corpus(&c, &o, 0, &size, &st);
+    CHECK(bytes != NULL);
+    if (bytes) {
+        memset(&cfg, 0, sizeof cfg);
+        cfg.data = bytes;
+        cfg.size = size;
+        CHECK_EQ(tome_workspace_size(&cfg, &need), TOME_OK);
+        CHECK(need <= 140000);
+        CHECK(need > 140000 - 1024 - 64); /* largest whole-KiB block that fits */
+        CHECK(st.dict_size > 0);
+        CHECK_EQ(st.workspace_memory, need);
+    }
+    free(bytes);
+    o.ram_budget = 50000;
+    {
+        tome_packer *p = tome_packer_new(&o);
+        CHECK_EQ(tome_pack_add(p, "k", 1, NULL, 0, "v", 1, "s"), TOME_PACK_OK);
+        CHECK_EQ(tome_pack_write(p, temp_path("small.tome"), NULL), TOME_PACK_ERR_LIMIT);
+        CHECK(strstr(tome_packer_message(p), "too small") != NULL);
+        tome_packer_free(p);
+    }
+    corpus_free(&c);
+}
+
 int main(void)
 {
     test_error_codes();
@@ -776,6 +812,7 @@ int main(void)
     test_frozen_vector();
     test_packer_errors();
     test_workspace_bound();
+    test_ram_budget();
     temp_cleanup();
     return check_summary();
 }

@@ -22,6 +22,8 @@ static const char pack_usage[] =
     "\n"
     "  -o, --output ARCHIVE    archive to write (replaced only when complete)\n"
     "  -b, --block-size SIZE   target block size (default 64K)\n"
+    "      --ram SIZE          reader RAM budget: the largest block size whose\n"
+    "                          reader workspace (memory mode) fits it\n"
     "  -l, --level N           zstd level 1..22 (default 19)\n"
     "      --dict auto|on|off  shared dictionary (default auto: kept if it pays)\n"
     "      --dict-size SIZE    dictionary capacity (default 256K)\n"
@@ -66,7 +68,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"level", required_argument, 0, 'l'},   {"dict", required_argument, 0, 'D'},
         {"dict-size", required_argument, 0, 'S'}, {"threads", required_argument, 0, 'j'},
         {"no-check", no_argument, 0, 'N'},      {"quiet", no_argument, 0, 'q'},
-        {"no-cluster", no_argument, 0, 'C'},
+        {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c;
     uint64_t v;
@@ -103,6 +105,11 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
             break;
         case 'N': o->check = 0; break;
         case 'C': o->cluster = 0; break;
+        case 'R':
+            if (cli_parse_size(optarg, &v) || v > SIZE_MAX)
+                return cli_usage_error("pack", "bad RAM budget '%s'", optarg);
+            o->ram_budget = (size_t)v;
+            break;
         case 'q': *quiet = 1; break;
         case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
         case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
