@@ -47,6 +47,8 @@ help:
 	@echo "make test       all tests, plain and under ASan+UBSan"
 	@echo "make check-corpus  pack, extract, dedup and damage the SpamAssassin corpus"
 	@echo "make bench      tome against solid zstd, one frame per article, zip, SquashFS, ZIM"
+	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
+	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
 	@echo "make install    install headers, library, tome.pc and the tool (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       install missing build dependencies (Debian, as root)"
