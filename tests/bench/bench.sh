@@ -10,12 +10,12 @@ work=$build/bench-work
 set -e
 mkdir -p "$work"
 
-mails=$work/mails
+mails=$work/corpus/mails
 if [ ! -d "$mails" ]; then
     mkdir -p "$work/unpacked" "$mails"
     tar xzf "$tarball" -C "$work/unpacked"
     (cd "$work/unpacked/package/data" && find . -name '*.txt' | while read -r f; do
-        mkdir -p "../../../mails/$(dirname "$f")" && cp "$f" "../../../mails/$f"
+        mkdir -p "../../../corpus/mails/$(dirname "$f")" && cp "$f" "../../../corpus/mails/$f"
     done)
 fi
 
@@ -40,7 +40,7 @@ render() {
 bench_corpus() {
     label=$1
     dir=$2
-    out=$work/$label
+    out=$work/results/$label
     mkdir -p "$out"
     raw=$(find "$dir" -type f -exec cat {} + | wc -c)
     count=$(find "$dir" -type f | wc -l)
@@ -58,7 +58,7 @@ bench_corpus() {
 field() { awk -F'\t' -v n="$2" -v c="$3" '$1 == n { print $c }' "$1"; }
 
 check() {
-    all=$work/mails/all.tsv
+    all=$work/results/mails/all.tsv
     bytes=$(field "$all" tome-default 2)
     solid=$(field "$all" 'tar|zstd-19-long27' 2)
     zimfs=$(field "$all" zimwriterfs 2)
