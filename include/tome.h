@@ -171,7 +171,8 @@ int tome_workspace_size(const tome_config *config, size_t *size);
 /* Compile-time upper bound of tome_workspace_size(), for static arrays,
  * from the header fields block_size_max, chunk_size_max and dict_size
  * (all shown by `tome info`) and whether callback mode is used.  Assumes
- * prepared dictionary tables. */
+ * prepared dictionary tables.  The arithmetic is done in the arguments'
+ * type (at least unsigned int): pass uint64_t values to avoid wrapping. */
 #ifndef TOME_ZSTD_DCTX_BOUND
 #define TOME_ZSTD_DCTX_BOUND (96u * 1024u)
 #endif
@@ -180,10 +181,10 @@ int tome_workspace_size(const tome_config *config, size_t *size);
 #endif
 #define TOME_STATE_BOUND 2048u
 #define TOME_WORKSPACE_BOUND(block_size_max, chunk_size_max, dict_size, callback) \
-    ((size_t)TOME_STATE_BOUND + TOME_ZSTD_DCTX_BOUND + 64u +                    \
+    (TOME_STATE_BOUND + TOME_ZSTD_DCTX_BOUND + 64u +                            \
      ((dict_size) ? TOME_ZSTD_DDICT_BOUND + 64u : 0u) +                         \
-     ((callback) ? (size_t)(dict_size) + 8u : 0u) + (size_t)(block_size_max) + \
-     8u + ((callback) ? (size_t)(chunk_size_max) + 8u : 0u))
+     ((callback) ? (dict_size) + 8u : 0u) + (block_size_max) + 8u +             \
+     ((callback) ? (chunk_size_max) + 8u : 0u))
 
 /* Open an archive.  Checks the magic, version, header checksum, every
  * header field against the archive size and the caller's limits, the footer,

@@ -309,12 +309,18 @@ static void place_regions(const tome_packer *p, plan *pl, regions *g)
     g->file_size = g->footer + TOME_FOOTER_SIZE;
 }
 
+/* The header's advisory workspace: TOME_WORKSPACE_BOUND in 64 bits,
+ * saturated, so the archive is the same whatever machine packs it. */
+static uint32_t advisory_workspace(uint64_t block, uint64_t chunk, uint64_t dict, int callback)
+{
+    uint64_t bound = TOME_WORKSPACE_BOUND(block, chunk, dict, callback);
+    return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
+}
+
 static void fill_header(const tome_packer *p, plan *pl, const regions *g)
 {
     uint8_t *h = pl->header;
     uint32_t block_max = 0, chunk_max = 0, article_max = 0, key_max = 0, title_max = 0;
-    tome_header th;
-    tome_layout memory, callback;
     size_t i;
     for (i = 0; i < pl->block_count; i++) {
         if (pl->blocks[i].size > block_max)
@@ -331,13 +337,6 @@ static void fill_header(const tome_packer *p, plan *pl, const regions *g)
         if (a->title_size > title_max)
             title_max = a->title_size;
     }
-    memset(&th, 0, sizeof th);
-    th.block_size_max = block_max;
-    th.chunk_size_max = chunk_max;
-    th.dict_size = (uint32_t)pl->dict_size;
-    tome_layout_for(&th, 0, 0, &memory);
-    tome_layout_for(&th, 1, 0, &callback);
-
     memset(h, 0, TOME_HEADER_SIZE);
     memcpy(h + HDR_MAGIC, TOME_HEADER_MAGIC, TOME_MAGIC_SIZE);
     tome_put16(h + HDR_MAJOR, TOME_FORMAT_MAJOR);
@@ -353,8 +352,8 @@ static void fill_header(const tome_packer *p, plan *pl, const regions *g)
     tome_put32(h + HDR_KEY_SIZE_MAX, key_max);
     tome_put32(h + HDR_TITLE_SIZE_MAX, title_max);
     tome_put32(h + HDR_DICT_SIZE, (uint32_t)pl->dict_size);
-    tome_put32(h + HDR_WORKSPACE_MEMORY, (uint32_t)memory.total);
-    tome_put32(h + HDR_WORKSPACE_CALLBACK, (uint32_t)callback.total);
+    tome_put32(h + HDR_WORKSPACE_MEMORY, advisory_workspace(block_max, chunk_max, pl->dict_size, 0));
+    tome_put32(h + HDR_WORKSPACE_CALLBACK, advisory_workspace(block_max, chunk_max, pl->dict_size, 1));
     tome_put64(h + HDR_DICT_OFFSET, g->dict);
     tome_put64(h + HDR_BLOCK_TABLE_OFFSET, g->block_table);
     tome_put64(h + HDR_ENTRY_TABLE_OFFSET, g->entry_table);

@@ -245,8 +245,14 @@ static void check_in_storage_order(verifier *v)
         while (p < h->article_count && !v->read_error) {
             tome_entry e;
             uint32_t id;
-            if (tome_load_order(r, p, &id) != TOME_OK || tome_load_entry(r, id, &e) != TOME_OK)
-                return; /* order_is_sound() said this cannot happen */
+            int err;
+            if ((err = tome_load_order(r, p, &id)) != TOME_OK ||
+                (err = tome_load_entry(r, id, &e)) != TOME_OK) {
+                /* order_is_sound() checked every record, so only a failed
+                 * read gets here: verify must say so, not stop quietly. */
+                damage(v, TOME_PART_ORDER_TABLE, TOME_NO_INDEX, err);
+                return;
+            }
             if (b < h->block_count && e.size > 0 && e.block > b)
                 break;
             check_article(v, id, &e);

@@ -785,5 +785,70 @@ printf 'fine' >ok.expected
 same_file ok.expected u/target/ok.txt "extract of unsafe keys still writes ok.txt"
 dir_is u/target "ok.txt" "extract of unsafe keys: target holds only ok.txt"
 
+# ---- 13. inputs the packer refuses: before reading, by line, as another user ----
+
+# Bytes read so far by this shell and the children it has waited for (Linux
+# counts a reaped child's reads in its parent's /proc/PID/io).
+bytes_read() {
+    sed -n 's/^rchar: //p' "/proc/$$/io" 2>/dev/null
+}
+
+# A 4 GiB article (a sparse file: no disk used) is refused from its size,
+# before a byte of it is read.
+mkdir huge e8
+if truncate -s 4294967296 huge/big.bin 2>/dev/null && [ -n "$(bytes_read)" ]; then
+    before=$(bytes_read)
+    run pack huge -o e8/out.tome
+    read_by_pack=$(($(bytes_read) - before))
+    expect_status 1 "pack of a 4 GiB article"
+    expect_err "huge/big.bin: 4294967296 bytes; articles must be under 4 GiB" "pack of a 4 GiB article"
+    check "pack of a 4 GiB article reads none of it (read $read_by_pack bytes in all)" \
+        test "$read_by_pack" -lt 67108864
+    dir_is e8 "" "pack of a 4 GiB article leaves nothing"
+else
+    echo "SKIP: the 4 GiB article (needs truncate(1) and /proc/PID/io)"
+fi
+rm -rf huge
+
+# A key that is not UTF-8 in a JSON Lines file names its line.
+mkdir e10
+printf '%s\n' '{"id":"a","text":"1"}' '{"id":"b","text":"2"}' >badkey.jsonl
+printf '{"id":"c\377","text":"3"}\n' >>badkey.jsonl
+run pack badkey.jsonl -o e10/out.tome
+expect_status 1 "pack of a JSON line whose key is not UTF-8"
+expect_err "badkey.jsonl:3:" "pack of a JSON line whose key is not UTF-8"
+expect_err "UTF-8" "pack of a JSON line whose key is not UTF-8"
+dir_is e10 "" "pack of a JSON line whose key is not UTF-8 leaves nothing"
+
+# A file the packer may not read: root reads anything, so as root the case
+# runs as user nobody (setpriv), in a directory nobody can use.
+nobody_uid=$(id -u nobody 2>/dev/null)
+as_user=
+if [ "$(id -u)" != 0 ]; then
+    as_user=" "
+elif command -v setpriv >/dev/null && [ -n "$nobody_uid" ] &&
+    setpriv --reuid="$nobody_uid" --regid="$nobody_uid" --clear-groups "$TOME" --help \
+        >/dev/null 2>&1; then
+    as_user="setpriv --reuid=$nobody_uid --regid=$nobody_uid --clear-groups"
+fi
+if [ -n "$as_user" ]; then
+    U=$(mktemp -d "${TMPDIR:-/tmp}/tome-cli-user.XXXXXX")
+    chmod 755 "$U"
+    mkdir "$U/locked" "$U/out"
+    printf 'fine' >"$U/locked/a.txt"
+    printf 'secret' >"$U/locked/b.txt"
+    chmod 000 "$U/locked/b.txt"
+    chmod 777 "$U/out"
+    $as_user "$TOME" pack "$U/locked" -o "$U/out/x.tome" </dev/null >"$OUT" 2>"$ERR"
+    status=$?
+    sanitizer_check "pack of an unreadable file"
+    expect_status 1 "pack of an unreadable file"
+    expect_err "$U/locked/b.txt: Permission denied" "pack of an unreadable file"
+    dir_is "$U/out" "" "pack of an unreadable file leaves nothing"
+    rm -rf "$U"
+else
+    echo "SKIP: the unreadable file (running as root, and cannot switch to user nobody)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

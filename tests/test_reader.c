@@ -16,7 +16,7 @@
 /* XXH3 and size of the archive of small_corpus() at level 3, dictionary
  * off, zstd 1.5.4: a change here is a format or packer change. */
 #define FROZEN_SIZE 479
-#define FROZEN_HASH 0x4b1e797981a3a482ull
+#define FROZEN_HASH 0xb3520911f81bdc5aull
 
 /* Both I/O modes must give the same answers. */
 static void check_round_trip(const char *what, const corpus *c, const tome_pack_options *o)
@@ -746,13 +746,13 @@ static void test_workspace_bound(void)
         cfg.size = size;
         CHECK_EQ(tome_workspace_size(&cfg, &need), TOME_OK);
         CHECK(need <= TOME_WORKSPACE_BOUND(block, chunk, dict, 0));
-        CHECK_EQ(need, tome_get32(bytes + HDR_WORKSPACE_MEMORY));
+        CHECK_EQ(tome_get32(bytes + HDR_WORKSPACE_MEMORY), TOME_WORKSPACE_BOUND(block, chunk, dict, 0));
         cfg.data = NULL;
         cfg.read = image_read;
         cfg.user = &im;
         CHECK_EQ(tome_workspace_size(&cfg, &need), TOME_OK);
         CHECK(need <= TOME_WORKSPACE_BOUND(block, chunk, dict, 1));
-        CHECK_EQ(need, tome_get32(bytes + HDR_WORKSPACE_CALLBACK));
+        CHECK_EQ(tome_get32(bytes + HDR_WORKSPACE_CALLBACK), TOME_WORKSPACE_BOUND(block, chunk, dict, 1));
         CHECK(ZSTD_estimateDCtxSize() <= TOME_ZSTD_DCTX_BOUND);
         CHECK(ZSTD_estimateDDictSize(dict, ZSTD_dlm_byRef) <= TOME_ZSTD_DDICT_BOUND);
     }

@@ -1,0 +1,22 @@
+/*
+ * fuzz_corpora.h - the valid archives fuzzing and the damage sweeps start
+ * from: small, deterministic, and each reaching a different part of the
+ * format (duplicates and empty bodies, a dictionary, bodies spanning
+ * blocks, no blocks at all, UTF-8 keys with titles).
+ */
+#ifndef TOME_FUZZ_CORPORA_H
+#define TOME_FUZZ_CORPORA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { BASE_SMALL, BASE_DICTIONARY, BASE_SPANNING, BASE_EMPTY, BASE_NAMES, BASE_COUNT };
+
+/* Short name of base archive `which`, for file names. */
+const char *base_name(int which);
+
+/* The archive bytes (malloc'd, exactly sized), packed on first use and
+ * kept; NULL when packing failed. */
+const uint8_t *base_archive(int which, size_t *size);
+
+#endif
