@@ -63,7 +63,7 @@ deps:
 	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing build dependencies: $(DEBIAN_PACKAGES)"; \
-	    apt-get update -qq && \
+	    for try in 1 2 3; do apt-get update -qq && break; sleep 5; done; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else \
 	    echo "missing build dependencies; run: sudo apt-get install -y $(DEBIAN_PACKAGES)"; \
