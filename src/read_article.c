@@ -6,10 +6,6 @@
 
 #include "read_internal.h"
 
-/* Key comparison in callback mode reads the key in pieces of this size, on
- * the stack. */
-#define KEY_PIECE 64u
-
 int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
 {
     tome_entry e;
@@ -104,32 +100,6 @@ int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t le
     return tome_copy_body(r, e.block, (uint32_t)start, len, (uint8_t *)dst, 0);
 }
 
-/* memcmp-order comparison of the query with the key of entry `e`. */
-static int compare_key(tome_reader *r, const tome_entry *e, const char *key, size_t key_size,
-                       int *order)
-{
-    uint64_t at = r->h.pool_offset + e->key_offset;
-    size_t common = key_size < e->key_size ? key_size : e->key_size;
-    size_t done = 0;
-    int c = 0;
-    if (r->data) {
-        c = memcmp(key, r->data + at, common);
-    } else {
-        uint8_t piece[KEY_PIECE];
-        while (c == 0 && done < common) {
-            size_t n = common - done < KEY_PIECE ? common - done : KEY_PIECE;
-            if (r->read(r->user, at + done, piece, n) != 0)
-                return TOME_ERR_READ;
-            c = memcmp(key + done, piece, n);
-            done += n;
-        }
-    }
-    if (c == 0)
-        c = (key_size > e->key_size) - (key_size < e->key_size);
-    *order = c;
-    return TOME_OK;
-}
-
 int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
 {
     uint32_t lo = 0, hi;
@@ -143,7 +113,7 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
         tome_entry e;
         int order, err;
         if ((err = tome_load_entry(r, mid, &e)) != TOME_OK ||
-            (err = compare_key(r, &e, key, key_size, &order)) != TOME_OK)
+            (err = tome_compare_key(r, &e, NULL, key, key_size, &order)) != TOME_OK)
             return err;
         if (order == 0) {
             /* the query is the stored key: check it belongs to this record */
@@ -152,7 +122,7 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
             *id = mid;
             return TOME_OK;
         }
-        if (order < 0)
+        if (order > 0) /* the entry's key sorts after the query */
             hi = mid;
         else
             lo = mid + 1;

@@ -79,6 +79,31 @@ int tome_key_matches(const tome_entry *e, const void *key)
     return (uint32_t)tome_hash_seeded(key, e->key_size, e->key_seed) == e->key_check;
 }
 
+int tome_compare_key(tome_reader *r, const tome_entry *e, const tome_entry *other,
+                     const char *key, size_t key_size, int *order)
+{
+    uint64_t at = r->h.pool_offset + e->key_offset;
+    uint64_t other_at = other ? r->h.pool_offset + other->key_offset : 0;
+    size_t other_size = other ? other->key_size : key_size, done = 0;
+    size_t common = e->key_size < other_size ? e->key_size : other_size;
+    int c = 0;
+    while (c == 0 && done < common) {
+        uint8_t piece[KEY_PIECE], other_piece[KEY_PIECE];
+        size_t n = common - done < KEY_PIECE ? common - done : KEY_PIECE;
+        const uint8_t *a = tome_bytes(r, at + done, n, piece);
+        const uint8_t *b = other ? tome_bytes(r, other_at + done, n, other_piece)
+                                 : (const uint8_t *)key + done;
+        if (!a || !b)
+            return TOME_ERR_READ;
+        c = memcmp(a, b, n);
+        done += n;
+    }
+    if (c == 0)
+        c = (e->key_size > other_size) - (e->key_size < other_size);
+    *order = c;
+    return TOME_OK;
+}
+
 int tome_load_order(tome_reader *r, uint32_t position, uint32_t *id)
 {
     uint8_t tmp[ORD_RECORD_SIZE];

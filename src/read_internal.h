@@ -14,6 +14,9 @@
 #include "tome.h"
 
 #define TOME_NO_BLOCK 0xFFFFFFFFu
+/* Keys are compared and hashed in pieces of this many bytes on the stack,
+ * so callback mode needs no key buffer. */
+#define KEY_PIECE 64u
 
 /* Header fields, decoded once at open and trusted afterwards. */
 typedef struct tome_header {
@@ -108,6 +111,11 @@ int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset,
 
 /* Check an entry's fields against the header (not the blocks). */
 int tome_check_entry(const tome_reader *r, const tome_entry *e);
+
+/* memcmp order (shorter prefix first) of entry e's key against `other`'s
+ * key, or, when other is NULL, against `key` (key_size bytes in memory). */
+int tome_compare_key(tome_reader *r, const tome_entry *e, const tome_entry *other,
+                     const char *key, size_t key_size, int *order);
 
 /* True when `key` (the entry's key, read by the caller) matches key_check. */
 int tome_key_matches(const tome_entry *e, const void *key);

@@ -10,8 +10,6 @@
 
 #include "read_internal.h"
 
-#define KEY_PIECE 64u
-
 typedef struct verifier {
     tome_reader *r;
     tome_damage_fn fn;
@@ -90,28 +88,6 @@ static void check_file_and_tables(verifier *v)
     check_region(v, TOME_PART_KEYS, h->pool_offset, h->pool_size, h->pool_checksum);
 }
 
-/* Compare the keys of two entries, in pieces in callback mode. */
-static int compare_keys(tome_reader *r, const tome_entry *a, const tome_entry *b, int *order)
-{
-    uint64_t pa = r->h.pool_offset + a->key_offset, pb = r->h.pool_offset + b->key_offset;
-    uint32_t common = a->key_size < b->key_size ? a->key_size : b->key_size;
-    uint32_t done = 0;
-    int c = 0;
-    while (c == 0 && done < common) {
-        uint8_t ba[KEY_PIECE], bb[KEY_PIECE];
-        uint32_t n = common - done < KEY_PIECE ? common - done : KEY_PIECE;
-        const uint8_t *ka = tome_bytes(r, pa + done, n, ba), *kb = tome_bytes(r, pb + done, n, bb);
-        if (!ka || !kb)
-            return TOME_ERR_READ;
-        c = memcmp(ka, kb, n);
-        done += n;
-    }
-    if (c == 0)
-        c = (a->key_size > b->key_size) - (a->key_size < b->key_size);
-    *order = c;
-    return TOME_OK;
-}
-
 /* key_check of an entry, reading its key in pieces in callback mode. */
 static int key_check_holds(tome_reader *r, const tome_entry *e)
 {
@@ -149,7 +125,7 @@ static void check_entries_and_keys(verifier *v)
             continue;
         }
         if (have_prev && !misordered) {
-            if ((err = compare_keys(r, &prev, &e, &order)) != TOME_OK)
+            if ((err = tome_compare_key(r, &prev, &e, NULL, 0, &order)) != TOME_OK)
                 damage(v, TOME_PART_KEYS, TOME_NO_INDEX, err);
             else if (order >= 0)
                 misordered = 1;
