@@ -70,7 +70,7 @@ extern "C" {
 
 /* Newest on-disk format this library reads and writes.  A reader refuses a
  * file with a newer major version, or the same major and a newer minor. */
-#define TOME_FORMAT_MAJOR 1
+#define TOME_FORMAT_MAJOR 2
 #define TOME_FORMAT_MINOR 0
 
 /* Library version of the compiled code, as TOME_VERSION_NUMBER and as
@@ -119,8 +119,8 @@ const char *tome_error_text(int code);
 /* ---- opening ----------------------------------------------------------- */
 
 /* Sizes of the fixed parts of the format (see docs/FORMAT.md). */
-#define TOME_HEADER_SIZE 192
-#define TOME_FOOTER_SIZE 32
+#define TOME_HEADER_SIZE 176
+#define TOME_FOOTER_SIZE 24
 
 /* The read callback of callback mode: copy `len` bytes of the archive
  * starting at byte `offset` into `dst`.  Return 0 on success, anything else
@@ -169,8 +169,8 @@ typedef struct tome_reader tome_reader;
 int tome_workspace_size(const tome_config *config, size_t *size);
 
 /* Compile-time upper bound of tome_workspace_size(), for static arrays,
- * from the header fields block_size_max, chunk_size_max and dict_size
- * (all shown by `tome info`) and whether callback mode is used.  Assumes
+ * from the header fields block_size_max, key_block_size_max, chunk_size_max
+ * and dict_size (all shown by `tome info`) and whether callback mode is used.  Assumes
  * prepared dictionary tables.  The arithmetic is done in the arguments'
  * type (at least unsigned int): pass uint64_t values to avoid wrapping. */
 #ifndef TOME_ZSTD_DCTX_BOUND
@@ -180,11 +180,12 @@ int tome_workspace_size(const tome_config *config, size_t *size);
 #define TOME_ZSTD_DDICT_BOUND (27u * 1024u + 512u)
 #endif
 #define TOME_STATE_BOUND 2048u
-#define TOME_WORKSPACE_BOUND(block_size_max, chunk_size_max, dict_size, callback) \
+#define TOME_WORKSPACE_BOUND(block_size_max, key_block_size_max, chunk_size_max,   \
+                             dict_size, callback)                                \
     (TOME_STATE_BOUND + TOME_ZSTD_DCTX_BOUND + 64u +                            \
      ((dict_size) ? TOME_ZSTD_DDICT_BOUND + 64u : 0u) +                         \
-     ((callback) ? (dict_size) + 8u : 0u) + (block_size_max) + 8u +             \
-     ((callback) ? (chunk_size_max) + 8u : 0u))
+     ((callback) ? (dict_size) + 64u : 0u) + (block_size_max) + 64u +           \
+     (key_block_size_max) + 64u + ((callback) ? (chunk_size_max) + 64u : 0u))
 
 /* Open an archive.  Checks the magic, version, header checksum, every
  * header field against the archive size and the caller's limits, the footer,
@@ -203,8 +204,11 @@ typedef struct tome_archive_info {
     uint64_t file_size;        /* bytes of the archive proper */
     uint32_t article_count;    /* articles (keys) */
     uint32_t body_count;       /* distinct bodies stored (after dedup) */
-    uint32_t block_count;      /* zstd frames */
-    uint32_t block_size_max;   /* largest decompressed block */
+    uint32_t block_count;      /* zstd frames holding bodies */
+    uint32_t key_block_count;  /* zstd frames holding keys and titles */
+    uint32_t keys_per_block;   /* keys in each key block (the last may hold fewer) */
+    uint32_t block_size_max;   /* largest decompressed block of either kind */
+    uint32_t key_block_size_max; /* largest decompressed key block */
     uint32_t chunk_size_max;   /* largest compressed piece read at once */
     uint32_t article_size_max; /* largest article */
     uint32_t key_size_max;     /* longest key, bytes */
@@ -212,7 +216,8 @@ typedef struct tome_archive_info {
     uint32_t dict_size;        /* 0 when no dictionary */
     uint64_t raw_size;         /* sum of all article lengths */
     uint64_t stored_size;      /* sum of distinct bodies (decompressed blocks) */
-    uint64_t compressed_size;  /* compressed blocks plus dictionary */
+    uint64_t keys_size;        /* decompressed key blocks */
+    uint64_t compressed_size;  /* all compressed blocks plus dictionary */
 } tome_archive_info;
 
 /* Number of articles; IDs are 0..count-1. */
@@ -224,23 +229,27 @@ void tome_info(const tome_reader *reader, tome_archive_info *info);
 /* ---- articles ---------------------------------------------------------- */
 
 typedef struct tome_article {
-    uint64_t checksum;     /* XXH3-64 of the article's bytes */
+    uint32_t checksum;     /* XXH32 (seed 0) of the article's bytes */
     uint32_t size;         /* bytes */
     uint32_t key_size;     /* bytes, without a terminator */
     uint32_t title_size;   /* bytes, 0 when the article has no title */
     uint32_t block;        /* block holding the article's first byte */
 } tome_article;
 
-/* Describe article `id` without decompressing anything.
- * Errors: TOME_ERR_RANGE (id >= count), TOME_ERR_CORRUPT, TOME_ERR_READ. */
+/* Describe article `id`.  The sizes of key and title come from the
+ * article's key block, which is decompressed (a few KiB, kept in the
+ * workspace) when it is not the last one used.
+ * Errors: TOME_ERR_RANGE (id >= count), TOME_ERR_CORRUPT, TOME_ERR_READ,
+ * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM. */
 int tome_stat(tome_reader *reader, uint32_t id, tome_article *article);
 
 /* Copy article `id`'s key (or title) into `buf` and terminate it with NUL;
- * `cap` must be at least key_size + 1 (title_size + 1).  An absent title
- * copies "".  The key is checked against its entry (TOME_ERR_CORRUPT when a
- * damaged archive would return another key); titles are checked only by
- * tome_verify().  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
- * TOME_ERR_READ. */
+ * `cap` must be at least key_size + 1 (title_size + 1); key_size_max + 1
+ * from tome_info() always suffices.  An absent title copies "".  Keys and
+ * titles live in compressed key blocks; each key block is checked against
+ * its checksum whenever it is decompressed, so a damaged archive cannot
+ * return another key.  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER,
+ * TOME_ERR_CORRUPT, TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_key(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 
@@ -262,8 +271,9 @@ int tome_read(tome_reader *reader, uint32_t id, uint64_t offset, void *dst,
               size_t len);
 
 /* Find the article whose key is exactly `key` (`key_size` bytes, need not be
- * NUL-terminated) by binary search in place.  Errors: TOME_ERR_NOT_FOUND,
- * TOME_ERR_CORRUPT, TOME_ERR_READ. */
+ * NUL-terminated): a binary search over the key blocks' first keys, then a
+ * scan of one key block.  Errors: TOME_ERR_NOT_FOUND, TOME_ERR_CORRUPT,
+ * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_find(tome_reader *reader, const char *key, size_t key_size,
               uint32_t *id);
 
@@ -283,7 +293,7 @@ typedef enum tome_part {
     TOME_PART_BLOCK_TABLE = 2,
     TOME_PART_ENTRY_TABLE = 3, /* index = article ID when one record is bad */
     TOME_PART_ORDER_TABLE = 4,
-    TOME_PART_KEYS = 5,        /* key pool checksum, or keys out of order */
+    TOME_PART_KEYS = 5,        /* index = key block: bad records or key order */
     TOME_PART_BLOCK = 6,       /* index = block number */
     TOME_PART_ARTICLE = 7      /* index = article ID */
 } tome_part;
@@ -303,8 +313,8 @@ typedef struct tome_verify_report {
 } tome_verify_report;
 
 /* Check everything: the whole-file checksum, each table's checksum, every
- * record's bounds, key order, storage order, each block's compressed bytes,
- * and each article's content.  Reports every problem to `on_damage` (may be
+ * record's bounds, key order, storage order, each block's content, and each
+ * article's content.  Reports every problem to `on_damage` (may be
  * NULL) and fills `report` (may be NULL).  Returns TOME_OK when the archive
  * is intact, TOME_ERR_DAMAGED when anything was reported, or TOME_ERR_READ
  * when the callback failed. */

@@ -65,7 +65,7 @@ typedef struct tome_pack_options {
 
 /* What a pack produced. */
 typedef struct tome_pack_stats {
-    uint32_t articles, bodies, blocks;
+    uint32_t articles, bodies, blocks, key_blocks;
     uint64_t raw_bytes;      /* sum of article sizes */
     uint64_t stored_bytes;   /* after dedup, before compression */
     uint64_t dedup_saved;    /* raw_bytes - stored_bytes */

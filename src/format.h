@@ -24,44 +24,52 @@ enum {
     HDR_ARTICLE_COUNT = 24,
     HDR_BODY_COUNT = 28,
     HDR_BLOCK_COUNT = 32,
-    HDR_BLOCK_SIZE_MAX = 36,
-    HDR_ARTICLE_SIZE_MAX = 40,
-    HDR_CHUNK_SIZE_MAX = 44,
-    HDR_KEY_SIZE_MAX = 48,
-    HDR_TITLE_SIZE_MAX = 52,
-    HDR_DICT_SIZE = 56,
-    HDR_WORKSPACE_MEMORY = 60,
-    HDR_WORKSPACE_CALLBACK = 64,
-    HDR_RESERVED32 = 68,
-    HDR_DICT_OFFSET = 72,
-    HDR_BLOCK_TABLE_OFFSET = 80,
-    HDR_ENTRY_TABLE_OFFSET = 88,
-    HDR_ORDER_TABLE_OFFSET = 96,
-    HDR_POOL_OFFSET = 104,
-    HDR_POOL_SIZE = 112,
+    HDR_KEY_BLOCK_COUNT = 36,
+    HDR_KEYS_PER_BLOCK = 40,
+    HDR_BLOCK_SIZE_MAX = 44,
+    HDR_KEY_BLOCK_SIZE_MAX = 48,
+    HDR_ARTICLE_SIZE_MAX = 52,
+    HDR_CHUNK_SIZE_MAX = 56,
+    HDR_KEY_SIZE_MAX = 60,
+    HDR_TITLE_SIZE_MAX = 64,
+    HDR_DICT_SIZE = 68,
+    HDR_WORKSPACE_MEMORY = 72,
+    HDR_WORKSPACE_CALLBACK = 76,
+    HDR_ENTRY_RECORD_SIZE = 80,
+    HDR_BLOCK_BITS = 81,
+    HDR_OFFSET_BITS = 82,
+    HDR_SIZE_BITS = 83,
+    HDR_ORDER_RECORD_SIZE = 84,
+    HDR_RESERVED8 = 85, /* 3 bytes */
+    HDR_DICT_OFFSET = 88,
+    HDR_BLOCK_TABLE_OFFSET = 96,
+    HDR_ENTRY_TABLE_OFFSET = 104,
+    HDR_ORDER_TABLE_OFFSET = 112,
     HDR_DICT_CHECKSUM = 120,
-    HDR_BLOCK_TABLE_CHECKSUM = 128,
-    HDR_ENTRY_TABLE_CHECKSUM = 136,
-    HDR_ORDER_TABLE_CHECKSUM = 144,
-    HDR_POOL_CHECKSUM = 152,
-    HDR_RAW_SIZE = 160,
-    HDR_STORED_SIZE = 168,
-    HDR_FRAMES_SIZE = 176,
-    HDR_CHECKSUM = 184
+    HDR_BLOCK_TABLE_CHECKSUM = 124,
+    HDR_ENTRY_TABLE_CHECKSUM = 128,
+    HDR_ORDER_TABLE_CHECKSUM = 132,
+    HDR_RAW_SIZE = 136,
+    HDR_STORED_SIZE = 144,
+    HDR_KEYS_SIZE = 152,
+    HDR_FRAMES_SIZE = 160,
+    HDR_RESERVED32 = 168,
+    HDR_CHECKSUM = 172
 };
 
-enum { FTR_MAGIC = 0, FTR_FILE_SIZE = 8, FTR_RESERVED = 16, FTR_CHECKSUM = 24 };
+enum { FTR_MAGIC = 0, FTR_FILE_SIZE = 8, FTR_RESERVED = 16, FTR_CHECKSUM = 20 };
 
 /* block table record */
 enum { BLK_FRAME_OFFSET = 0, BLK_FRAME_SIZE = 8, BLK_CONTENT_SIZE = 12,
-       BLK_CHECKSUM = 16, BLK_RECORD_SIZE = 24 };
+       BLK_CHECKSUM = 16, BLK_RECORD_SIZE = 20 };
 
-/* entry table record */
-enum { ENT_BLOCK = 0, ENT_OFFSET = 4, ENT_SIZE = 8, ENT_KEY_OFFSET = 12,
-       ENT_KEY_SIZE = 16, ENT_TITLE_SIZE = 18, ENT_KEY_CHECK = 20,
-       ENT_CHECKSUM = 24, ENT_RECORD_SIZE = 32 };
+/* entry table record: the checksum, then bit fields from bit 32 */
+enum { ENT_CHECKSUM = 0, ENT_FIELDS_BIT = 32, ENT_RECORD_SIZE_MAX = 16 };
 
-enum { ORD_RECORD_SIZE = 4 };
+enum { ORD_RECORD_SIZE_MAX = 4 };
+
+/* key block record: key_size, title_size, key bytes, title bytes */
+enum { KEY_REC_KEY_SIZE = 0, KEY_REC_TITLE_SIZE = 2, KEY_REC_HEADER = 4 };
 
 /* Largest key and title a u16 can describe. */
 #define TOME_KEY_SIZE_LIMIT 65535u
@@ -75,6 +83,18 @@ static inline uint32_t tome_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
            ((uint32_t)p[3] << 24);
+}
+
+/* `width` (0..32) bits starting at bit `bit` of a little-endian bit
+ * string: bit 0 is the lowest bit of byte 0. */
+static inline uint32_t tome_get_bits(const uint8_t *p, uint32_t bit, uint32_t width)
+{
+    uint64_t v = 0;
+    uint32_t i, first = bit / 8, last = (bit + width + 7) / 8;
+    for (i = last; i > first; i--)
+        v = (v << 8) | p[i - 1];
+    v >>= bit % 8;
+    return width ? (uint32_t)(v & (0xFFFFFFFFu >> (32 - width))) : 0;
 }
 
 static inline uint64_t tome_get64(const uint8_t *p)

@@ -11,32 +11,22 @@
 #define XXH_INLINE_ALL
 #include "hash.h"
 
-uint64_t tome_hash(const void *data, size_t size)
+uint32_t tome_hash(const void *data, size_t size)
 {
-    return XXH3_64bits(data, size);
-}
-
-uint64_t tome_hash_seeded(const void *data, size_t size, uint64_t seed)
-{
-    return XXH3_64bits_withSeed(data, size, seed);
-}
-
-void tome_hash_reset_seeded(tome_hash_state *state, uint64_t seed)
-{
-    (void)XXH3_64bits_reset_withSeed(state, seed);
+    return XXH32(data, size, 0);
 }
 
 void tome_hash_reset(tome_hash_state *state)
 {
-    (void)XXH3_64bits_reset(state);
+    (void)XXH32_reset(state, 0);
 }
 
 void tome_hash_update(tome_hash_state *state, const void *data, size_t size)
 {
-    (void)XXH3_64bits_update(state, data, size);
+    (void)XXH32_update(state, data, size);
 }
 
-uint64_t tome_hash_digest(const tome_hash_state *state)
+uint32_t tome_hash_digest(const tome_hash_state *state)
 {
-    return XXH3_64bits_digest(state);
+    return XXH32_digest(state);
 }

@@ -109,7 +109,7 @@ static int rehash(tome_packer *p, size_t cap)
 /* Index of the stored body equal to these bytes, adding it if new. */
 static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *index)
 {
-    uint64_t hash = tome_hash(data, size);
+    uint64_t hash = tome_pack_hash64(data, size, 0);
     size_t s;
     pack_body *b;
     int err;
@@ -133,6 +133,7 @@ static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *
     memcpy(b->data, data, size);
     b->size = (uint32_t)size;
     b->hash = hash;
+    b->checksum = tome_hash(data, size);
     *index = (uint32_t)p->body_count;
     p->body_slots[s] = (uint32_t)p->body_count + 1;
     p->body_count++;

@@ -76,7 +76,7 @@ static void signature(const uint8_t *text, size_t size, uint32_t *sig)
         if (at == start)
             break;
         memmove(words, words + 1, (SHINGLE_WORDS - 1) * sizeof words[0]);
-        words[SHINGLE_WORDS - 1] = tome_hash(text + start, at - start);
+        words[SHINGLE_WORDS - 1] = tome_pack_hash64(text + start, at - start, 0);
         if (++seen < SHINGLE_WORDS)
             continue;
         for (i = 0; i < SHINGLE_WORDS; i++)
@@ -85,7 +85,7 @@ static void signature(const uint8_t *text, size_t size, uint32_t *sig)
             bins[h >> BIN_SHIFT] = h;
     }
     if (seen > 0 && seen < SHINGLE_WORDS) /* too short to shingle */
-        bins[0] = mix64(tome_hash(text, size));
+        bins[0] = mix64(tome_pack_hash64(text, size, 0));
     for (i = 0; i < SIGNATURE_BINS; i++) {
         sig[i] = UINT32_MAX;
         for (step = 0; step < SIGNATURE_BINS; step++) {
@@ -140,7 +140,7 @@ static void band_candidates(const uint32_t *sigs, size_t n, size_t band, band_en
     for (i = 0; i < n; i++) {
         const uint32_t *s = sigs + i * SIGNATURE_BINS + band * ROWS;
         entries[i].key = s[0] == UINT32_MAX ? EMPTY_BIN
-                                            : tome_hash_seeded(s, ROWS * sizeof *s, band);
+                                            : tome_pack_hash64(s, ROWS * sizeof *s, band);
         entries[i].body = (uint32_t)i;
     }
     qsort(entries, n, sizeof *entries, compare_band);

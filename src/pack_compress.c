@@ -15,9 +15,17 @@
 
 #include "pack_internal.h"
 
+/* Measured on the mail corpus at 64 KiB blocks, with bodies smallest first
+ * in each block: ending zstd blocks at the first body end after 8 / 12 /
+ * 16 / 24 KiB gave 41.3 / 37.6 / 35.8 / 32.5 thousand random fetches a
+ * second (23.7 without), for +1.3 / +1.0 / +0.8 / +0.5% of archive bytes. */
+#define FLUSH_SPACING (12u * 1024u)
+
 typedef struct job {
     tome_packer *p;
     const uint8_t *stream;
+    const uint64_t *ends;
+    size_t end_count;
     pack_block *blocks;
     size_t block_count;
     const ZSTD_CDict *cdict;
@@ -90,6 +98,48 @@ static int setup_cctx(ZSTD_CCtx *cctx, const job *j)
     return ZSTD_isError(r) ? -1 : 0;
 }
 
+/* Feed `len` bytes to zstd, then end the zstd block (or the frame). */
+static size_t feed(ZSTD_CCtx *cctx, ZSTD_outBuffer *out, const uint8_t *src, size_t len,
+                   ZSTD_EndDirective how)
+{
+    ZSTD_inBuffer in = { src, len, 0 };
+    size_t left;
+    do
+        left = ZSTD_compressStream2(cctx, out, &in, how);
+    while (!ZSTD_isError(left) && left != 0);
+    return left;
+}
+
+/* One frame for block b, its zstd blocks ending at body ends at least
+ * FLUSH_SPACING apart; the frame size, or a zstd error code. */
+static size_t compress_block(ZSTD_CCtx *cctx, const job *j, const pack_block *b, size_t cap)
+{
+    ZSTD_outBuffer out = { b->frame, cap, 0 };
+    uint64_t at = b->start, end = b->start + b->size;
+    size_t lo = 0, hi = j->end_count, r;
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+    r = ZSTD_CCtx_setPledgedSrcSize(cctx, b->size);
+    if (ZSTD_isError(r))
+        return r;
+    while (lo < hi) { /* the first body end after the block's start */
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->ends[mid] <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < j->end_count && j->ends[lo] < end; lo++) {
+        if (j->ends[lo] - at < FLUSH_SPACING)
+            continue;
+        r = feed(cctx, &out, j->stream + at, (size_t)(j->ends[lo] - at), ZSTD_e_flush);
+        if (ZSTD_isError(r))
+            return r;
+        at = j->ends[lo];
+    }
+    r = feed(cctx, &out, j->stream + at, (size_t)(end - at), ZSTD_e_end);
+    return ZSTD_isError(r) ? r : out.pos;
+}
+
 static void *worker(void *arg)
 {
     job *j = arg;
@@ -111,7 +161,7 @@ static void *worker(void *arg)
             fail_job(j, "out of memory");
             break;
         }
-        n = ZSTD_compress2(cctx, b->frame, cap, j->stream + b->start, b->size);
+        n = compress_block(cctx, j, b, cap);
         if (ZSTD_isError(n)) {
             fail_job(j, ZSTD_getErrorName(n));
             break;
@@ -139,7 +189,8 @@ static int thread_count(const tome_packer *p, size_t blocks)
     return (int)n;
 }
 
-int tome_pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
+int tome_pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
+                       size_t end_count, pack_block *blocks,
                        size_t block_count, const void *dict, size_t dict_size)
 {
     pthread_t threads[64];
@@ -148,6 +199,8 @@ int tome_pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks
     memset(&j, 0, sizeof j);
     j.p = p;
     j.stream = stream;
+    j.ends = ends;
+    j.end_count = end_count;
     j.blocks = blocks;
     j.block_count = block_count;
     pthread_mutex_init(&j.lock, NULL);

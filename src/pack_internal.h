@@ -25,7 +25,8 @@ typedef struct pack_article {
 typedef struct pack_body {
     uint8_t *data; /* owned */
     uint32_t size;
-    uint64_t hash;
+    uint64_t hash;      /* for finding duplicates */
+    uint32_t checksum;  /* the format's checksum of the bytes */
     uint32_t first_article; /* the article that brought it in */
     /* placement, filled by the layout */
     uint32_t block, offset;
@@ -68,8 +69,27 @@ typedef struct pack_block {
 int tome_pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
                       uint8_t *segment_start);
 
-/* Blocks compressed with a shared dictionary (may be NULL). */
-int tome_pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
+/* Keys and titles of the articles in ID order, cut into key blocks. */
+typedef struct pack_keys {
+    uint8_t *data; /* owned: the records back to back */
+    uint64_t size;
+    uint32_t per_block;
+    size_t block_count;
+    uint32_t *block_sizes; /* owned */
+} pack_keys;
+
+/* Key blocks of about `target` bytes; ids[id] indexes p->articles. */
+int tome_pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_keys *out);
+
+/* A 64-bit hash for the packer's own tables (not the format's checksum). */
+uint64_t tome_pack_hash64(const void *data, size_t size, uint64_t seed);
+
+/* Blocks compressed with a shared dictionary (may be NULL).  A block's
+ * zstd blocks end at the body ends listed in `ends` (stream positions,
+ * increasing) once FLUSH_SPACING bytes have gone since the last end, so a
+ * reader can stop decoding soon after the article it wants. */
+int tome_pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
+                       size_t end_count, pack_block *blocks,
                        size_t block_count, const void *dict, size_t dict_size);
 
 /* Decide on, and train, the dictionary from samples: the stream cut into

@@ -9,39 +9,35 @@
 int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
 {
     tome_entry e;
+    tome_name n;
     int err;
     if (!r || !a)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_load_entry(r, id, &e)) != TOME_OK)
+    if ((err = tome_load_entry(r, id, &e)) != TOME_OK ||
+        (err = tome_name_of(r, id, &n)) != TOME_OK)
         return err;
     a->checksum = e.checksum;
     a->size = e.size;
-    a->key_size = e.key_size;
-    a->title_size = e.title_size;
+    a->key_size = n.key_size;
+    a->title_size = n.title_size;
     a->block = e.block;
     return TOME_OK;
 }
 
 static int copy_name(tome_reader *r, uint32_t id, int title, char *buf, size_t cap)
 {
-    tome_entry e;
-    uint32_t offset, size;
+    tome_name n;
+    uint32_t size;
     int err;
     if (!r || !buf)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_load_entry(r, id, &e)) != TOME_OK)
+    if ((err = tome_name_of(r, id, &n)) != TOME_OK)
         return err;
-    offset = e.key_offset + (title ? e.key_size : 0);
-    size = title ? e.title_size : e.key_size;
+    size = title ? n.title_size : n.key_size;
     if (cap <= size)
         return TOME_ERR_BUFFER;
-    if (r->data)
-        memcpy(buf, r->data + r->h.pool_offset + offset, size);
-    else if (size && r->read(r->user, r->h.pool_offset + offset, buf, size) != 0)
-        return TOME_ERR_READ;
+    memcpy(buf, title ? n.title : n.key, size);
     buf[size] = '\0';
-    if (!title && !tome_key_matches(&e, buf))
-        return TOME_ERR_CORRUPT;
     return TOME_OK;
 }
 
@@ -90,6 +86,8 @@ int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t le
     start = (uint64_t)e.offset + offset;
     while (1) {
         tome_block b;
+        if (e.block >= r->h.block_count)
+            return TOME_ERR_CORRUPT;
         if ((err = tome_load_block(r, e.block, &b)) != TOME_OK)
             return err;
         if (start < b.content_size)
@@ -100,32 +98,55 @@ int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t le
     return tome_copy_body(r, e.block, (uint32_t)start, len, (uint8_t *)dst, 0);
 }
 
+/* Order of the first key of key block `kb` against the query. */
+static int first_key_order(tome_reader *r, uint32_t kb, const char *key, size_t key_size,
+                           int *order)
+{
+    tome_name n;
+    uint32_t end;
+    int err;
+    if ((err = tome_load_key_block(r, &r->keys, kb)) != TOME_OK ||
+        (err = tome_key_record(r, &r->keys, 0, &n, &end)) != TOME_OK)
+        return err;
+    *order = tome_compare_bytes(n.key, n.key_size, (const uint8_t *)key, key_size);
+    return TOME_OK;
+}
+
 int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
 {
-    uint32_t lo = 0, hi;
+    uint32_t lo = 0, hi, i, count, at = 0;
+    int order, err;
     if (!r || !id || (!key && key_size))
         return TOME_ERR_ARGUMENT;
-    hi = r->h.article_count;
-    if (key_size == 0 || key_size > r->h.key_size_max)
+    if (key_size == 0 || key_size > r->h.key_size_max || r->h.key_block_count == 0)
         return TOME_ERR_NOT_FOUND;
-    while (lo < hi) {
+    /* the last key block whose first key is <= the query */
+    hi = r->h.key_block_count;
+    while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        tome_entry e;
-        int order, err;
-        if ((err = tome_load_entry(r, mid, &e)) != TOME_OK ||
-            (err = tome_compare_key(r, &e, NULL, key, key_size, &order)) != TOME_OK)
+        if ((err = first_key_order(r, mid, key, key_size, &order)) != TOME_OK)
             return err;
-        if (order == 0) {
-            /* the query is the stored key: check it belongs to this record */
-            if (!tome_key_matches(&e, key))
-                return TOME_ERR_CORRUPT;
-            *id = mid;
-            return TOME_OK;
-        }
-        if (order > 0) /* the entry's key sorts after the query */
+        if (order > 0)
             hi = mid;
         else
-            lo = mid + 1;
+            lo = mid;
+    }
+    if ((err = tome_load_key_block(r, &r->keys, lo)) != TOME_OK)
+        return err;
+    count = r->h.article_count - lo * r->h.keys_per_block;
+    if (count > r->h.keys_per_block)
+        count = r->h.keys_per_block;
+    for (i = 0; i < count; i++) {
+        tome_name n;
+        if ((err = tome_key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
+            return err;
+        order = tome_compare_bytes(n.key, n.key_size, (const uint8_t *)key, key_size);
+        if (order == 0) {
+            *id = lo * r->h.keys_per_block + i;
+            return TOME_OK;
+        }
+        if (order > 0)
+            break;
     }
     return TOME_ERR_NOT_FOUND;
 }

@@ -14,22 +14,19 @@
 #include "tome.h"
 
 #define TOME_NO_BLOCK 0xFFFFFFFFu
-/* Keys are compared and hashed in pieces of this many bytes on the stack,
- * so callback mode needs no key buffer. */
-#define KEY_PIECE 64u
 
 /* Header fields, decoded once at open and trusted afterwards. */
 typedef struct tome_header {
     uint64_t file_size;
-    uint32_t article_count, body_count, block_count;
-    uint32_t block_size_max, article_size_max, chunk_size_max;
+    uint32_t article_count, body_count, block_count, key_block_count, keys_per_block;
+    uint32_t block_size_max, key_block_size_max, article_size_max, chunk_size_max;
     uint32_t key_size_max, title_size_max, dict_size;
     uint32_t workspace_memory, workspace_callback;
-    uint64_t dict_offset, block_table_offset, entry_table_offset;
-    uint64_t order_table_offset, pool_offset, pool_size;
-    uint64_t dict_checksum, block_table_checksum, entry_table_checksum;
-    uint64_t order_table_checksum, pool_checksum;
-    uint64_t raw_size, stored_size, frames_size;
+    uint32_t entry_record_size, block_bits, offset_bits, size_bits, order_record_size;
+    uint64_t dict_offset, block_table_offset, entry_table_offset, order_table_offset;
+    uint32_t dict_checksum, block_table_checksum, entry_table_checksum, order_table_checksum;
+    uint64_t raw_size, stored_size, keys_size, frames_size;
+    uint32_t reserved; /* the reserved fields ORed: must be 0 */
     unsigned major, minor;
 } tome_header;
 
@@ -38,19 +35,31 @@ typedef struct tome_block {
     uint64_t frame_offset;
     uint32_t frame_size;
     uint32_t content_size;
-    uint64_t checksum;
+    uint32_t checksum; /* of the decompressed content */
 } tome_block;
 
 /* One entry table record. */
 typedef struct tome_entry {
-    uint32_t block, offset, size, key_offset;
-    uint32_t key_size, title_size, key_check;
-    uint64_t checksum;
-    uint64_t key_seed; /* XXH3 of record bytes 0..19, seeds key_check */
+    uint32_t block, offset, size, checksum;
 } tome_entry;
 
+/* A buffer that holds (a prefix of) one decompressed block.  Bytes
+ * [0, done) of block `cur` are decoded.  While `live`, the reader's zstd
+ * context is in the middle of this block's frame and can go on from
+ * `in_pos`; only one slot can be live at a time. */
+typedef struct tome_slot {
+    uint8_t *buf;
+    uint32_t cur;
+    uint32_t done;
+    int live;
+    int failed;   /* error that stopped decoding at `done`, or 0 */
+    int restarted; /* decoded again after losing the context: go to the end */
+    tome_block block;
+    uint64_t in_pos;
+} tome_slot;
+
 struct tome_reader {
-    tome_hash_state hash; /* first: it wants 64-byte alignment */
+    tome_hash_state hash;
     tome_header h;
 
     const uint8_t *data; /* memory mode, else NULL */
@@ -61,23 +70,16 @@ struct tome_reader {
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict; /* NULL without a dictionary or tables */
     const uint8_t *dict;     /* in the archive, or copied into the workspace */
-    uint8_t *block_buf;      /* block_size_max bytes */
     uint8_t *staging;        /* callback mode: compressed input */
     size_t staging_size;
 
-    /* The block in block_buf: bytes [0, done) are decoded.  While `live`,
-     * dctx is in the middle of its frame and can go on from `in_pos`. */
-    uint32_t cur;
-    uint32_t done;
-    int live;
-    int failed; /* error that stopped decoding at `done`, or 0 */
-    tome_block cur_block;
-    uint64_t in_pos;
+    tome_slot bodies; /* block_size_max bytes: body blocks (and verify's spare) */
+    tome_slot keys;   /* key_block_size_max bytes: key blocks */
 };
 
 /* Workspace layout for an archive: byte offsets from an aligned base. */
 typedef struct tome_layout {
-    size_t dctx, ddict, dict, block_buf, staging, staging_size, total;
+    size_t dctx, ddict, dict, block_buf, key_buf, staging, staging_size, total;
 } tome_layout;
 
 int tome_parse_header(const tome_config *config, tome_header *h);
@@ -94,30 +96,41 @@ const uint8_t *tome_bytes(tome_reader *r, uint64_t offset, size_t len,
  * (between header and footer), without overflow. */
 int tome_in_body(const tome_header *h, uint64_t offset, uint64_t len);
 
+/* Block `index` of the block table: body blocks first, then key blocks. */
 int tome_load_block(tome_reader *r, uint32_t index, tome_block *block);
 int tome_load_entry(tome_reader *r, uint32_t id, tome_entry *entry);
 int tome_load_order(tome_reader *r, uint32_t position, uint32_t *id);
 
-/* Make bytes [0, upto) of block `index` available in block_buf. */
-int tome_decode_block(tome_reader *r, uint32_t index, uint32_t upto);
+/* Make bytes [0, upto) of block `index` available in the slot's buffer. */
+int tome_decode_block(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto);
 
-/* Decode all of block `index` and check that its frame ends exactly there. */
-int tome_finish_block(tome_reader *r, uint32_t index);
+/* Decode all of block `index` into the slot, check that its frame ends
+ * exactly there and that the content matches the block's checksum. */
+int tome_finish_block(tome_reader *r, tome_slot *s, uint32_t index);
 
 /* Copy `len` bytes of the body stream starting at `offset` in `block`
  * to `dst`, hashing them into r->hash when `hash` is set. */
 int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset,
                    uint64_t len, uint8_t *dst, int hash);
 
-/* Check an entry's fields against the header (not the blocks). */
-int tome_check_entry(const tome_reader *r, const tome_entry *e);
+/* One record of a key block. */
+typedef struct tome_name {
+    const uint8_t *key, *title;
+    uint32_t key_size, title_size;
+} tome_name;
 
-/* memcmp order (shorter prefix first) of entry e's key against `other`'s
- * key, or, when other is NULL, against `key` (key_size bytes in memory). */
-int tome_compare_key(tome_reader *r, const tome_entry *e, const tome_entry *other,
-                     const char *key, size_t key_size, int *order);
+/* Decode key block `kb` (0-based among key blocks) into `s`, checked. */
+int tome_load_key_block(tome_reader *r, tome_slot *s, uint32_t kb);
 
-/* True when `key` (the entry's key, read by the caller) matches key_check. */
-int tome_key_matches(const tome_entry *e, const void *key);
+/* The record at byte `at` of the key block in `s`; *end gets the position
+ * after it.  TOME_ERR_CORRUPT when the record overruns the block. */
+int tome_key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *name,
+                    uint32_t *end);
+
+/* The key and title of article `id`, pointing into the key slot. */
+int tome_name_of(tome_reader *r, uint32_t id, tome_name *name);
+
+/* memcmp order (shorter prefix first). */
+int tome_compare_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
 
 #endif

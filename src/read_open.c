@@ -6,7 +6,7 @@
 
 #include "read_internal.h"
 
-/* The handle and its hash state must fit the bound the header promises. */
+/* The handle must fit the bound the header promises. */
 typedef char tome_state_fits_bound[(sizeof(struct tome_reader) + 64 <= TOME_STATE_BOUND) ? 1 : -1];
 
 #define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~(uint64_t)((a)-1))
@@ -34,7 +34,7 @@ static int read_source(const tome_config *c, uint64_t offset, void *dst, size_t 
 static int check_region(const tome_header *h, uint64_t offset, uint64_t count,
                         uint64_t record_size)
 {
-    /* count < 2^32 and record_size <= 32, so the product cannot overflow. */
+    /* count < 2^33 and record_size <= 20, so the product cannot overflow. */
     return tome_in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
 }
 
@@ -45,7 +45,7 @@ static int check_footer(const tome_config *c, const tome_header *h)
     if (err)
         return err;
     if (memcmp(f + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE) != 0 ||
-        tome_get64(f + FTR_FILE_SIZE) != h->file_size || tome_get64(f + FTR_RESERVED) != 0)
+        tome_get64(f + FTR_FILE_SIZE) != h->file_size || tome_get32(f + FTR_RESERVED) != 0)
         return TOME_ERR_HEADER;
     return TOME_OK;
 }
@@ -58,7 +58,10 @@ static void decode_header(const uint8_t *b, tome_header *h)
     h->article_count = tome_get32(b + HDR_ARTICLE_COUNT);
     h->body_count = tome_get32(b + HDR_BODY_COUNT);
     h->block_count = tome_get32(b + HDR_BLOCK_COUNT);
+    h->key_block_count = tome_get32(b + HDR_KEY_BLOCK_COUNT);
+    h->keys_per_block = tome_get32(b + HDR_KEYS_PER_BLOCK);
     h->block_size_max = tome_get32(b + HDR_BLOCK_SIZE_MAX);
+    h->key_block_size_max = tome_get32(b + HDR_KEY_BLOCK_SIZE_MAX);
     h->article_size_max = tome_get32(b + HDR_ARTICLE_SIZE_MAX);
     h->chunk_size_max = tome_get32(b + HDR_CHUNK_SIZE_MAX);
     h->key_size_max = tome_get32(b + HDR_KEY_SIZE_MAX);
@@ -66,40 +69,66 @@ static void decode_header(const uint8_t *b, tome_header *h)
     h->dict_size = tome_get32(b + HDR_DICT_SIZE);
     h->workspace_memory = tome_get32(b + HDR_WORKSPACE_MEMORY);
     h->workspace_callback = tome_get32(b + HDR_WORKSPACE_CALLBACK);
+    h->entry_record_size = b[HDR_ENTRY_RECORD_SIZE];
+    h->block_bits = b[HDR_BLOCK_BITS];
+    h->offset_bits = b[HDR_OFFSET_BITS];
+    h->size_bits = b[HDR_SIZE_BITS];
+    h->order_record_size = b[HDR_ORDER_RECORD_SIZE];
     h->dict_offset = tome_get64(b + HDR_DICT_OFFSET);
     h->block_table_offset = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
     h->entry_table_offset = tome_get64(b + HDR_ENTRY_TABLE_OFFSET);
     h->order_table_offset = tome_get64(b + HDR_ORDER_TABLE_OFFSET);
-    h->pool_offset = tome_get64(b + HDR_POOL_OFFSET);
-    h->pool_size = tome_get64(b + HDR_POOL_SIZE);
-    h->dict_checksum = tome_get64(b + HDR_DICT_CHECKSUM);
-    h->block_table_checksum = tome_get64(b + HDR_BLOCK_TABLE_CHECKSUM);
-    h->entry_table_checksum = tome_get64(b + HDR_ENTRY_TABLE_CHECKSUM);
-    h->order_table_checksum = tome_get64(b + HDR_ORDER_TABLE_CHECKSUM);
-    h->pool_checksum = tome_get64(b + HDR_POOL_CHECKSUM);
+    h->dict_checksum = tome_get32(b + HDR_DICT_CHECKSUM);
+    h->block_table_checksum = tome_get32(b + HDR_BLOCK_TABLE_CHECKSUM);
+    h->entry_table_checksum = tome_get32(b + HDR_ENTRY_TABLE_CHECKSUM);
+    h->order_table_checksum = tome_get32(b + HDR_ORDER_TABLE_CHECKSUM);
     h->raw_size = tome_get64(b + HDR_RAW_SIZE);
     h->stored_size = tome_get64(b + HDR_STORED_SIZE);
+    h->keys_size = tome_get64(b + HDR_KEYS_SIZE);
     h->frames_size = tome_get64(b + HDR_FRAMES_SIZE);
+}
+
+/* The record sizes follow from the field widths; key blocks cover every
+ * ID; a key block fits both buffers (verify uses the body buffer as a
+ * second key buffer). */
+static int check_shape(const tome_header *h)
+{
+    uint32_t bits = ENT_FIELDS_BIT + h->block_bits + h->offset_bits + h->size_bits;
+    uint64_t covered = (uint64_t)h->key_block_count * h->keys_per_block;
+    if (h->block_bits > 32 || h->offset_bits > 32 || h->size_bits > 32 ||
+        h->entry_record_size != (bits + 7) / 8 || h->order_record_size == 0 ||
+        h->order_record_size > ORD_RECORD_SIZE_MAX)
+        return TOME_ERR_HEADER;
+    if (h->article_count == 0)
+        return h->key_block_count == 0 ? TOME_OK : TOME_ERR_HEADER;
+    if (h->keys_per_block == 0 || covered < h->article_count ||
+        covered - h->keys_per_block >= h->article_count || h->key_block_size_max == 0 ||
+        h->key_block_size_max > h->block_size_max ||
+        (uint64_t)h->block_count + h->key_block_count > 0xFFFFFFFEu)
+        return TOME_ERR_HEADER;
+    return TOME_OK;
 }
 
 static int check_fields(const tome_header *h)
 {
     int err;
     if (h->key_size_max > TOME_KEY_SIZE_LIMIT || h->title_size_max > TOME_KEY_SIZE_LIMIT ||
-        h->body_count > h->article_count)
+        h->body_count > h->article_count || h->reserved)
         return TOME_ERR_HEADER;
     if (h->block_count > 0 && h->block_size_max == 0)
         return TOME_ERR_HEADER;
+    if ((err = check_shape(h)) != TOME_OK)
+        return err;
     if (h->dict_size == 0) {
         if (h->dict_offset != 0 || h->dict_checksum != 0)
             return TOME_ERR_HEADER;
     } else if ((err = check_region(h, h->dict_offset, h->dict_size, 1)) != TOME_OK) {
         return err;
     }
-    if ((err = check_region(h, h->block_table_offset, h->block_count, BLK_RECORD_SIZE)) ||
-        (err = check_region(h, h->entry_table_offset, h->article_count, ENT_RECORD_SIZE)) ||
-        (err = check_region(h, h->order_table_offset, h->article_count, ORD_RECORD_SIZE)) ||
-        (err = check_region(h, h->pool_offset, h->pool_size, 1)))
+    if ((err = check_region(h, h->block_table_offset,
+                            (uint64_t)h->block_count + h->key_block_count, BLK_RECORD_SIZE)) ||
+        (err = check_region(h, h->entry_table_offset, h->article_count, h->entry_record_size)) ||
+        (err = check_region(h, h->order_table_offset, h->article_count, h->order_record_size)))
         return err;
     return TOME_OK;
 }
@@ -133,11 +162,12 @@ int tome_parse_header(const tome_config *c, tome_header *h)
     if (c->size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE)
         return TOME_ERR_TRUNCATED;
     decode_header(b, h);
+    h->reserved = tome_get32(b + HDR_RESERVED32) | b[HDR_RESERVED8] | b[HDR_RESERVED8 + 1] |
+                  b[HDR_RESERVED8 + 2];
     if (h->major != TOME_FORMAT_MAJOR || h->minor > TOME_FORMAT_MINOR)
         return TOME_ERR_VERSION;
     if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
-        tome_get64(b + HDR_CHECKSUM) != tome_hash(b, HDR_CHECKSUM) ||
-        tome_get32(b + HDR_RESERVED32) != 0)
+        tome_get32(b + HDR_CHECKSUM) != tome_hash(b, HDR_CHECKSUM))
         return TOME_ERR_HEADER;
     if (h->file_size > c->size)
         return TOME_ERR_TRUNCATED;
@@ -169,6 +199,7 @@ int tome_layout_for(const tome_header *h, int callback, uint32_t flags, tome_lay
                          &l->ddict)) ||
         (err = add_piece(&at, callback ? h->dict_size : 0, &l->dict)) ||
         (err = add_piece(&at, h->block_size_max, &l->block_buf)) ||
+        (err = add_piece(&at, h->key_block_size_max, &l->key_buf)) ||
         (err = add_piece(&at, callback ? staging : 0, &l->staging)))
         return err;
     l->staging_size = callback ? (size_t)staging : 0;
@@ -240,10 +271,12 @@ int tome_open(tome_reader **reader, const tome_config *config)
     r->read = config->read;
     r->user = config->user;
     r->flags = config->flags;
-    r->block_buf = base + l.block_buf;
+    r->bodies.buf = base + l.block_buf;
+    r->bodies.cur = TOME_NO_BLOCK;
+    r->keys.buf = base + l.key_buf;
+    r->keys.cur = TOME_NO_BLOCK;
     r->staging = config->read ? base + l.staging : NULL;
     r->staging_size = l.staging_size;
-    r->cur = TOME_NO_BLOCK;
     r->dctx = ZSTD_initStaticDCtx(base + l.dctx, l.ddict - l.dctx);
     if (!r->dctx)
         return TOME_ERR_WORKSPACE;
@@ -268,7 +301,10 @@ void tome_info(const tome_reader *r, tome_archive_info *info)
     info->article_count = h->article_count;
     info->body_count = h->body_count;
     info->block_count = h->block_count;
+    info->key_block_count = h->key_block_count;
+    info->keys_per_block = h->keys_per_block;
     info->block_size_max = h->block_size_max;
+    info->key_block_size_max = h->key_block_size_max;
     info->chunk_size_max = h->chunk_size_max;
     info->article_size_max = h->article_size_max;
     info->key_size_max = h->key_size_max;
@@ -276,5 +312,6 @@ void tome_info(const tome_reader *r, tome_archive_info *info)
     info->dict_size = h->dict_size;
     info->raw_size = h->raw_size;
     info->stored_size = h->stored_size;
+    info->keys_size = h->keys_size;
     info->compressed_size = h->frames_size + h->dict_size;
 }

@@ -15,6 +15,7 @@ typedef struct verifier {
     tome_damage_fn fn;
     void *user;
     tome_verify_report rep;
+    uint64_t frames, stored, keys; /* sums over the blocks, for the header */
     int read_error; /* the callback failed: stop, the answer is unknown */
 } verifier;
 
@@ -33,8 +34,8 @@ static void damage(verifier *v, tome_part part, uint32_t index, int error)
         v->fn(v->user, part, index, error);
 }
 
-/* XXH3 of [offset, offset + len), which open or the caller bounds-checked. */
-static int hash_range(tome_reader *r, uint64_t offset, uint64_t len, uint64_t *digest)
+/* XXH32 of [offset, offset + len), which open or the caller bounds-checked. */
+static int hash_range(tome_reader *r, uint64_t offset, uint64_t len, uint32_t *digest)
 {
     if (r->data) {
         *digest = tome_hash(r->data + offset, (size_t)len);
@@ -56,9 +57,9 @@ static int hash_range(tome_reader *r, uint64_t offset, uint64_t len, uint64_t *d
 }
 
 static void check_region(verifier *v, tome_part part, uint64_t offset, uint64_t len,
-                         uint64_t expected)
+                         uint32_t expected)
 {
-    uint64_t digest;
+    uint32_t digest;
     int err = hash_range(v->r, offset, len, &digest);
     if (err == TOME_OK && digest != expected)
         err = TOME_ERR_CHECKSUM;
@@ -70,71 +71,82 @@ static void check_file_and_tables(verifier *v)
 {
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
-    uint8_t tmp[8];
-    const uint8_t *stored = tome_bytes(r, h->file_size - 8, 8, tmp);
+    uint8_t tmp[4];
+    const uint8_t *stored = tome_bytes(r, h->file_size - 4, 4, tmp);
     if (!stored) {
         v->read_error = 1;
         return;
     }
-    check_region(v, TOME_PART_FILE, 0, h->file_size - 8, tome_get64(stored));
+    check_region(v, TOME_PART_FILE, 0, h->file_size - 4, tome_get32(stored));
     if (h->dict_size)
         check_region(v, TOME_PART_DICTIONARY, h->dict_offset, h->dict_size, h->dict_checksum);
     check_region(v, TOME_PART_BLOCK_TABLE, h->block_table_offset,
-                 (uint64_t)h->block_count * BLK_RECORD_SIZE, h->block_table_checksum);
+                 ((uint64_t)h->block_count + h->key_block_count) * BLK_RECORD_SIZE,
+                 h->block_table_checksum);
     check_region(v, TOME_PART_ENTRY_TABLE, h->entry_table_offset,
-                 (uint64_t)h->article_count * ENT_RECORD_SIZE, h->entry_table_checksum);
+                 (uint64_t)h->article_count * h->entry_record_size, h->entry_table_checksum);
     check_region(v, TOME_PART_ORDER_TABLE, h->order_table_offset,
-                 (uint64_t)h->article_count * ORD_RECORD_SIZE, h->order_table_checksum);
-    check_region(v, TOME_PART_KEYS, h->pool_offset, h->pool_size, h->pool_checksum);
+                 (uint64_t)h->article_count * h->order_record_size, h->order_table_checksum);
 }
 
-/* key_check of an entry, reading its key in pieces in callback mode. */
-static int key_check_holds(tome_reader *r, const tome_entry *e)
+static void check_entries(verifier *v)
 {
-    uint64_t at = r->h.pool_offset + e->key_offset;
-    uint32_t done = 0;
-    if (r->data)
-        return tome_key_matches(e, r->data + at) ? TOME_OK : TOME_ERR_CORRUPT;
-    tome_hash_reset_seeded(&r->hash, e->key_seed);
-    while (done < e->key_size) {
-        uint8_t piece[KEY_PIECE];
-        uint32_t n = e->key_size - done < KEY_PIECE ? e->key_size - done : KEY_PIECE;
-        if (r->read(r->user, at + done, piece, n) != 0)
-            return TOME_ERR_READ;
-        tome_hash_update(&r->hash, piece, n);
-        done += n;
+    tome_entry e;
+    uint32_t id;
+    for (id = 0; id < v->r->h.article_count && !v->read_error; id++) {
+        int err = tome_load_entry(v->r, id, &e);
+        if (err != TOME_OK)
+            damage(v, TOME_PART_ENTRY_TABLE, id, err);
     }
-    return (uint32_t)tome_hash_digest(&r->hash) == e->key_check ? TOME_OK : TOME_ERR_CORRUPT;
 }
 
-/* Entries in bounds, keys matching their records, keys strictly increasing. */
-static void check_entries_and_keys(verifier *v)
+/* Key block `kb` in the key slot: whole, its records filling it exactly,
+ * keys strictly increasing, and above the previous block's last key (that
+ * block is decoded again into the body slot, free during this pass). */
+static int check_key_block(verifier *v, uint32_t kb)
 {
     tome_reader *r = v->r;
-    tome_entry prev, e;
-    int have_prev = 0, misordered = 0;
-    uint32_t id;
-    memset(&prev, 0, sizeof prev);
-    for (id = 0; id < r->h.article_count && !v->read_error; id++) {
-        int order, err = tome_load_entry(r, id, &e);
-        if (err == TOME_OK)
-            err = key_check_holds(r, &e);
-        if (err != TOME_OK) {
-            damage(v, TOME_PART_ENTRY_TABLE, id, err);
-            have_prev = 0;
-            continue;
-        }
-        if (have_prev && !misordered) {
-            if ((err = tome_compare_key(r, &prev, &e, NULL, 0, &order)) != TOME_OK)
-                damage(v, TOME_PART_KEYS, TOME_NO_INDEX, err);
-            else if (order >= 0)
-                misordered = 1;
-        }
-        prev = e;
-        have_prev = 1;
+    const tome_header *h = &r->h;
+    uint32_t count = h->article_count - kb * h->keys_per_block, at = 0, i;
+    tome_name n, prev = {0, 0, 0, 0};
+    tome_block b;
+    int err;
+    if (count > h->keys_per_block)
+        count = h->keys_per_block;
+    if ((err = tome_load_block(r, h->block_count + kb, &b)) != TOME_OK)
+        return err;
+    v->frames += b.frame_size;
+    v->keys += b.content_size;
+    if (kb > 0) {
+        uint32_t end = 0;
+        if ((err = tome_load_key_block(r, &r->bodies, kb - 1)) != TOME_OK)
+            return err;
+        for (i = 0; i < h->keys_per_block && err == TOME_OK; i++)
+            err = tome_key_record(r, &r->bodies, end, &prev, &end);
+        if (err != TOME_OK)
+            return err;
     }
-    if (misordered)
-        damage(v, TOME_PART_KEYS, TOME_NO_INDEX, TOME_ERR_CORRUPT);
+    if ((err = tome_load_key_block(r, &r->keys, kb)) != TOME_OK)
+        return err;
+    for (i = 0; i < count; i++) {
+        if ((err = tome_key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
+            return err;
+        if ((i > 0 || kb > 0) &&
+            tome_compare_bytes(prev.key, prev.key_size, n.key, n.key_size) >= 0)
+            return TOME_ERR_CORRUPT;
+        prev = n;
+    }
+    return at == r->keys.done ? TOME_OK : TOME_ERR_CORRUPT;
+}
+
+static void check_keys(verifier *v)
+{
+    uint32_t kb;
+    for (kb = 0; kb < v->r->h.key_block_count && !v->read_error; kb++) {
+        int err = check_key_block(v, kb);
+        if (err != TOME_OK)
+            damage(v, TOME_PART_KEYS, kb, err);
+    }
 }
 
 /* (block, offset, size, ID): the storage-order sort key of FORMAT.md. */
@@ -173,21 +185,16 @@ static int order_is_sound(verifier *v)
     return 1;
 }
 
-static int check_block(verifier *v, uint32_t index, uint64_t *frames, uint64_t *stored)
+static int check_block(verifier *v, uint32_t index)
 {
     tome_reader *r = v->r;
     tome_block b;
-    uint64_t digest;
     int err = tome_load_block(r, index, &b);
     if (err == TOME_OK) {
-        *frames += b.frame_size;
-        *stored += b.content_size;
-        err = hash_range(r, b.frame_offset, b.frame_size, &digest);
-        if (err == TOME_OK && digest != b.checksum)
-            err = TOME_ERR_CHECKSUM;
+        v->frames += b.frame_size;
+        v->stored += b.content_size;
+        err = tome_finish_block(r, &r->bodies, index);
     }
-    if (err == TOME_OK)
-        err = tome_finish_block(r, index);
     if (err != TOME_OK)
         damage(v, TOME_PART_BLOCK, index, err);
     return err;
@@ -211,13 +218,13 @@ static void check_in_storage_order(verifier *v)
 {
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
-    uint64_t frames = 0, stored = 0, raw = 0;
+    uint64_t raw = 0;
     uint32_t b, p = 0, bodies = 0;
     tome_entry prev;
     memset(&prev, 0, sizeof prev);
     for (b = 0; b <= h->block_count && !v->read_error; b++) {
         if (b < h->block_count)
-            check_block(v, b, &frames, &stored);
+            check_block(v, b);
         while (p < h->article_count && !v->read_error) {
             tome_entry e;
             uint32_t id;
@@ -241,18 +248,18 @@ static void check_in_storage_order(verifier *v)
             p++;
         }
     }
-    if (!v->read_error && (raw != h->raw_size || stored != h->stored_size ||
-                           frames != h->frames_size || bodies != h->body_count))
+    if (!v->read_error && (raw != h->raw_size || v->stored != h->stored_size ||
+                           v->frames != h->frames_size || v->keys != h->keys_size ||
+                           bodies != h->body_count))
         damage(v, TOME_PART_ENTRY_TABLE, TOME_NO_INDEX, TOME_ERR_CORRUPT);
 }
 
 static void check_by_id(verifier *v)
 {
     tome_reader *r = v->r;
-    uint64_t frames = 0, stored = 0;
     uint32_t b, id;
     for (b = 0; b < r->h.block_count && !v->read_error; b++)
-        check_block(v, b, &frames, &stored);
+        check_block(v, b);
     for (id = 0; id < r->h.article_count && !v->read_error; id++) {
         tome_entry e;
         int err = tome_load_entry(r, id, &e);
@@ -274,7 +281,9 @@ int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user, tome_verif
     v.user = user;
     check_file_and_tables(&v);
     if (!v.read_error)
-        check_entries_and_keys(&v);
+        check_entries(&v);
+    if (!v.read_error)
+        check_keys(&v);
     if (!v.read_error) {
         if (order_is_sound(&v))
             check_in_storage_order(&v);
