@@ -62,7 +62,7 @@ extern "C" {
 /* ---- versions ---------------------------------------------------------- */
 
 /* Version of this library. */
-#define TOME_VERSION_MAJOR 1
+#define TOME_VERSION_MAJOR 2
 #define TOME_VERSION_MINOR 0
 #define TOME_VERSION_PATCH 0
 #define TOME_VERSION_NUMBER \

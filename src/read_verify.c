@@ -110,31 +110,30 @@ static int check_key_block(verifier *v, uint32_t kb)
     uint32_t count = h->article_count - kb * h->keys_per_block, at = 0, i;
     tome_name n, prev = {0, 0, 0, 0};
     tome_block b;
-    int err;
+    int err, have_prev = 0;
     if (count > h->keys_per_block)
         count = h->keys_per_block;
     if ((err = tome_load_block(r, h->block_count + kb, &b)) != TOME_OK)
         return err;
     v->frames += b.frame_size;
     v->keys += b.content_size;
-    if (kb > 0) {
+    if (kb > 0) { /* a damaged previous block was reported on its own turn */
         uint32_t end = 0;
-        if ((err = tome_load_key_block(r, &r->bodies, kb - 1)) != TOME_OK)
+        if ((err = tome_load_key_block(r, &r->bodies, kb - 1)) == TOME_ERR_READ)
             return err;
-        for (i = 0; i < h->keys_per_block && err == TOME_OK; i++)
-            err = tome_key_record(r, &r->bodies, end, &prev, &end);
-        if (err != TOME_OK)
-            return err;
+        have_prev = err == TOME_OK;
+        for (i = 0; i < h->keys_per_block && have_prev; i++)
+            have_prev = tome_key_record(r, &r->bodies, end, &prev, &end) == TOME_OK;
     }
     if ((err = tome_load_key_block(r, &r->keys, kb)) != TOME_OK)
         return err;
     for (i = 0; i < count; i++) {
         if ((err = tome_key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
             return err;
-        if ((i > 0 || kb > 0) &&
-            tome_compare_bytes(prev.key, prev.key_size, n.key, n.key_size) >= 0)
+        if (have_prev && tome_compare_bytes(prev.key, prev.key_size, n.key, n.key_size) >= 0)
             return TOME_ERR_CORRUPT;
         prev = n;
+        have_prev = 1;
     }
     return at == r->keys.done ? TOME_OK : TOME_ERR_CORRUPT;
 }

@@ -204,6 +204,9 @@ int cmd_info(int argc, char **argv)
            (unsigned long long)(i.raw_size - i.stored_size), (unsigned long long)i.stored_size);
     printf("blocks             %u (largest %u bytes decompressed)\n", i.block_count,
            i.block_size_max);
+    printf("key blocks         %u (%u keys each, %llu bytes of keys and titles, largest %u)\n",
+           i.key_block_count, i.keys_per_block, (unsigned long long)i.keys_size,
+           i.key_block_size_max);
     printf("dictionary         %u bytes\n", i.dict_size);
     printf("compressed         %llu bytes (blocks and dictionary)\n",
            (unsigned long long)i.compressed_size);
@@ -242,7 +245,7 @@ static void collect(void *user, tome_part part, uint32_t index, int error)
 static const char *part_name(tome_part part)
 {
     static const char *names[] = {"file",        "dictionary", "block table", "entry table",
-                                  "order table", "keys",       "block",       "article"};
+                                  "order table", "key block",  "block",       "article"};
     return (unsigned)part < sizeof names / sizeof names[0] ? names[part] : "?";
 }
 
