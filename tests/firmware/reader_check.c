@@ -86,8 +86,9 @@ static int open_reader(archive_run *run)
     out_u64(run->workspace_size);
     out_end();
     expect(run->workspace_size <=
-               TOME_WORKSPACE_BOUND(run->info.block_size_max, run->info.chunk_size_max,
-                                    run->info.dict_size, run->mode == MODE_CALLBACK),
+               TOME_WORKSPACE_BOUND(run->info.block_size_max, run->info.key_block_size_max,
+                                    run->info.chunk_size_max, run->info.dict_size,
+                                    run->mode == MODE_CALLBACK),
            "tome_workspace_size() within TOME_WORKSPACE_BOUND()");
     return TOME_OK;
 }
@@ -113,12 +114,20 @@ static void print_info(const archive_run *run)
     out_u64(i->block_count);
     out_text(" block_max=");
     out_u64(i->block_size_max);
+    out_text(" key_blocks=");
+    out_u64(i->key_block_count);
+    out_text(" keys_per_block=");
+    out_u64(i->keys_per_block);
+    out_text(" key_block_max=");
+    out_u64(i->key_block_size_max);
     out_text(" chunk_max=");
     out_u64(i->chunk_size_max);
     out_text(" dict=");
     out_u64(i->dict_size);
     out_text(" raw=");
     out_u64(i->raw_size);
+    out_text(" keys=");
+    out_u64(i->keys_size);
     out_end();
 }
 
@@ -162,8 +171,8 @@ static void check_article(archive_run *run, uint32_t id)
     fnv = fnv1a(run->article, size);
     out_text(" size=");
     out_u64(size);
-    out_text(" xxh3=");
-    out_hex(a.checksum, 16);
+    out_text(" xxh32=");
+    out_hex(a.checksum, 8);
     out_text(" fnv=");
     out_hex(fnv, 8);
     if (tome_title(run->reader, id, run->name, run->name_cap) == TOME_OK && run->name[0]) {
@@ -429,7 +438,7 @@ static void check_stack_gauge(void)
            "the stack gauge measures a known frame");
 }
 
-/* What the workspace is made of besides the block buffer (see
+/* What the workspace is made of besides the two block buffers (see
  * docs/EMBEDDING.md): zstd's context, and its dictionary tables. */
 static void print_zstd_sizes(void)
 {
