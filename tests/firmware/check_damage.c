@@ -191,9 +191,10 @@ static void check_bad_block(const char *archive, uint8_t *copy, size_t size)
     }
 }
 
-/* After one byte in the middle of the last key block's compressed frame:
- * the last article's key can be neither read nor found, and its body is
- * still fetched intact.  `key` is that key, read from the intact archive. */
+/* After one byte in the middle of a key block's compressed frame: the key
+ * of article `id`, the block's first, can be neither read nor found, and
+ * its body is still fetched intact.  `key` is that key, read from the
+ * intact archive. */
 static void use_bad_key_block(uint8_t *copy, size_t size, int callback, uint32_t id,
                               const char *key, char *name, uint32_t name_cap)
 {
@@ -230,19 +231,22 @@ static void use_bad_key_block(uint8_t *copy, size_t size, int callback, uint32_t
     expect_code(err, TOME_OK, "tome_fetch does not need the key block");
 }
 
-/* Verify names the damaged key block, and no other part but the file. */
+/* One byte in the middle of the middle key block's compressed frame (so
+ * that it has a neighbour on each side when there are three or more):
+ * verify names that key block, and no other part but the file. */
 static void check_bad_key_block(const char *archive, uint8_t *copy, size_t size)
 {
     uint32_t blocks = tome_get32(copy + HDR_BLOCK_COUNT);
     uint32_t key_blocks = tome_get32(copy + HDR_KEY_BLOCK_COUNT);
     uint32_t count = tome_get32(copy + HDR_ARTICLE_COUNT);
-    uint32_t name_cap = tome_get32(copy + HDR_KEY_SIZE_MAX) + 1u, kb, frame_size;
+    uint32_t name_cap = tome_get32(copy + HDR_KEY_SIZE_MAX) + 1u, kb, id, frame_size;
     uint32_t want_parts = (1u << TOME_PART_FILE) | (1u << TOME_PART_KEYS);
     uint64_t frame;
     int callback;
     if (key_blocks == 0 || count == 0)
         return;
-    kb = key_blocks - 1;
+    kb = key_blocks / 2;
+    id = kb * tome_get32(copy + HDR_KEYS_PER_BLOCK);
     frame_size = frame_of(copy, blocks + kb, &frame);
     for (callback = 0; callback <= 1; callback++) {
         size_t mark = scratch_mark();
@@ -254,7 +258,7 @@ static void check_bad_key_block(const char *archive, uint8_t *copy, size_t size)
         if (expect(key && name, "scratch memory is large enough") &&
             expect_code(open_copy(&reader, copy, size, callback, &flash), TOME_OK,
                         "tome_open of the intact copy") &&
-            expect_code(tome_key(reader, count - 1, key, name_cap), TOME_OK,
+            expect_code(tome_key(reader, id, key, name_cap), TOME_OK,
                         "tome_key of the intact copy")) {
             copy[frame + frame_size / 2] ^= 0x10;
             out_text("damage ");
@@ -266,7 +270,7 @@ static void check_bad_key_block(const char *archive, uint8_t *copy, size_t size)
             expect(rep.damaged_parts == want_parts && rep.damaged_articles == 0 &&
                        log.key_blocks == 1 && log.key_block == kb,
                    "verify names the file and the one key block");
-            use_bad_key_block(copy, size, callback, count - 1, key, name, name_cap);
+            use_bad_key_block(copy, size, callback, id, key, name, name_cap);
             copy[frame + frame_size / 2] ^= 0x10;
         }
         scratch_release(mark);
