@@ -215,7 +215,9 @@ int tome_load_key_block(tome_reader *r, tome_slot *s, uint32_t kb)
 {
     uint32_t index = r->h.block_count + kb;
     int err;
-    if (s->cur == index && !s->live && s->done == s->block.content_size && !s->failed)
+    if (s->cur == index && s->failed)
+        return s->failed; /* the same answer every time */
+    if (s->cur == index && !s->live && s->done == s->block.content_size)
         return TOME_OK; /* decoded and checked before */
     err = tome_finish_block(r, s, index);
     s->live = 0; /* the frame is done; the context is free for the bodies */

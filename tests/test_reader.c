@@ -754,6 +754,7 @@ static void test_key_blocks(void)
         char key[16];
         int err = tome_key(a.r, 3 * per, key, sizeof key);
         CHECK(err == TOME_ERR_CHECKSUM || err == TOME_ERR_DECOMPRESS);
+        CHECK_EQ(tome_key(a.r, 3 * per + 1, key, sizeof key), err); /* same answer again */
         CHECK_EQ(tome_key(a.r, 0, key, sizeof key), TOME_OK);
         CHECK(strcmp(key, "k0000") == 0);
         snprintf(key, sizeof key, "k%04u", (unsigned)(3 * per * 2 + 2));

@@ -207,6 +207,7 @@ int cmd_info(int argc, char **argv)
     printf("key blocks         %u (%u keys each, %llu bytes of keys and titles, largest %u)\n",
            i.key_block_count, i.keys_per_block, (unsigned long long)i.keys_size,
            i.key_block_size_max);
+    printf("largest chunk      %u bytes (compressed input read at once)\n", i.chunk_size_max);
     printf("dictionary         %u bytes\n", i.dict_size);
     printf("compressed         %llu bytes (blocks and dictionary)\n",
            (unsigned long long)i.compressed_size);
