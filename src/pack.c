@@ -69,7 +69,7 @@ int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
     return code;
 }
 
-static int grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size)
+int tome_pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size)
 {
     size_t n;
     void *bigger;
@@ -123,7 +123,7 @@ static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *
             return TOME_PACK_OK;
         }
     }
-    if ((err = grow(p, (void **)&p->bodies, &p->body_cap, p->body_count + 1, sizeof *p->bodies)))
+    if ((err = tome_pack_grow(p, (void **)&p->bodies, &p->body_cap, p->body_count + 1, sizeof *p->bodies)))
         return err;
     b = &p->bodies[p->body_count];
     memset(b, 0, sizeof *b);
@@ -181,7 +181,7 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     if (size > UINT32_MAX)
         return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
                               "%s: %zu bytes; articles must be under 4 GiB", source, size);
-    if ((err = grow(p, (void **)&p->articles, &p->article_cap, p->article_count + 1,
+    if ((err = tome_pack_grow(p, (void **)&p->articles, &p->article_cap, p->article_count + 1,
                     sizeof *p->articles)) ||
         (err = intern_body(p, body, size, &index)))
         return err;

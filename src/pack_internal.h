@@ -53,6 +53,10 @@ int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
 #endif
     ;
 
+/* Make room for `need` items of `item_size` bytes in *items (capacity
+ * *cap, doubling). */
+int tome_pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size);
+
 /* One block of the layout: a range of the stored stream (all distinct
  * non-empty bodies back to back, in layout order), and its frame. */
 typedef struct pack_block {

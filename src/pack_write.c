@@ -146,14 +146,9 @@ static int order_bodies(tome_packer *p, plan *pl)
 
 static int add_block(tome_packer *p, plan *pl, size_t *cap, uint64_t start, uint32_t size)
 {
-    if (pl->block_count == *cap) {
-        size_t n = *cap ? *cap * 2 : 256;
-        pack_block *b = realloc(pl->blocks, n * sizeof *b);
-        if (!b)
-            return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
-        pl->blocks = b;
-        *cap = n;
-    }
+    int err = tome_pack_grow(p, (void **)&pl->blocks, cap, pl->block_count + 1, sizeof *pl->blocks);
+    if (err)
+        return err;
     memset(&pl->blocks[pl->block_count], 0, sizeof *pl->blocks);
     pl->blocks[pl->block_count].start = start;
     pl->blocks[pl->block_count].size = size;
@@ -229,14 +224,10 @@ static void smallest_first(const tome_packer *p, plan *pl)
 /* Record one dictionary sample: a body's piece within one block. */
 static int add_sample(tome_packer *p, plan *pl, size_t *cap, uint64_t piece)
 {
-    if (pl->sample_count == *cap) {
-        size_t n = *cap ? *cap * 2 : 1024;
-        size_t *s = realloc(pl->sample_sizes, n * sizeof *s);
-        if (!s)
-            return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
-        pl->sample_sizes = s;
-        *cap = n;
-    }
+    int err = tome_pack_grow(p, (void **)&pl->sample_sizes, cap, pl->sample_count + 1,
+                             sizeof *pl->sample_sizes);
+    if (err)
+        return err;
     pl->sample_sizes[pl->sample_count++] = (size_t)piece;
     return TOME_PACK_OK;
 }
