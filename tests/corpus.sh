@@ -60,9 +60,9 @@ echo "with a second copy: $twice bytes (+$((twice - size)); allowed +$((allowed 
 # One byte flipped in the middle of block 100's frame.
 cp "$work/mails.tome" "$work/damaged.tome"
 # (od reads the host's byte order: this script runs on little-endian hosts)
-table=$(le "$work/damaged.tome" 80 8)
-frame=$(le "$work/damaged.tome" $((table + 100 * 24)) 8)
-frame_size=$(le "$work/damaged.tome" $((table + 100 * 24 + 8)) 4)
+table=$(le "$work/damaged.tome" 96 8)   # header: block_table_offset
+frame=$(le "$work/damaged.tome" $((table + 100 * 20)) 8)   # 20-byte block records
+frame_size=$(le "$work/damaged.tome" $((table + 100 * 20 + 8)) 4)
 at=$((frame + frame_size / 2))
 old=$(le "$work/damaged.tome" "$at" 1)
 printf "\\$(printf %o $((255 - old)))" |
