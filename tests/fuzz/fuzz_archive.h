@@ -1,7 +1,7 @@
 /*
  * fuzz_archive.h - rewriting the checksums of a (damaged) archive image.
  *
- * Random bytes almost never carry a right XXH3, so a fuzzer would spend
+ * Random bytes almost never carry a right XXH32, so a fuzzer would spend
  * its time on the header checksum.  Resealing recomputes the checksums the
  * damage broke, so the input reaches the code behind each check; every
  * range is bounds-checked first, since the image itself is hostile.
@@ -14,8 +14,10 @@
 
 enum {
     RESEAL_HEADER = 1,  /* header checksum */
-    RESEAL_TABLES = 2,  /* dictionary, table and pool checksums, footer, file checksum */
-    RESEAL_RECORDS = 4, /* each frame checksum and each entry's key_check */
+    RESEAL_TABLES = 2,  /* dictionary and table checksums, footer, file checksum */
+    RESEAL_RECORDS = 4, /* each block's content checksum (body and key blocks),
+                           for every block whose frame decodes to exactly its
+                           content_size bytes */
     RESEAL_ALL = 7
 };
 

@@ -2,9 +2,10 @@
  * fuzz_mutate.c - targeted damage to valid archives.  The input is a small
  * program: its first byte picks a base archive, how much to reseal, the
  * open flags and the I/O mode; each following op changes a header field, a
- * table record, block, dictionary or pool bytes, swaps records (key order,
- * block order, storage order), copies a range or truncates.  Then every
- * reader call runs, with verify, under the checks of fuzz_exercise.c.
+ * table record (an entry's bit fields included), body block, key block or
+ * dictionary bytes, swaps records (entries, block records, storage order),
+ * copies a range or truncates.  Then every reader call runs, with verify,
+ * under the checks of fuzz_exercise.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@ typedef struct field {
     uint8_t at, width;
 } field;
 
+/* Format 2.0's header fields.  The first 20 keep the places they had in
+ * 1.0 (the mutation seeds name fields by index); the key pool's two came
+ * out and the key blocks' two took their places; the fields new in 2.0
+ * follow. */
 static const field header_fields[] = {
     {HDR_MAJOR, 2}, {HDR_MINOR, 2}, {HDR_HEADER_SIZE, 4}, {HDR_FILE_SIZE, 8},
     {HDR_ARTICLE_COUNT, 4}, {HDR_BODY_COUNT, 4}, {HDR_BLOCK_COUNT, 4},
@@ -29,13 +34,19 @@ static const field header_fields[] = {
     {HDR_KEY_SIZE_MAX, 4}, {HDR_TITLE_SIZE_MAX, 4}, {HDR_DICT_SIZE, 4},
     {HDR_WORKSPACE_MEMORY, 4}, {HDR_WORKSPACE_CALLBACK, 4}, {HDR_RESERVED32, 4},
     {HDR_DICT_OFFSET, 8}, {HDR_BLOCK_TABLE_OFFSET, 8}, {HDR_ENTRY_TABLE_OFFSET, 8},
-    {HDR_ORDER_TABLE_OFFSET, 8}, {HDR_POOL_OFFSET, 8}, {HDR_POOL_SIZE, 8},
-    {HDR_RAW_SIZE, 8}, {HDR_STORED_SIZE, 8}, {HDR_FRAMES_SIZE, 8}};
+    {HDR_ORDER_TABLE_OFFSET, 8}, {HDR_KEY_BLOCK_COUNT, 4}, {HDR_KEYS_PER_BLOCK, 4},
+    {HDR_RAW_SIZE, 8}, {HDR_STORED_SIZE, 8}, {HDR_FRAMES_SIZE, 8},
+    {HDR_KEY_BLOCK_SIZE_MAX, 4}, {HDR_KEYS_SIZE, 8}, {HDR_ENTRY_RECORD_SIZE, 1},
+    {HDR_BLOCK_BITS, 1}, {HDR_OFFSET_BITS, 1}, {HDR_SIZE_BITS, 1},
+    {HDR_ORDER_RECORD_SIZE, 1}, {HDR_RESERVED8, 1}, {HDR_RESERVED8 + 2, 1},
+    {HDR_DICT_CHECKSUM, 4}, {HDR_BLOCK_TABLE_CHECKSUM, 4}, {HDR_ENTRY_TABLE_CHECKSUM, 4},
+    {HDR_ORDER_TABLE_CHECKSUM, 4}};
 static const field block_fields[] = {
-    {BLK_FRAME_OFFSET, 8}, {BLK_FRAME_SIZE, 4}, {BLK_CONTENT_SIZE, 4}, {BLK_CHECKSUM, 8}};
-static const field entry_fields[] = {
-    {ENT_BLOCK, 4}, {ENT_OFFSET, 4}, {ENT_SIZE, 4}, {ENT_KEY_OFFSET, 4},
-    {ENT_KEY_SIZE, 2}, {ENT_TITLE_SIZE, 2}, {ENT_KEY_CHECK, 4}, {ENT_CHECKSUM, 8}};
+    {BLK_FRAME_OFFSET, 8}, {BLK_FRAME_SIZE, 4}, {BLK_CONTENT_SIZE, 4}, {BLK_CHECKSUM, 4}};
+/* An entry is a u32 checksum, then bit fields of the widths the header
+ * gives; these are its fields in the order of 1.0's (block, offset, size,
+ * then the checksum). */
+enum { ENTRY_BLOCK, ENTRY_OFFSET, ENTRY_SIZE, ENTRY_CHECKSUM, ENTRY_FIELDS };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -65,23 +76,36 @@ static uint32_t next_u32(program *p)
 typedef struct image {
     uint8_t bytes[IMAGE_MAX];
     size_t size;
-    uint64_t dict, dict_size, frames, frames_size, blocks, entries, order, pool, pool_size;
-    uint32_t block_count, count;
+    uint64_t dict, dict_size, frames, frames_size, key_frames, key_frames_size;
+    uint64_t blocks, entries, order;
+    uint32_t block_count, key_block_count, count;
+    uint32_t entry_record_size, order_record_size, widths[3]; /* block, offset, size bits */
 } image;
 
+/* A little-endian field of `width` bytes (1..8). */
 static uint64_t get(const uint8_t *p, unsigned width)
 {
-    return width == 2 ? tome_get16(p) : width == 4 ? tome_get32(p) : tome_get64(p);
+    uint64_t v = 0;
+    while (width-- > 0)
+        v = v << 8 | p[width];
+    return v;
 }
 
 static void put(uint8_t *p, unsigned width, uint64_t v)
 {
-    if (width == 2)
-        tome_put16(p, (uint16_t)v);
-    else if (width == 4)
-        tome_put32(p, (uint32_t)v);
-    else
-        tome_put64(p, v);
+    unsigned i;
+    for (i = 0; i < width; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* `width` (0..32) bits at bit `bit` of a little-endian bit string. */
+static void put_bits(uint8_t *p, uint32_t bit, uint32_t width, uint64_t v)
+{
+    uint32_t i;
+    for (i = 0; i < width; i++, bit++) {
+        uint8_t mask = (uint8_t)(1u << (bit % 8));
+        p[bit / 8] = (uint8_t)((v >> i) & 1u ? p[bit / 8] | mask : p[bit / 8] & ~mask);
+    }
 }
 
 /* A new value for a field: boundary values are where bugs live. */
@@ -117,6 +141,25 @@ static void set_field(program *p, image *im, uint64_t base, const field *f)
         next_value(p, get(im->bytes + base + f->at, f->width), im));
 }
 
+/* One field of entry `i`: the checksum, or one of its bit fields. */
+static void set_entry_field(program *p, image *im, uint32_t i, uint32_t which)
+{
+    uint64_t at = im->entries + (uint64_t)i * im->entry_record_size;
+    uint32_t bit = ENT_FIELDS_BIT, k;
+    uint8_t *rec;
+    if (at + im->entry_record_size > im->size)
+        return;
+    rec = im->bytes + at;
+    if (which == ENTRY_CHECKSUM) {
+        put(rec + ENT_CHECKSUM, 4, next_value(p, tome_get32(rec + ENT_CHECKSUM), im));
+        return;
+    }
+    for (k = 0; k < which; k++)
+        bit += im->widths[k];
+    put_bits(rec, bit, im->widths[which],
+             next_value(p, tome_get_bits(rec, bit, im->widths[which]), im));
+}
+
 static void swap_bytes(image *im, uint64_t a, uint64_t b, uint64_t n)
 {
     uint8_t tmp[64];
@@ -138,35 +181,36 @@ static uint64_t pick(program *p, const image *im, uint64_t start, uint64_t len)
 static void apply(program *p, image *im)
 {
     uint32_t op = next_byte(p), i, j;
-    uint32_t blocks = im->block_count ? im->block_count : 1, count = im->count ? im->count : 1;
+    uint32_t blocks = im->block_count + im->key_block_count, count = im->count ? im->count : 1;
+    uint32_t ers = im->entry_record_size, ors = im->order_record_size;
     uint64_t a, b, n;
     switch (op % 16) {
     case 0:
         set_field(p, im, 0, &header_fields[next_byte(p) % COUNT_OF(header_fields)]);
         break;
-    case 1:
+    case 1: /* a field of a block record, body or key block */
+        blocks = blocks ? blocks : 1;
         i = next_u16(p) % blocks;
         set_field(p, im, im->blocks + (uint64_t)i * BLK_RECORD_SIZE,
                   &block_fields[next_byte(p) % COUNT_OF(block_fields)]);
         break;
     case 2:
         i = next_u16(p) % count;
-        set_field(p, im, im->entries + (uint64_t)i * ENT_RECORD_SIZE,
-                  &entry_fields[next_byte(p) % COUNT_OF(entry_fields)]);
+        set_entry_field(p, im, i, next_byte(p) % ENTRY_FIELDS);
         break;
     case 3: {
-        static const field order_field = {0, 4};
+        field order_field = {0, (uint8_t)ors};
         i = next_u16(p) % count;
-        set_field(p, im, im->order + (uint64_t)i * ORD_RECORD_SIZE, &order_field);
+        set_field(p, im, im->order + (uint64_t)i * ors, &order_field);
         break;
     }
-    case 4: /* key order: two entries trade places */
+    case 4: /* two entries trade places: IDs and bodies no longer match */
         i = next_u16(p) % count;
         j = next_u16(p) % count;
-        swap_bytes(im, im->entries + (uint64_t)i * ENT_RECORD_SIZE,
-                   im->entries + (uint64_t)j * ENT_RECORD_SIZE, ENT_RECORD_SIZE);
+        swap_bytes(im, im->entries + (uint64_t)i * ers, im->entries + (uint64_t)j * ers, ers);
         break;
-    case 5: /* block order: two block records trade places */
+    case 5: /* block order: two block records trade places (key blocks too) */
+        blocks = blocks ? blocks : 1;
         i = next_u16(p) % blocks;
         j = next_u16(p) % blocks;
         swap_bytes(im, im->blocks + (uint64_t)i * BLK_RECORD_SIZE,
@@ -175,8 +219,7 @@ static void apply(program *p, image *im)
     case 6: /* storage order */
         i = next_u16(p) % count;
         j = next_u16(p) % count;
-        swap_bytes(im, im->order + (uint64_t)i * ORD_RECORD_SIZE,
-                   im->order + (uint64_t)j * ORD_RECORD_SIZE, ORD_RECORD_SIZE);
+        swap_bytes(im, im->order + (uint64_t)i * ors, im->order + (uint64_t)j * ors, ors);
         break;
     case 7:
         a = pick(p, im, im->frames, im->frames_size);
@@ -188,8 +231,8 @@ static void apply(program *p, image *im)
         if (a < im->size)
             im->bytes[a] ^= (uint8_t)(next_byte(p) | 1);
         break;
-    case 9:
-        a = pick(p, im, im->pool, im->pool_size);
+    case 9: /* keys and titles: a byte of a key block's frame */
+        a = pick(p, im, im->key_frames, im->key_frames_size);
         if (a < im->size)
             im->bytes[a] ^= (uint8_t)(next_byte(p) | 1);
         break;
@@ -243,12 +286,22 @@ static int load(image *im, int which)
     im->blocks = tome_get64(h + HDR_BLOCK_TABLE_OFFSET);
     im->entries = tome_get64(h + HDR_ENTRY_TABLE_OFFSET);
     im->order = tome_get64(h + HDR_ORDER_TABLE_OFFSET);
-    im->pool = tome_get64(h + HDR_POOL_OFFSET);
-    im->pool_size = tome_get64(h + HDR_POOL_SIZE);
     im->block_count = tome_get32(h + HDR_BLOCK_COUNT);
+    im->key_block_count = tome_get32(h + HDR_KEY_BLOCK_COUNT);
     im->count = tome_get32(h + HDR_ARTICLE_COUNT);
+    im->entry_record_size = h[HDR_ENTRY_RECORD_SIZE];
+    im->order_record_size = h[HDR_ORDER_RECORD_SIZE];
+    im->widths[ENTRY_BLOCK] = h[HDR_BLOCK_BITS];
+    im->widths[ENTRY_OFFSET] = h[HDR_OFFSET_BITS];
+    im->widths[ENTRY_SIZE] = h[HDR_SIZE_BITS];
     im->frames = TOME_HEADER_SIZE + im->dict_size;
     im->frames_size = im->blocks - im->frames;
+    /* the key blocks' frames follow the body blocks' */
+    im->key_frames = im->blocks;
+    if (im->key_block_count)
+        im->key_frames = tome_get64(base + im->blocks +
+                                    (uint64_t)im->block_count * BLK_RECORD_SIZE + BLK_FRAME_OFFSET);
+    im->key_frames_size = im->blocks - im->key_frames;
     return 1;
 }
 

@@ -69,18 +69,28 @@ static void mutate_seeds(void)
         {"block-content-size", {0x1A, 1, 2, 0, 2, 2, 0xFF}, 7},
         {"entry-offset", {0x1B, 2, 3, 0, 1, 2, 100}, 7},
         {"order-id", {0x18, 3, 1, 0, 3, 10}, 6},
-        {"key-order-swap", {0x1C, 4, 3, 0, 7, 0}, 6},
+        {"entry-swap", {0x1C, 4, 3, 0, 7, 0}, 6},
         {"block-swap", {0x1A, 5, 0, 0, 3, 0}, 6},
         {"storage-order-swap", {0x19, 6, 0, 0, 9, 0}, 6},
         {"frame-byte", {0x1A, 7, 40, 0, 0, 0, 0x55}, 7},
         {"dictionary-byte", {0x19, 8, 99, 0, 0, 0, 0x10}, 7},
-        {"pool-byte", {0x1C, 9, 5, 0, 0, 0, 1}, 7},
+        {"key-block-byte", {0x1C, 9, 5, 0, 0, 0, 1}, 7},
         {"truncate", {0x19, 11, 0x00, 0x04, 0, 0}, 6},
         {"trailing", {0x18, 12, 40, 0xEE}, 4},
         {"frame-run-swap", {0x9A, 13, 10, 0, 0, 0, 90, 0, 0, 0, 20}, 11},
         {"copy-range", {0x1B, 14, 0x40, 0x01, 0, 0, 0x00, 0x02, 0, 0, 64, 0}, 12},
         {"erased-run", {0x1A, 15, 0x00, 0x01, 0, 0, 40, 1}, 8},
         {"no-reseal-header-edit", {0x00, 0, 3, 0, 0}, 5},
+        /* format 2.0: key blocks (the names base has 17 body blocks, then
+         * 10 key blocks), entry bit fields, the new header fields */
+        {"key-block-swap", {0x1C, 5, 17, 0, 18, 0}, 6},
+        {"key-block-content-size", {0x1C, 1, 20, 0, 2, 2, 0xFF}, 7},
+        {"key-block-checksum", {0x0C, 1, 26, 0, 3, 5, 4}, 7},
+        {"entry-size-bits", {0x1C, 2, 5, 0, 2, 2, 1}, 7},
+        {"entry-block-bits", {0x19, 2, 7, 0, 0, 5, 0}, 7},
+        {"header-keys-per-block", {0x1C, 0, 21, 2, 0xFF}, 5},
+        {"header-entry-record-size", {0x19, 0, 27, 2, 1}, 5},
+        {"header-offset-bits", {0x1A, 0, 29, 2, 0xFF}, 5},
     };
     size_t i;
     for (i = 0; i < sizeof programs / sizeof programs[0]; i++)

@@ -18,6 +18,12 @@
  * and block swaps, each also with the header, table and file checksums
  * recomputed (damage a careless rewrite would hide from those checksums);
  * and a failing read at every position of open, fetch and verify.
+ *
+ * Format 2.0 keeps keys and titles in key blocks, each checked against its
+ * content checksum whenever it is decoded, so a title is held to the same
+ * standard as a key: one returned wrong as success is WRONG.  (Under 1.0
+ * titles were covered by the key pool's checksum alone, and a title that
+ * differed once that checksum was recomputed was counted apart.)
  */
 #include <signal.h>
 
@@ -31,14 +37,7 @@
 
 typedef struct counts {
     size_t cases, by_open, by_verify, harmless, wrong;
-    /* verify clean and every body and key exact, only a title differs:
-     * possible only once the pool checksum was recomputed, since titles
-     * have no check of their own (docs/FORMAT.md) */
-    size_t title_only;
 } counts;
-
-/* Set while the outer checksums of the case were recomputed. */
-static int resealed;
 
 static char case_name[256]; /* the case running, for the watchdog */
 
@@ -58,7 +57,6 @@ typedef struct reading {
     int exact;      /* everything came back byte-exact */
     int wrong;      /* wrong bytes returned as success */
     const char *first_difference; /* what was not exact, first */
-    int titles_only; /* every difference was a title */
 } reading;
 
 /* Note whether one call came back exact. */
@@ -68,8 +66,6 @@ static void expect_exact(reading *rd, int exact, const char *what)
         rd->exact = 0;
         rd->first_difference = what;
     }
-    if (!exact && strcmp(what, "title") != 0)
-        rd->titles_only = 0;
 }
 
 static void mismatch(reading *rd, const char *what, const char *key)
@@ -78,12 +74,11 @@ static void mismatch(reading *rd, const char *what, const char *key)
     fprintf(stderr, "%s: %s of \"%s\" returned wrong bytes as success\n", case_name, what, key);
 }
 
-/* Read every article of `c` by key, and iterate; `titles_checked` says
- * whether a title that differs counts as damage seen by checksums. */
+/* Read every article of `c` by key, and iterate. */
 static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint8_t *buf,
                                uint8_t *piece)
 {
-    reading rd = {1, 0, NULL, 1};
+    reading rd = {1, 0, NULL};
     char name[70000];
     uint32_t cursor = 0, id, visited = 0;
     size_t i;
@@ -105,11 +100,16 @@ static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint
         if (err == TOME_OK && strcmp(name, a->key) != 0)
             mismatch(&rd, "key", a->key);
         expect_exact(&rd, err == TOME_OK, "key");
-        /* titles are checked by verify only, so a wrong one is not "wrong" */
+        /* a title comes from the key's record in a checked key block */
         err = tome_title(r, id, name, sizeof name);
-        expect_exact(&rd, err == TOME_OK && strcmp(name, a->title ? a->title : "") == 0, "title");
+        if (err == TOME_OK && strcmp(name, a->title ? a->title : "") != 0)
+            mismatch(&rd, "title", a->key);
+        expect_exact(&rd, err == TOME_OK, "title");
         err = tome_stat(r, id, &st);
-        expect_exact(&rd, err == TOME_OK && st.size == a->size, "stat");
+        expect_exact(&rd, err == TOME_OK && st.size == a->size &&
+                              st.key_size == key_len &&
+                              st.title_size == (a->title ? strlen(a->title) : 0),
+                     "stat");
         /* tome_read checks no checksum, by design: only exactness counts */
         if (a->size <= cap) {
             err = tome_read(r, id, 0, piece, a->size);
@@ -155,8 +155,6 @@ static void try_image(const uint8_t *image, size_t size, const corpus *c, int ca
         n->by_verify++;
     } else if (rd.exact) {
         n->harmless++;
-    } else if (resealed && !strcmp(rd.first_difference, "title") && rd.titles_only) {
-        n->title_only++;
     } else {
         n->wrong++;
         fprintf(stderr, "%s: verify found nothing, yet %s is not exact\n", case_name,
@@ -178,13 +176,10 @@ static void try_copy(const uint8_t *bytes, size_t size, const corpus *c, int cal
 
 static void report(const char *what, const counts *n)
 {
-    printf("%s: %zu cases: %zu detected at open, %zu by verify, %zu harmless, %zu WRONG", what,
+    printf("%s: %zu cases: %zu detected at open, %zu by verify, %zu harmless, %zu WRONG\n", what,
            n->cases, n->by_open, n->by_verify, n->harmless, n->wrong);
-    if (n->title_only)
-        printf(", %zu only a title differs", n->title_only);
-    printf("\n");
     CHECK_EQ(n->wrong, 0);
-    CHECK_EQ(n->by_open + n->by_verify + n->harmless + n->title_only, n->cases);
+    CHECK_EQ(n->by_open + n->by_verify + n->harmless, n->cases);
 }
 
 /* ---- the archives ------------------------------------------------------------ */
@@ -274,13 +269,14 @@ static void sweep_single_bytes(const uint8_t *bytes, size_t size, const corpus *
     free(copy);
 }
 
-/* Regions of a packed archive, from its (intact) header. */
+/* Regions of a packed archive, from its (intact) header: the frames (body
+ * blocks', then key blocks'), the tables, the dictionary. */
 typedef struct regions {
-    uint64_t frames, frames_end, blocks, entries, order, pool, pool_size, dict, dict_size;
-    uint32_t block_count, count;
+    uint64_t frames, key_frames, frames_end, blocks, entries, order, tables_end, dict, dict_size;
+    uint32_t block_count, records, count, entry_record_size, order_record_size;
 } regions;
 
-static regions regions_of(const uint8_t *b)
+static regions regions_of(const uint8_t *b, size_t size)
 {
     regions g;
     g.dict = tome_get64(b + HDR_DICT_OFFSET);
@@ -288,12 +284,16 @@ static regions regions_of(const uint8_t *b)
     g.blocks = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
     g.entries = tome_get64(b + HDR_ENTRY_TABLE_OFFSET);
     g.order = tome_get64(b + HDR_ORDER_TABLE_OFFSET);
-    g.pool = tome_get64(b + HDR_POOL_OFFSET);
-    g.pool_size = tome_get64(b + HDR_POOL_SIZE);
+    g.tables_end = size - TOME_FOOTER_SIZE;
     g.block_count = tome_get32(b + HDR_BLOCK_COUNT);
+    g.records = g.block_count + tome_get32(b + HDR_KEY_BLOCK_COUNT);
     g.count = tome_get32(b + HDR_ARTICLE_COUNT);
+    g.entry_record_size = b[HDR_ENTRY_RECORD_SIZE];
+    g.order_record_size = b[HDR_ORDER_RECORD_SIZE];
     g.frames = TOME_HEADER_SIZE + g.dict_size;
     g.frames_end = g.blocks;
+    g.key_frames = tome_get64(b + g.blocks + (uint64_t)g.block_count * BLK_RECORD_SIZE +
+                              BLK_FRAME_OFFSET);
     return g;
 }
 
@@ -326,12 +326,18 @@ static const char *damage_many(uint8_t *b, size_t size, const regions *g, uint32
         for (i = 0; i < len; i++)
             b[at + i] = (uint8_t)test_rng(seed);
         return "noise in blocks";
-    case 3: /* noise inside the tables and key pool */
+    case 3: /* noise inside the tables */
         len = 2 + test_rng(seed) % 32;
-        at = start_in(seed, g->blocks, g->pool + g->pool_size, len, size - TOME_FOOTER_SIZE);
+        at = start_in(seed, g->blocks, g->tables_end, len, g->tables_end);
         for (i = 0; i < len; i++)
             b[at + i] ^= (uint8_t)(1 + test_rng(seed) % 255);
         return "noise in tables";
+    case 4: /* noise inside the key blocks (1.0 had its keys in the tables' area) */
+        len = 2 + test_rng(seed) % 32;
+        at = start_in(seed, g->key_frames, g->frames_end, len, g->frames_end);
+        for (i = 0; i < len; i++)
+            b[at + i] ^= (uint8_t)(1 + test_rng(seed) % 255);
+        return "noise in key blocks";
     default: /* noise inside the dictionary */
         len = 2 + test_rng(seed) % 16;
         at = start_in(seed, g->dict, g->dict + g->dict_size, len, g->dict + g->dict_size);
@@ -349,13 +355,15 @@ static void swap_records(uint8_t *b, uint64_t x, uint64_t y, size_t n)
     memcpy(b + y, tmp, n);
 }
 
-/* One block-level damage: blocks in the wrong place or order. */
+/* One block-level damage: blocks in the wrong place or order.  The blocks
+ * are all of the block table's: body blocks and key blocks. */
 static const char *damage_blocks(uint8_t *b, const regions *g, uint32_t *seed, int kind)
 {
-    uint32_t i = test_rng(seed) % g->block_count, j = test_rng(seed) % g->block_count;
+    uint32_t i = test_rng(seed) % g->records, j = test_rng(seed) % g->records;
     uint64_t ri, rj;
+    uint32_t ers = g->entry_record_size, ors = g->order_record_size;
     if (i == j)
-        j = (i + 1) % g->block_count;
+        j = (i + 1) % g->records;
     ri = g->blocks + (uint64_t)i * BLK_RECORD_SIZE;
     rj = g->blocks + (uint64_t)j * BLK_RECORD_SIZE;
     switch (kind) {
@@ -372,17 +380,23 @@ static const char *damage_blocks(uint8_t *b, const regions *g, uint32_t *seed, i
         memcpy(b + ri + BLK_FRAME_OFFSET, b + rj + BLK_FRAME_OFFSET, 8);
         memcpy(b + ri + BLK_FRAME_SIZE, b + rj + BLK_FRAME_SIZE, 4);
         return "record points at another frame";
-    case 3: /* key order: two entries trade places */
+    case 3: /* two entries trade places: bodies under the wrong IDs */
         i = test_rng(seed) % g->count;
         j = (i + 1 + test_rng(seed) % (g->count - 1)) % g->count;
-        swap_records(b, g->entries + (uint64_t)i * ENT_RECORD_SIZE,
-                     g->entries + (uint64_t)j * ENT_RECORD_SIZE, ENT_RECORD_SIZE);
-        return "entries swapped (key order)";
+        swap_records(b, g->entries + (uint64_t)i * ers, g->entries + (uint64_t)j * ers, ers);
+        return "entries swapped";
+    case 4: { /* two key blocks' records trade places: keys under the wrong IDs */
+        uint32_t keys = g->records - g->block_count;
+        i = g->block_count + test_rng(seed) % keys;
+        j = g->block_count + (i - g->block_count + 1 + test_rng(seed) % (keys - 1)) % keys;
+        swap_records(b, g->blocks + (uint64_t)i * BLK_RECORD_SIZE,
+                     g->blocks + (uint64_t)j * BLK_RECORD_SIZE, BLK_RECORD_SIZE);
+        return "key block records swapped";
+    }
     default: /* storage order: two order records trade places */
         i = test_rng(seed) % g->count;
         j = (i + 1 + test_rng(seed) % (g->count - 1)) % g->count;
-        swap_records(b, g->order + (uint64_t)i * ORD_RECORD_SIZE,
-                     g->order + (uint64_t)j * ORD_RECORD_SIZE, ORD_RECORD_SIZE);
+        swap_records(b, g->order + (uint64_t)i * ors, g->order + (uint64_t)j * ors, ors);
         return "order records swapped";
     }
 }
@@ -392,7 +406,7 @@ static const char *damage_blocks(uint8_t *b, const regions *g, uint32_t *seed, i
 static void sweep_sample(const char *what, const uint8_t *bytes, size_t size, const corpus *c,
                          int blocks, int cases)
 {
-    regions g = regions_of(bytes);
+    regions g = regions_of(bytes, size);
     counts n = {0}, cb = {0}, sealed = {0};
     uint32_t seed = blocks ? 4242 : 777;
     uint8_t *copy = malloc(size);
@@ -401,8 +415,8 @@ static void sweep_sample(const char *what, const uint8_t *bytes, size_t size, co
     for (k = 0; k < cases; k++) {
         const char *kind;
         memcpy(copy, bytes, size);
-        kind = blocks ? damage_blocks(copy, &g, &seed, k % 5)
-                      : damage_many(copy, size, &g, &seed, k % (g.dict_size ? 5 : 4));
+        kind = blocks ? damage_blocks(copy, &g, &seed, k % 6)
+                      : damage_many(copy, size, &g, &seed, k % (g.dict_size ? 6 : 5));
         if (memcmp(copy, bytes, size) == 0)
             copy[TOME_HEADER_SIZE + (size_t)k % (size - TOME_HEADER_SIZE)] ^= 0x5A;
         snprintf(case_name, sizeof case_name, "%s, case %d (%s)", what, k, kind);
@@ -411,9 +425,7 @@ static void sweep_sample(const char *what, const uint8_t *bytes, size_t size, co
             try_image(copy, size, c, 1, &cb);
         reseal(copy, size, RESEAL_HEADER | RESEAL_TABLES);
         snprintf(case_name, sizeof case_name, "%s, case %d (%s), resealed", what, k, kind);
-        resealed = 1;
         try_image(copy, size, c, k % 2, &sealed);
-        resealed = 0;
     }
     snprintf(line, sizeof line, "%s (memory)", what);
     report(line, &n);
@@ -547,9 +559,11 @@ int main(void)
         return check_summary();
     CHECK(tome_get32(large_bytes + HDR_DICT_SIZE) > 0);
     CHECK(tome_get32(large_bytes + HDR_BLOCK_COUNT) > 20);
-    printf("small archive: %zu bytes; large archive: %zu bytes, %u blocks, dictionary %u bytes\n",
+    CHECK(tome_get32(large_bytes + HDR_KEY_BLOCK_COUNT) > 1);
+    printf("small archive: %zu bytes; large archive: %zu bytes, %u blocks, %u key blocks, "
+           "dictionary %u bytes\n",
            small_size, large_size, tome_get32(large_bytes + HDR_BLOCK_COUNT),
-           tome_get32(large_bytes + HDR_DICT_SIZE));
+           tome_get32(large_bytes + HDR_KEY_BLOCK_COUNT), tome_get32(large_bytes + HDR_DICT_SIZE));
 
     /* the intact archives read exactly: the sweeps' baseline */
     {
