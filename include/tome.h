@@ -229,7 +229,7 @@ void tome_info(const tome_reader *reader, tome_archive_info *info);
 /* ---- articles ---------------------------------------------------------- */
 
 typedef struct tome_article {
-    uint32_t checksum;     /* XXH32 (seed 0) of the article's bytes */
+    uint32_t checksum;     /* XXH32 of the article's bytes, seeded with its ID */
     uint32_t size;         /* bytes */
     uint32_t key_size;     /* bytes, without a terminator */
     uint32_t title_size;   /* bytes, 0 when the article has no title */

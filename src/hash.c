@@ -16,9 +16,14 @@ uint32_t tome_hash(const void *data, size_t size)
     return XXH32(data, size, 0);
 }
 
-void tome_hash_reset(tome_hash_state *state)
+uint32_t tome_hash_seeded(const void *data, size_t size, uint32_t seed)
 {
-    (void)XXH32_reset(state, 0);
+    return XXH32(data, size, seed);
+}
+
+void tome_hash_reset(tome_hash_state *state, uint32_t seed)
+{
+    (void)XXH32_reset(state, seed);
 }
 
 void tome_hash_update(tome_hash_state *state, const void *data, size_t size)

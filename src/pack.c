@@ -133,7 +133,6 @@ static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *
     memcpy(b->data, data, size);
     b->size = (uint32_t)size;
     b->hash = hash;
-    b->checksum = tome_hash(data, size);
     *index = (uint32_t)p->body_count;
     p->body_slots[s] = (uint32_t)p->body_count + 1;
     p->body_count++;

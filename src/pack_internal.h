@@ -26,7 +26,6 @@ typedef struct pack_body {
     uint8_t *data; /* owned */
     uint32_t size;
     uint64_t hash;      /* for finding duplicates */
-    uint32_t checksum;  /* the format's checksum of the bytes */
     uint32_t first_article; /* the article that brought it in */
     /* placement, filled by the layout */
     uint32_t block, offset;

@@ -391,7 +391,7 @@ static int build_tables(tome_packer *p, plan *pl)
         o->offset = b->size ? b->offset : 0;
         o->size = b->size;
         o->id = (uint32_t)i;
-        tome_put32(e + ENT_CHECKSUM, b->checksum);
+        tome_put32(e + ENT_CHECKSUM, tome_hash_seeded(b->data, b->size, (uint32_t)i));
         put_bits(e, bit, pl->block_bits, o->block);
         bit += pl->block_bits;
         put_bits(e, bit, pl->offset_bits, o->offset);
@@ -426,7 +426,7 @@ static void place_regions(const tome_packer *p, plan *pl, regions *g)
         tome_put64(r + BLK_FRAME_OFFSET, at);
         tome_put32(r + BLK_FRAME_SIZE, (uint32_t)b->frame_size);
         tome_put32(r + BLK_CONTENT_SIZE, b->size);
-        tome_put32(r + BLK_CHECKSUM, tome_hash(pl->stream + b->start, b->size));
+        tome_put32(r + BLK_CHECKSUM, tome_hash_seeded(pl->stream + b->start, b->size, (uint32_t)i));
         at += b->frame_size;
     }
     g->frames_size = at - g->frames;
@@ -534,7 +534,7 @@ static void write_archive(const tome_packer *p, const plan *pl, const regions *g
 {
     uint8_t footer[TOME_FOOTER_SIZE];
     size_t i;
-    tome_hash_reset(&o->hash);
+    tome_hash_reset(&o->hash, 0);
     put(o, pl->header, TOME_HEADER_SIZE);
     put(o, pl->dict, pl->dict_size);
     for (i = 0; i < pl->block_count; i++)

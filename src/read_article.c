@@ -64,7 +64,7 @@ int tome_fetch(tome_reader *r, uint32_t id, void *dst, size_t cap, size_t *size)
         return TOME_ERR_BUFFER;
     if ((err = tome_copy_body(r, e.block, e.offset, e.size, (uint8_t *)dst, 0)) != TOME_OK)
         return err;
-    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome_hash(dst, e.size) != e.checksum)
+    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome_hash_seeded(dst, e.size, id) != e.checksum)
         return TOME_ERR_CHECKSUM;
     return TOME_OK;
 }

@@ -190,7 +190,12 @@ int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t len
 
 int tome_finish_block(tome_reader *r, tome_slot *s, uint32_t index)
 {
-    int err = tome_decode_block(r, s, index, 0); /* selects it */
+    int err;
+    /* Decoded before, but the context has moved on to the other slot: the
+     * frame's end must be seen again, so decode it anew. */
+    if (s->cur == index && !s->live && !s->failed)
+        s->cur = TOME_NO_BLOCK;
+    err = tome_decode_block(r, s, index, 0); /* selects it */
     if (err == TOME_OK)
         err = tome_decode_block(r, s, index, s->block.content_size);
     if (err != TOME_OK)
@@ -208,7 +213,8 @@ int tome_finish_block(tome_reader *r, tome_slot *s, uint32_t index)
     }
     if (s->in_pos != s->block.frame_offset + s->block.frame_size)
         return TOME_ERR_DECOMPRESS;
-    return tome_hash(s->buf, s->done) == s->block.checksum ? TOME_OK : TOME_ERR_CHECKSUM;
+    return tome_hash_seeded(s->buf, s->done, index) == s->block.checksum ? TOME_OK
+                                                                         : TOME_ERR_CHECKSUM;
 }
 
 int tome_load_key_block(tome_reader *r, tome_slot *s, uint32_t kb)

@@ -41,7 +41,7 @@ static int hash_range(tome_reader *r, uint64_t offset, uint64_t len, uint32_t *d
         *digest = tome_hash(r->data + offset, (size_t)len);
         return TOME_OK;
     }
-    tome_hash_reset(&r->hash);
+    tome_hash_reset(&r->hash, 0);
     while (len > 0) {
         size_t n = len < r->staging_size ? (size_t)len : r->staging_size;
         /* The staging buffer is about to be overwritten; if a block was
@@ -204,7 +204,7 @@ static void check_article(verifier *v, uint32_t id, const tome_entry *e)
     tome_reader *r = v->r;
     int err;
     v->rep.checked_articles++;
-    tome_hash_reset(&r->hash);
+    tome_hash_reset(&r->hash, id);
     err = tome_copy_body(r, e->block, e->offset, e->size, NULL, 1);
     if (err == TOME_OK && tome_hash_digest(&r->hash) != e->checksum)
         err = TOME_ERR_CHECKSUM;

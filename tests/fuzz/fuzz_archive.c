@@ -87,7 +87,7 @@ static void reseal_blocks(uint8_t *b, size_t size)
         got = ZSTD_decompress_usingDict(dctx, out, content_size, b + frame, frame_size, dict,
                                         dict_size);
         if (!ZSTD_isError(got) && got == content_size)
-            tome_put32(rec + BLK_CHECKSUM, tome_hash(out, content_size));
+            tome_put32(rec + BLK_CHECKSUM, tome_hash_seeded(out, content_size, (uint32_t)i));
     }
 }
 
