@@ -26,6 +26,7 @@ READER_SRC = src/read_open.c src/read_block.c src/read_article.c src/read_verify
              src/read_errors.c src/hash.c
 PACKER_SRC = src/pack.c src/pack_utf8.c src/pack_tree.c src/pack_jsonl.c src/pack_cluster.c \
              src/pack_dict.c src/pack_compress.c src/pack_keys.c src/pack_hash.c \
+             src/pack_layout.c src/pack_tables.c \
              src/pack_write.c
 TOOL_SRC   = tools/tome.c tools/cli_pack.c tools/cli_read.c
 TESTS      = test_reader test_alloc test_pack_input
