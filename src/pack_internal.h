@@ -81,7 +81,8 @@ typedef struct pack_keys {
     uint32_t *block_sizes; /* owned */
 } pack_keys;
 
-/* Key blocks of about `target` bytes; ids[id] indexes p->articles. */
+/* Key blocks of at most `target` bytes (or of the longest name's record,
+ * when that is longer); ids[id] indexes p->articles. */
 int tome_pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_keys *out);
 
 /* A 64-bit hash for the packer's own tables (not the format's checksum). */

@@ -238,6 +238,14 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
         unlink(tmp);
         return err;
     }
+    if (p->opt.ram_budget && st->workspace_memory > p->opt.ram_budget) {
+        /* the blocks were sized to fit; only a very long name can do this */
+        unlink(tmp);
+        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
+                              "the archive needs a reader workspace of %zu bytes, over the "
+                              "budget of %zu: a key with its title is too long for it",
+                              st->workspace_memory, p->opt.ram_budget);
+    }
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
