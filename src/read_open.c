@@ -97,13 +97,12 @@ static int check_shape(const tome_header *h)
     uint64_t covered = (uint64_t)h->key_block_count * h->keys_per_block;
     if (h->block_bits > 32 || h->offset_bits > 32 || h->size_bits > 32 ||
         h->entry_record_size != (bits + 7) / 8 || h->order_record_size == 0 ||
-        h->order_record_size > ORD_RECORD_SIZE_MAX)
+        h->order_record_size > ORD_RECORD_SIZE_MAX || h->key_block_size_max > h->block_size_max)
         return TOME_ERR_HEADER;
     if (h->article_count == 0)
         return h->key_block_count == 0 ? TOME_OK : TOME_ERR_HEADER;
     if (h->keys_per_block == 0 || covered < h->article_count ||
         covered - h->keys_per_block >= h->article_count || h->key_block_size_max == 0 ||
-        h->key_block_size_max > h->block_size_max ||
         (uint64_t)h->block_count + h->key_block_count > 0xFFFFFFFEu)
         return TOME_ERR_HEADER;
     return TOME_OK;
