@@ -100,13 +100,15 @@ static void check_entries(verifier *v)
     }
 }
 
-/* Key block `kb` in the key slot: whole, its records filling it exactly,
- * keys strictly increasing, and above the previous block's last key (that
- * block is decoded again into the body slot, free during this pass). */
+/* Key block `kb`: whole, its records filling it exactly, keys strictly
+ * increasing, and above the previous block's last key.  The two slots take
+ * turns, so the previous block is still decoded in the other one and each
+ * key block is decoded once. */
 static int check_key_block(verifier *v, uint32_t kb)
 {
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
+    tome_slot *s = kb % 2 ? &r->bodies : &r->keys, *other = kb % 2 ? &r->keys : &r->bodies;
     uint32_t count = h->article_count - kb * h->keys_per_block, at = 0, i;
     tome_name n, prev = {0, 0, 0, 0};
     tome_block b;
@@ -119,23 +121,23 @@ static int check_key_block(verifier *v, uint32_t kb)
     v->keys += b.content_size;
     if (kb > 0) { /* a damaged previous block was reported on its own turn */
         uint32_t end = 0;
-        if ((err = tome_load_key_block(r, &r->bodies, kb - 1)) == TOME_ERR_READ)
+        if ((err = tome_load_key_block(r, other, kb - 1)) == TOME_ERR_READ)
             return err;
         have_prev = err == TOME_OK;
         for (i = 0; i < h->keys_per_block && have_prev; i++)
-            have_prev = tome_key_record(r, &r->bodies, end, &prev, &end) == TOME_OK;
+            have_prev = tome_key_record(r, other, end, &prev, &end) == TOME_OK;
     }
-    if ((err = tome_load_key_block(r, &r->keys, kb)) != TOME_OK)
+    if ((err = tome_load_key_block(r, s, kb)) != TOME_OK)
         return err;
     for (i = 0; i < count; i++) {
-        if ((err = tome_key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
+        if ((err = tome_key_record(r, s, at, &n, &at)) != TOME_OK)
             return err;
         if (have_prev && tome_compare_bytes(prev.key, prev.key_size, n.key, n.key_size) >= 0)
             return TOME_ERR_CORRUPT;
         prev = n;
         have_prev = 1;
     }
-    return at == r->keys.done ? TOME_OK : TOME_ERR_CORRUPT;
+    return at == s->done ? TOME_OK : TOME_ERR_CORRUPT;
 }
 
 static void check_keys(verifier *v)
