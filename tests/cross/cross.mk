@@ -11,18 +11,22 @@ CROSS_TRIPLET_s390x = s390x-linux-gnu
 CROSS_TRIPLET_armhf = arm-linux-gnueabihf
 CROSS_QEMU_s390x = s390x
 CROSS_QEMU_armhf = arm
+# Host-architecture packages only.  zstd for each arch is not co-installed
+# (libzstd1 is Multi-Arch: same, so a foreign copy must match the host's
+# version exactly, and a security update served for amd64 alone breaks the
+# install): its .deb is downloaded and unpacked into a sysroot of our own.
 CROSS_PACKAGES = gcc-s390x-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-s390x-cross \
-                 libc6-dev-armhf-cross libzstd-dev:s390x libzstd-dev:armhf qemu-user \
-                 libxxhash-dev
+                 libc6-dev-armhf-cross qemu-user libxxhash-dev
 CROSS = $(BUILD)/cross
+# $(CROSS_SYSROOT)/ARCH holds the unpacked libzstd-dev:ARCH.
+CROSS_SYSROOT = $(CROSS)/sysroot
 
 .PHONY: cross-deps test-cross cross-build
 
-# Each arch's compiler, C library and libzstd.a, and a qemu for it; installs
-# what is missing (as root), else names the exact commands.  A failed index
-# update (a mirror mid-sync) is retried, then the install is tried anyway.
-# xxhash.h is only a header here (compiled inline), so the host's copy
-# serves every arch.
+# Each arch's compiler, C library and qemu; installs what is missing (as
+# root), else names the exact commands.  A failed index update (a mirror
+# mid-sync) is retried, then the install is tried anyway.  xxhash.h is only
+# a header here (compiled inline), so the host's copy serves every arch.
 cross-deps:
 	@missing=; \
 	for a in $(CROSS_ARCHES); do \
@@ -30,7 +34,6 @@ cross-deps:
 	              armhf) t=$(CROSS_TRIPLET_armhf); q=$(CROSS_QEMU_armhf);; esac; \
 	  command -v $$t-gcc >/dev/null || missing="$$missing $$t-gcc"; \
 	  [ -f /usr/$$t/lib/libc.a ] || missing="$$missing libc.a:$$a"; \
-	  [ -f /usr/lib/$$t/libzstd.a ] || missing="$$missing libzstd.a:$$a"; \
 	  command -v qemu-$$q >/dev/null || command -v qemu-$$q-static >/dev/null || \
 	    missing="$$missing qemu-$$q"; \
 	done; \
@@ -38,17 +41,35 @@ cross-deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing cross dependencies (missing:$$missing)"; \
-	    dpkg --add-architecture s390x && dpkg --add-architecture armhf && \
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	      $(CROSS_PACKAGES) >/dev/null || exit 1; \
 	  else \
 	    echo "missing cross dependencies:$$missing; run as root:"; \
-	    echo "  dpkg --add-architecture s390x && dpkg --add-architecture armhf && apt-get update"; \
 	    echo "  apt-get install -y --no-install-recommends $(CROSS_PACKAGES)"; \
 	    exit 1; \
 	  fi; \
 	fi
+	@$(MAKE) --no-print-directory $(foreach a,$(CROSS_ARCHES),$(CROSS_SYSROOT)/$(a)/.unpacked)
+
+# libzstd-dev of a foreign arch, whatever version its index has, unpacked
+# (never installed).  Needs the arch in dpkg's list for its package index.
+$(CROSS_SYSROOT)/%/.unpacked:
+	@rm -rf $(CROSS_SYSROOT)/$* $(CROSS_SYSROOT)/$*.debs && mkdir -p $(CROSS_SYSROOT)/$*.debs
+	@if ! (cd $(CROSS_SYSROOT)/$*.debs && apt-get download -qq libzstd-dev:$* >/dev/null 2>&1); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "adding architecture $* to dpkg's list for its package index"; \
+	    dpkg --add-architecture $* && \
+	    for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; \
+	    (cd $(CROSS_SYSROOT)/$*.debs && apt-get download -qq libzstd-dev:$*) || exit 1; \
+	  else \
+	    echo "cannot download libzstd-dev:$*; run as root:"; \
+	    echo "  dpkg --add-architecture $* && apt-get update"; \
+	    exit 1; \
+	  fi; \
+	fi
+	dpkg-deb -x $(CROSS_SYSROOT)/$*.debs/libzstd-dev_*_$*.deb $(CROSS_SYSROOT)/$*
+	@touch $@
 
 # ---- builds, one set per arch -----------------------------------------------
 
@@ -67,31 +88,33 @@ CROSS_STD ?= $(HOST_STD) -D_FILE_OFFSET_BITS=64
 
 # $(1) = arch.  Static, so qemu-user needs no target libraries.
 define cross_arch_rules
+CROSS_LIBS_$(1) = -L$(CROSS_SYSROOT)/$(1)/usr/lib/$(CROSS_TRIPLET_$(1)) $(LIBS)
 $(CROSS)/$(1)/obj/src/read_%.o $(CROSS)/$(1)/obj/src/hash.o: CROSS_STD = $(READER_STD)
 
 $(CROSS)/$(1)/obj/%.o: %.c | cross-deps
 	@mkdir -p $$(dir $$@)
-	$(CROSS_TRIPLET_$(1))-gcc $$(CROSS_STD) $(OPT) $(WARN) $(CPPFLAGS_TOME) -MMD -MP -c $$< -o $$@
+	$(CROSS_TRIPLET_$(1))-gcc $$(CROSS_STD) $(OPT) $(WARN) $(CPPFLAGS_TOME) \
+	  -isystem $(CROSS_SYSROOT)/$(1)/usr/include -MMD -MP -c $$< -o $$@
 
 $(CROSS)/$(1)/libtome.a: $(call obj,$(CROSS)/$(1),$(READER_SRC) $(PACKER_SRC))
 	rm -f $$@
 	$(CROSS_TRIPLET_$(1))-ar rcs $$@ $$^
 
 $(CROSS)/$(1)/test_%: $(CROSS)/$(1)/obj/tests/test_%.o $(CROSS)/$(1)/libtome.a
-	$(CROSS_TRIPLET_$(1))-gcc -static $$(if $$(findstring test_alloc,$$@),$$(ALLOC_WRAP)) $$^ $(LIBS) -o $$@
+	$(CROSS_TRIPLET_$(1))-gcc -static $$(if $$(findstring test_alloc,$$@),$$(ALLOC_WRAP)) $$^ $$(CROSS_LIBS_$(1)) -o $$@
 
 $(CROSS)/$(1)/tome: $(call obj,$(CROSS)/$(1),$(TOOL_SRC)) $(CROSS)/$(1)/libtome.a
-	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $(LIBS) -o $$@
+	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
 
 $(CROSS)/$(1)/fuzz_replay: $(call obj,$(CROSS)/$(1),$(FUZZ_REPLAY_SRC)) $(CROSS)/$(1)/libtome.a
-	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $(LIBS) -o $$@
+	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
 
 $(CROSS)/$(1)/sweep_damage: $(call obj,$(CROSS)/$(1),tests/fuzz/sweep_damage.c tests/fuzz/fuzz_archive.c) \
                             $(CROSS)/$(1)/libtome.a
-	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $(LIBS) -o $$@
+	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
 
 $(CROSS)/$(1)/cross_check: $(call obj,$(CROSS)/$(1),$(CROSS_CHECK_SRC)) $(CROSS)/$(1)/libtome.a
-	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $(LIBS) -o $$@
+	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
 endef
 $(foreach a,$(CROSS_ARCHES),$(eval $(call cross_arch_rules,$(a))))
 
