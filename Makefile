@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tome - embedded-friendly compressed corpus archive.
 # `make help` lists the targets.
 
@@ -11,7 +12,17 @@ WARN     = -Wall -Wextra $(WERROR)
 # The reader is C99 and freestanding-friendly; host parts are C11.
 READER_STD = -std=c99 -pedantic
 HOST_STD   = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-CPPFLAGS_TOME = -Iinclude -Isrc
+# Each role sees only its own folder and src/common/: the packer cannot
+# include the reader's private headers (a compile error), nor the reverse.
+# Tests see everything.
+INC_READER    = -Iinclude -Isrc/common -Isrc/reader
+INC_PACKER    = -Iinclude -Isrc/common -Isrc/packer
+CPPFLAGS_TOME = -Iinclude -Isrc/common -Isrc/reader -Isrc/packer
+# The language and include path of a source file, by its folder.
+role_std = $(if $(filter src/common/% src/reader/%,$(1)),$(READER_STD),$(HOST_STD))
+role_inc = $(if $(filter src/common/% src/reader/%,$(1)),$(INC_READER),$(if \
+             $(filter src/packer/%,$(1)),$(INC_PACKER),$(if \
+             $(filter tools/%,$(1)),-Iinclude,$(CPPFLAGS_TOME))))
 # zstd linked statically: its static-allocation API is the reader's contract,
 # and tests count every allocation zstd could make.
 ZSTD_LIBS ?= -l:libzstd.a
@@ -22,12 +33,11 @@ BUILD = build
 ASAN  = $(BUILD)/asan
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-READER_SRC = src/read_open.c src/read_block.c src/read_article.c src/read_verify.c \
-             src/read_errors.c src/hash.c
-PACKER_SRC = src/pack.c src/pack_utf8.c src/pack_tree.c src/pack_jsonl.c src/pack_cluster.c \
-             src/pack_dict.c src/pack_compress.c src/pack_keys.c src/pack_hash.c \
-             src/pack_layout.c src/pack_tables.c \
-             src/pack_write.c
+# Sources by role, selected by folder, never listed by hand: the reader (what
+# a device compiles) is src/common/ and src/reader/; the packer src/packer/.
+COMMON_SRC = $(sort $(wildcard src/common/*.c))
+READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
+PACKER_SRC = $(sort $(wildcard src/packer/*.c))
 TOOL_SRC   = tools/tome.c tools/cli_pack.c tools/cli_read.c
 TESTS      = test_reader test_alloc test_pack_input
 
@@ -75,17 +85,13 @@ deps:
 
 # ---- objects -------------------------------------------------------------
 
-$(BUILD)/obj/src/read_%.o $(BUILD)/obj/src/hash.o: CSTD = $(READER_STD)
-$(ASAN)/obj/src/read_%.o $(ASAN)/obj/src/hash.o: CSTD = $(READER_STD)
-CSTD ?= $(HOST_STD)
-
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) $(WARN) $(CPPFLAGS_TOME) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(call role_std,$<) $(OPT) $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(ASAN)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -O1 -g $(SANITIZE) $(WARN) $(CPPFLAGS_TOME) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(call role_std,$<) -O1 -g $(SANITIZE) $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tome.h - reader for tome compressed corpus archives.
  *
@@ -168,16 +169,30 @@ typedef struct tome_reader tome_reader;
  * TOME_OPEN_NO_DICT_TABLES. */
 int tome_workspace_size(const tome_config *config, size_t *size);
 
+/* The same size from the header fields alone, without an archive at hand:
+ * what a tool that plans an archive for a RAM budget asks.  Exactly
+ * tome_workspace_size() of an archive with these fields.
+ * Errors: TOME_ERR_ARGUMENT, TOME_ERR_WORKSPACE (the total overflows). */
+typedef struct tome_workspace_params {
+    uint32_t block_size_max;
+    uint32_t key_block_size_max;
+    uint32_t chunk_size_max;
+    uint32_t dict_size;
+    int callback;   /* nonzero: callback mode */
+    uint32_t flags; /* TOME_OPEN_* */
+} tome_workspace_params;
+int tome_workspace_size_for(const tome_workspace_params *params, size_t *size);
+
 /* Compile-time upper bound of tome_workspace_size(), for static arrays,
  * from the header fields block_size_max, key_block_size_max, chunk_size_max
  * and dict_size (all shown by `tome info`) and whether callback mode is used.  Assumes
  * prepared dictionary tables.  The arithmetic is done in the arguments'
- * type (at least unsigned int): pass uint64_t values to avoid wrapping. */
+ * type (at least unsigned long): pass uint64_t values to avoid wrapping. */
 #ifndef TOME_ZSTD_DCTX_BOUND
-#define TOME_ZSTD_DCTX_BOUND (96u * 1024u)
+#define TOME_ZSTD_DCTX_BOUND (96UL * 1024UL)
 #endif
 #ifndef TOME_ZSTD_DDICT_BOUND
-#define TOME_ZSTD_DDICT_BOUND (27u * 1024u + 512u)
+#define TOME_ZSTD_DDICT_BOUND (27UL * 1024UL + 512UL)
 #endif
 #define TOME_STATE_BOUND 2048u
 #define TOME_WORKSPACE_BOUND(block_size_max, key_block_size_max, chunk_size_max,   \
@@ -255,7 +270,8 @@ int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 
 /* Decompress article `id` into `dst` (`cap` bytes) and check its checksum
  * (unless TOME_OPEN_TRUST_CONTENT).  On success *size is its length.  On
- * TOME_ERR_BUFFER, *size is the length needed and nothing was decompressed.
+ * TOME_ERR_BUFFER, *size is the length needed and nothing was decompressed
+ * (SIZE_MAX where size_t cannot hold it: 16-bit targets; see tome_stat()).
  * Blocks are decompressed only as far as needed, and the last block is kept,
  * so fetching neighbours or iterating with tome_next() decompresses each
  * block once.  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,

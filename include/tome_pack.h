@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tome_pack.h - the packer: builds tome archives on a host (C11, allocates).
  *

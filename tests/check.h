@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check.h - the test harness: each CHECK is one counted assertion.
  * A test program ends with `return check_summary();`, which prints

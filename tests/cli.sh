@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # cli.sh TOME - end-to-end tests of the tome command.
 #
 #     sh tests/cli.sh build/tome        (from the repository root)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # corpus.sh TOME TARBALL WORKDIR - the SpamAssassin corpus end to end:
 # pack, extract byte-identically, pack with a second copy under other keys
 # (every body stored once), flip a byte inside a block (verify names the

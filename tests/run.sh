@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run.sh BUILD ASAN TEST... - every suite, in the plain and the sanitized
 # build; each prints "N passed, N failed".  Ends with the totals.
 build=$1
@@ -37,6 +38,7 @@ suite() {
 }
 
 suite symbols sh tests/symbols.sh "$build"
+suite spdx sh tests/spdx.sh
 for dir in "$build" "$asan"; do
     for t in "$@"; do
         suite "$dir/$t" "$dir/$t"

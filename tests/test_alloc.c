@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_alloc.c - the reader never allocates.  Linked with --wrap for
  * malloc, calloc, realloc and free, so every call from the reader and from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_pack_input.c - the packer's input readers: UTF-8 validation,
  * directory trees and JSON Lines.  The packer core is replaced by stubs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_reader.c - round trips through packer and reader, every error code,
  * truncation and single-byte damage sweeps, workspace sizing, dedup,

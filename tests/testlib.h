@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * testlib.h - helpers shared by the test programs: deterministic corpora,
  * packing into memory, opening in either I/O mode.

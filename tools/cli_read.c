@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cli_read.c - the commands that read an archive: ls, cat, info, verify,
  * extract.

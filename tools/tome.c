@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tome.c - the tome command: dispatch and shared helpers.
  */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # bench.sh BUILD RUNS CORPUS_TARBALL - `make bench`: tome against its peers
 # on seeds/ and on the SpamAssassin mails, in one run, medians of RUNS.
 # Prints a markdown table per corpus and checks issue 3's targets on the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # peers.sh: measure tome's peers on one corpus, for `make bench`.
 #
 #   sh tests/bench/peers.sh CORPUS_DIR WORK_DIR KEYS_FILE RUNS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 // zim_bench: the libzim side of `make bench` (driven by tests/bench/peers.sh).
 //
 //   zim_bench write   CORPUS_DIR OUT.zim   pack every file of CORPUS_DIR, in key order

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/cross/cross.mk - the test suite on other CPUs: s390x (big-endian,
 # 64-bit) and armhf (little-endian, 32-bit), built with Debian's cross
 # compilers, linked statically and run under qemu-user.  Included by the
@@ -82,18 +83,12 @@ CROSS_CHECK_SRC = tests/cross/cross_check.c tests/fuzz/fuzz_archive.c
 $(BUILD)/cross_check: $(call obj,$(BUILD),$(CROSS_CHECK_SRC)) $(BUILD)/libtome.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-# Large-file support: on armhf off_t is 32 bits without it, and the packer
-# could not even stat an input over 2 GiB.  (A no-op on 64-bit machines.)
-CROSS_STD ?= $(HOST_STD) -D_FILE_OFFSET_BITS=64
-
 # $(1) = arch.  Static, so qemu-user needs no target libraries.
 define cross_arch_rules
 CROSS_LIBS_$(1) = -L$(CROSS_SYSROOT)/$(1)/usr/lib/$(CROSS_TRIPLET_$(1)) $(LIBS)
-$(CROSS)/$(1)/obj/src/read_%.o $(CROSS)/$(1)/obj/src/hash.o: CROSS_STD = $(READER_STD)
-
 $(CROSS)/$(1)/obj/%.o: %.c | cross-deps
 	@mkdir -p $$(dir $$@)
-	$(CROSS_TRIPLET_$(1))-gcc $$(CROSS_STD) $(OPT) $(WARN) $(CPPFLAGS_TOME) \
+	$(CROSS_TRIPLET_$(1))-gcc $$(call role_std,$$<) $(OPT) $(WARN) $$(call role_inc,$$<) \
 	  -isystem $(CROSS_SYSROOT)/$(1)/usr/include -MMD -MP -c $$< -o $$@
 
 $(CROSS)/$(1)/libtome.a: $(call obj,$(CROSS)/$(1),$(READER_SRC) $(PACKER_SRC))

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run.sh BUILD CROSS "ARCH..." "TEST..." - the test suite on other CPUs.
 #
 # For each ARCH (built by tests/cross/cross.mk into CROSS/ARCH/, static):

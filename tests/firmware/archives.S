@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * archives.S - the archives packed at build time, placed in flash as they
  * would be on a device (the reader uses them in place).  The build passes

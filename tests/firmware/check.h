@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check.h - shared by the reader check's files: building output lines,
  * counting expectations, and carving scratch memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_damage.c - damaged copies of an archive, made in RAM: a bad magic,
  * a bad header, a truncated file must be refused at open; a bad article

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_output.c - output lines, expectations and scratch memory for the
  * reader check.  No stdio and no heap, so the same code runs bare-metal.

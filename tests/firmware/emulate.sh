@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # emulate.sh TIMEOUT ELF OUT QEMU-COMMAND - run a firmware image under qemu
 # and keep its semihosting output in OUT.  The output goes through a
 # chardev into a file, apart from qemu's own messages.  Fails when qemu's

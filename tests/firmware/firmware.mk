@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # firmware.mk - the reader on a bare-metal Cortex-M, emulated by qemu.
 # Included by the top Makefile.  docs/EMBEDDING.md explains the results.
 #

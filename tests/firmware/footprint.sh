@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # footprint.sh FW SIZE VARIANT... - the tables of `make footprint`, from
 # each variant's FW/VARIANT/check.elf, its link map and its emulated run.
 #

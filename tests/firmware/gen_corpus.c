@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * gen_corpus.c - writes, as JSON Lines on stdout, the corpus of the larger
  * firmware test archive: a few hundred articles of made-up English and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * platform.h - what the reader check needs from where it runs: the
  * archives, somewhere to print, scratch memory, and a stack gauge.

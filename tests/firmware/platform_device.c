@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * platform_device.c - the reader check on the bare-metal board: archives in
  * flash, output through semihosting, scratch memory in RAM, and a stack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * platform_host.c - the reader check on the build machine: the archives are
  * files named on the command line, output goes to stdout.  The stack is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * reader_check.c - the reader used the way a device uses it, on every
  * archive the platform provides, in each I/O mode: open in a caller-owned

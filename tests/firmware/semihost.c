@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * semihost.c - Arm semihosting: the operation number in r0, its argument in
  * r1, and `bkpt 0xab`, which a debugger (or qemu) traps and serves.

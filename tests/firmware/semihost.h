@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * semihost.h - the two Arm semihosting calls the firmware needs: write text
  * to the debugger's console and end the program with a status.  Under

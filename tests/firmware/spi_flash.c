@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spi_flash.c - a simulated SPI NOR flash driver behind tome's read
  * callback.  A real driver sends a READ command with a 24- or 32-bit

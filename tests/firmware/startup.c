@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * startup.c - reset and fault handling for a Cortex-M without an operating
  * system: the vector table, copying initialised data from flash to RAM,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * zstd_decoder.c - zstd's decoder from the kernel's lib/zstd as one
  * translation unit, the way the kernel builds it for its pre-boot

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/fuzz/fuzz.mk - fuzzing, the corpus replay and the damage sweeps.
 # Included by the top Makefile.
 #
@@ -44,14 +45,12 @@ fuzz-deps:
 	  fi; \
 	fi
 
-$(FUZZ_BUILD)/obj/src/read_%.o $(FUZZ_BUILD)/obj/src/hash.o: FUZZ_STD = $(READER_STD)
-FUZZ_STD ?= $(HOST_STD)
 
 # Coverage-instrumented objects; the fuzzer's main is linked only into targets.
 $(FUZZ_BUILD)/obj/%.o: %.c | deps fuzz-deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_STD) -O1 -g $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link $(WARN) \
-	  $(CPPFLAGS_TOME) -DFUZZ_LIBFUZZER -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(call role_std,$<) -O1 -g $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link $(WARN) \
+	  $(call role_inc,$<) -DFUZZ_LIBFUZZER -MMD -MP -c $< -o $@
 
 FUZZ_LIB_OBJ = $(call obj,$(FUZZ_BUILD),$(READER_SRC) $(PACKER_SRC) $(FUZZ_COMMON_SRC))
 

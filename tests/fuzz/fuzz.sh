@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # fuzz.sh FUZZ_BUILD LOG_DIR SECONDS TARGET... - run each libFuzzer target
 # for SECONDS, one after the other, at low priority (others share the
 # machine).  New inputs go to FUZZ_BUILD/corpus/TARGET (never into the

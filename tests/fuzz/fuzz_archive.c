@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_archive.c - resealing checksums of hostile archive images (format
  * 2.0: XXH32 everywhere; a block's checksum covers its decompressed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_archive.h - rewriting the checksums of a (damaged) archive image.
  *

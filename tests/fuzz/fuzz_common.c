@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_common.c - the scratch directory, and (under libFuzzer) what a
  * broken invariant does.

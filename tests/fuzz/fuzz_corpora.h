@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_corpora.h - the valid archives fuzzing and the damage sweeps start
  * from: small, deterministic, and each reaching a different part of the

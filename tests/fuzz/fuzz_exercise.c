@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_exercise.c - every reader call over one hostile image, with the
  * promises of include/tome.h as checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_exercise.h - drive every reader call over one archive image and
  * check what include/tome.h promises: only the documented error codes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_jsonl.c - tome_pack_add_jsonl on arbitrary bytes.  A failure must
  * name the file and a line that exists; a success must have added exactly

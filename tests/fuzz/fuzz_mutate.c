@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_mutate.c - targeted damage to valid archives.  The input is a small
  * program: its first byte picks a base archive, how much to reseal, the

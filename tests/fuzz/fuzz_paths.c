@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_paths.c - tome_pack_add_tree on file names from the input, and the
  * UTF-8 check that decides which names are keys.

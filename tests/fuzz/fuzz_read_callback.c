@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_read_callback.c - the calls of fuzz_read_memory through the read
  * callback, which checks every request stays inside the archive; then the

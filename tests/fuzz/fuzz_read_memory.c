@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_read_memory.c - open, count, stat, key, title, fetch, read, find and
  * iterate over arbitrary bytes held in memory: once as they are, once with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_verify.c - tome_verify over arbitrary bytes, in memory and through
  * the callback, resealed so verification gets past the file checksum: its

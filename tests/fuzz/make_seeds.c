@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * make_seeds.c - writes the seed corpora of tests/fuzz/corpus/TARGET/:
  * the base archives of fuzz_corpora.c for the reader targets, one program

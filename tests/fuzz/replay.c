@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * replay.c - runs every saved fuzz input through its target without
  * libFuzzer, for `make test`: the seed corpora (tests/fuzz/corpus/TARGET/)

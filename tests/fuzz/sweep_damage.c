@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sweep_damage.c - damaged archives, counted by outcome.
  *

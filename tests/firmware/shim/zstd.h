@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * zstd.h - the reader includes <zstd.h>; on the device it is the kernel
  * copy's zstd_lib.h, which always exposes the static-linking-only API

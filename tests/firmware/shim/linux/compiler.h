@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * linux/compiler.h - zstd's own compiler.h defines the attributes it uses,
  * except the kernel's `fallthrough` pseudo-keyword (compiler_attributes.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* linux/swab.h - byte swaps for zstd's big-endian reads. */
 #ifndef TOME_SHIM_LINUX_SWAB_H
 #define TOME_SHIM_LINUX_SWAB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * linux/types.h - sized integers and size_t for zstd's decoder.
  * The kernel learns its byte order from asm/byteorder.h, which defines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * linux/unaligned.h - loads and stores at any alignment, for zstd's mem.h.
  * A packed struct tells the compiler the pointer may be misaligned, so it

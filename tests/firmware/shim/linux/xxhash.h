@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * linux/xxhash.h - the kernel's xxh64 API, which zstd's decoder uses for
  * frame content checksums, on top of the xxHash header the reader already

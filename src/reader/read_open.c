@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * read_open.c - header and footer checks, workspace sizing, open.
  * Everything the rest of the reader trusts is checked here once.
@@ -216,6 +217,24 @@ int tome_workspace_size(const tome_config *config, size_t *size)
         return TOME_ERR_ARGUMENT;
     if ((err = tome_parse_header(config, &h)) != TOME_OK ||
         (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+        return err;
+    *size = l.total;
+    return TOME_OK;
+}
+
+int tome_workspace_size_for(const tome_workspace_params *params, size_t *size)
+{
+    tome_header h;
+    tome_layout l;
+    int err;
+    if (!params || !size)
+        return TOME_ERR_ARGUMENT;
+    memset(&h, 0, sizeof h);
+    h.block_size_max = params->block_size_max;
+    h.key_block_size_max = params->key_block_size_max;
+    h.chunk_size_max = params->chunk_size_max;
+    h.dict_size = params->dict_size;
+    if ((err = tome_layout_for(&h, params->callback != 0, params->flags, &l)) != TOME_OK)
         return err;
     *size = l.total;
     return TOME_OK;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_write.c - from added articles to an archive file (docs/FORMAT.md).
  *
@@ -15,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "hash.h"
 #include "pack_plan.h"
-#include "read_internal.h"
+#include "records.h"
 
 static void free_plan(plan *pl)
 {
@@ -48,11 +51,8 @@ typedef struct keyed {
 static int compare_keyed(const void *a, const void *b)
 {
     const pack_article *x = ((const keyed *)a)->article, *y = ((const keyed *)b)->article;
-    uint32_t n = x->key_size < y->key_size ? x->key_size : y->key_size;
-    int c = memcmp(x->key, y->key, n);
-    if (c)
-        return c;
-    return (x->key_size > y->key_size) - (x->key_size < y->key_size);
+    return tome_key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
+                            y->key_size);
 }
 
 /* IDs are ranks of keys; equal neighbours are duplicate keys. */
@@ -264,13 +264,13 @@ static int fit_ram_budget(tome_packer *p)
     for (with_dict = p->opt.dict != TOME_DICT_OFF; with_dict >= 0; with_dict--) {
         uint32_t block = p->opt.block_size / step * step;
         for (; block >= step; block -= step) {
-            tome_header h;
-            tome_layout l;
-            memset(&h, 0, sizeof h);
-            h.block_size_max = block;
-            h.key_block_size_max = block < KEY_BLOCK_TARGET ? block : KEY_BLOCK_TARGET;
-            h.dict_size = with_dict ? p->opt.dict_size : 0;
-            if (tome_layout_for(&h, 0, 0, &l) == TOME_OK && l.total <= p->opt.ram_budget) {
+            tome_workspace_params w;
+            size_t need;
+            memset(&w, 0, sizeof w);
+            w.block_size_max = block;
+            w.key_block_size_max = block < KEY_BLOCK_TARGET ? block : KEY_BLOCK_TARGET;
+            w.dict_size = with_dict ? p->opt.dict_size : 0;
+            if (tome_workspace_size_for(&w, &need) == TOME_OK && need <= p->opt.ram_budget) {
                 p->opt.block_size = block;
                 if (!with_dict)
                     p->opt.dict = TOME_DICT_OFF;
@@ -278,9 +278,16 @@ static int fit_ram_budget(tome_packer *p)
             }
         }
     }
-    return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
-                          "a reader workspace of %zu bytes is too small: zstd's context alone "
-                          "needs %zu", p->opt.ram_budget, ZSTD_estimateDCtxSize());
+    {
+        tome_workspace_params w;
+        size_t least = 0;
+        memset(&w, 0, sizeof w);
+        w.block_size_max = w.key_block_size_max = step;
+        tome_workspace_size_for(&w, &least);
+        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
+                              "a reader workspace of %zu bytes is too small: the smallest "
+                              "archive's needs %zu", p->opt.ram_budget, least);
+    }
 }
 
 int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_tables.c - the entry, order and block tables and the header, in the
  * byte layout of docs/FORMAT.md.
@@ -7,22 +8,17 @@
 
 #include "hash.h"
 #include "pack_plan.h"
+#include "records.h"
 
-/* The storage-order sort key of FORMAT.md: (block, offset, size, ID). */
 typedef struct placed {
-    uint32_t block, offset, size, id;
+    tome_entry entry;
+    uint32_t id;
 } placed;
 
 static int compare_placed(const void *a, const void *b)
 {
     const placed *x = a, *y = b;
-    if (x->block != y->block)
-        return x->block < y->block ? -1 : 1;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    if (x->size != y->size)
-        return x->size < y->size ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
+    return tome_storage_compare(&x->entry, x->id, &y->entry, y->id);
 }
 
 /* Bits needed to write v. */
@@ -32,15 +28,6 @@ static uint32_t bits_for(uint64_t v)
     while (v >> n)
         n++;
     return n;
-}
-
-/* Little-endian bit string writer, the inverse of tome_get_bits(). */
-static void put_bits(uint8_t *p, uint32_t bit, uint32_t width, uint32_t value)
-{
-    uint32_t i;
-    for (i = 0; i < width; i++, bit++)
-        if ((value >> i) & 1u)
-            p[bit / 8] |= (uint8_t)(1u << (bit % 8));
 }
 
 static void choose_widths(const tome_packer *p, plan *pl)
@@ -61,8 +48,8 @@ static void choose_widths(const tome_packer *p, plan *pl)
     pl->block_bits = bits_for(block_max);
     pl->offset_bits = bits_for(offset_max);
     pl->size_bits = bits_for(size_max);
-    pl->entry_record_size = (ENT_FIELDS_BIT + pl->block_bits + pl->offset_bits +
-                             pl->size_bits + 7) / 8;
+    pl->entry_record_size = tome_entry_record_size(&(tome_entry_widths){
+        pl->block_bits, pl->offset_bits, pl->size_bits});
     pl->order_record_size = (bits_for(p->article_count - 1) + 7) / 8;
     if (pl->order_record_size == 0)
         pl->order_record_size = 1;
@@ -72,7 +59,11 @@ int tome_plan_build_tables(tome_packer *p, plan *pl)
 {
     size_t n = p->article_count, i;
     placed *order = malloc(n * sizeof *order);
+    tome_entry_widths widths;
     choose_widths(p, pl);
+    widths.block_bits = pl->block_bits;
+    widths.offset_bits = pl->offset_bits;
+    widths.size_bits = pl->size_bits;
     pl->block_table = malloc(pl->block_count * BLK_RECORD_SIZE + 1);
     pl->entry_table = calloc(n, pl->entry_record_size);
     pl->order_table = calloc(n, pl->order_record_size);
@@ -84,23 +75,18 @@ int tome_plan_build_tables(tome_packer *p, plan *pl)
         const pack_article *a = &p->articles[pl->ids[i]];
         const pack_body *b = &p->bodies[a->body];
         uint8_t *e = pl->entry_table + i * pl->entry_record_size;
-        uint32_t bit = ENT_FIELDS_BIT;
         placed *o = &order[i];
-        o->block = b->size ? b->block : 0;
-        o->offset = b->size ? b->offset : 0;
-        o->size = b->size;
+        o->entry.block = b->size ? b->block : 0;
+        o->entry.offset = b->size ? b->offset : 0;
+        o->entry.size = b->size;
+        o->entry.checksum = tome_hash_seeded(b->data, b->size, (uint32_t)i);
         o->id = (uint32_t)i;
-        tome_put32(e + ENT_CHECKSUM, tome_hash_seeded(b->data, b->size, (uint32_t)i));
-        put_bits(e, bit, pl->block_bits, o->block);
-        bit += pl->block_bits;
-        put_bits(e, bit, pl->offset_bits, o->offset);
-        bit += pl->offset_bits;
-        put_bits(e, bit, pl->size_bits, o->size);
+        tome_entry_encode(e, &widths, &o->entry);
         pl->raw_size += b->size;
     }
     qsort(order, n, sizeof *order, compare_placed);
     for (i = 0; i < n; i++)
-        put_bits(pl->order_table + i * pl->order_record_size, 0, pl->order_record_size * 8,
+        tome_put_bits(pl->order_table + i * pl->order_record_size, 0, pl->order_record_size * 8,
                  order[i].id);
     free(order);
     return TOME_PACK_OK;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * read_internal.h - the reader's state, shared by the read_*.c files.
  * Never included by the packer's public header; the packer includes it only
@@ -11,6 +12,7 @@
 
 #include "format.h"
 #include "hash.h"
+#include "records.h"
 #include "tome.h"
 
 #define TOME_NO_BLOCK 0xFFFFFFFFu
@@ -38,10 +40,6 @@ typedef struct tome_block {
     uint32_t checksum; /* of the decompressed content */
 } tome_block;
 
-/* One entry table record. */
-typedef struct tome_entry {
-    uint32_t block, offset, size, checksum;
-} tome_entry;
 
 /* A buffer that holds (a prefix of) one decompressed block.  Bytes
  * [0, done) of block `cur` are decoded.  While `live`, the reader's zstd
@@ -130,7 +128,5 @@ int tome_key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_
 /* The key and title of article `id`, pointing into the key slot. */
 int tome_name_of(tome_reader *r, uint32_t id, tome_name *name);
 
-/* memcmp order (shorter prefix first). */
-int tome_compare_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
 
 #endif

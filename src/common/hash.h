@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hash.h - the one checksum of the format: XXH32, seed 0.
  * XXH32 rather than XXH3: tome's checksums guard against damage, not

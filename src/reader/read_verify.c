@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * read_verify.c - tome_verify(): every check of docs/FORMAT.md, "What a
  * verifier checks", using no memory beyond the workspace.
@@ -132,7 +133,7 @@ static int check_key_block(verifier *v, uint32_t kb)
     for (i = 0; i < count; i++) {
         if ((err = tome_key_record(r, s, at, &n, &at)) != TOME_OK)
             return err;
-        if (have_prev && tome_compare_bytes(prev.key, prev.key_size, n.key, n.key_size) >= 0)
+        if (have_prev && tome_key_compare(prev.key, prev.key_size, n.key, n.key_size) >= 0)
             return TOME_ERR_CORRUPT;
         prev = n;
         have_prev = 1;
@@ -148,18 +149,6 @@ static void check_keys(verifier *v)
         if (err != TOME_OK)
             damage(v, TOME_PART_KEYS, kb, err);
     }
-}
-
-/* (block, offset, size, ID): the storage-order sort key of FORMAT.md. */
-static int storage_less(const tome_entry *a, uint32_t aid, const tome_entry *b, uint32_t bid)
-{
-    if (a->block != b->block)
-        return a->block < b->block;
-    if (a->offset != b->offset)
-        return a->offset < b->offset;
-    if (a->size != b->size)
-        return a->size < b->size;
-    return aid < bid;
 }
 
 /* One pass over the order table: every ID in range and the sort key
@@ -178,7 +167,7 @@ static int order_is_sound(verifier *v)
             v->read_error = err == TOME_ERR_READ;
             return 0;
         }
-        if (p > 0 && !storage_less(&prev, prev_id, &e, id))
+        if (p > 0 && tome_storage_compare(&prev, prev_id, &e, id) >= 0)
             return 0;
         prev = e;
         prev_id = id;

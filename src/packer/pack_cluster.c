@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_cluster.c - near-duplicate clustering: order articles so that ones
  * sharing most of their text land in the same block, where zstd's matches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_tree.c - tome_pack_add_tree: add every regular file under a directory.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_internal.h - state shared by the packer's sources (host only).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_layout.c - where bodies and names go: bodies in key order of their
  * first article, regrouped so near-duplicates share blocks; blocks filled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * format.h - the on-disk layout of docs/FORMAT.md, shared by reader and
  * packer.  Offsets are the tables of that document; keep them in step.
@@ -69,32 +70,20 @@ enum { ENT_CHECKSUM = 0, ENT_FIELDS_BIT = 32, ENT_RECORD_SIZE_MAX = 16 };
 enum { ORD_RECORD_SIZE_MAX = 4 };
 
 /* key block record: key_size, title_size, key bytes, title bytes */
-enum { KEY_REC_KEY_SIZE = 0, KEY_REC_TITLE_SIZE = 2, KEY_REC_HEADER = 4 };
+enum { KEY_REC_KEY_SIZE = 0, KEY_REC_TITLE_SIZE = 2 };
 
 /* Largest key and title a u16 can describe. */
 #define TOME_KEY_SIZE_LIMIT 65535u
 
 static inline uint16_t tome_get16(const uint8_t *p)
 {
-    return (uint16_t)(p[0] | (p[1] << 8));
+    return (uint16_t)((uint16_t)p[0] | (uint16_t)((uint16_t)p[1] << 8));
 }
 
 static inline uint32_t tome_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
            ((uint32_t)p[3] << 24);
-}
-
-/* `width` (0..32) bits starting at bit `bit` of a little-endian bit
- * string: bit 0 is the lowest bit of byte 0. */
-static inline uint32_t tome_get_bits(const uint8_t *p, uint32_t bit, uint32_t width)
-{
-    uint64_t v = 0;
-    uint32_t i, first = bit / 8, last = (bit + width + 7) / 8;
-    for (i = last; i > first; i--)
-        v = (v << 8) | p[i - 1];
-    v >>= bit % 8;
-    return width ? (uint32_t)(v & (0xFFFFFFFFu >> (32 - width))) : 0;
 }
 
 static inline uint64_t tome_get64(const uint8_t *p)

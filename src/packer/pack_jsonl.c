@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_jsonl.c - tome_pack_add_jsonl: articles from JSON Lines.
  *

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * read_article.c - the per-article calls: stat, key, title, fetch, read,
  * find and storage-order iteration.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "read_internal.h"
@@ -59,6 +61,14 @@ int tome_fetch(tome_reader *r, uint32_t id, void *dst, size_t cap, size_t *size)
         return TOME_ERR_ARGUMENT;
     if ((err = tome_load_entry(r, id, &e)) != TOME_OK)
         return err;
+#if SIZE_MAX < 0xFFFFFFFFu
+    /* 16-bit size_t: an article this long fits no buffer; say so without
+     * truncating the size reported (tome_stat() has the exact one). */
+    if (e.size > SIZE_MAX) {
+        *size = SIZE_MAX;
+        return TOME_ERR_BUFFER;
+    }
+#endif
     *size = e.size;
     if (cap < e.size)
         return TOME_ERR_BUFFER;
@@ -108,7 +118,7 @@ static int first_key_order(tome_reader *r, uint32_t kb, const char *key, size_t 
     if ((err = tome_load_key_block(r, &r->keys, kb)) != TOME_OK ||
         (err = tome_key_record(r, &r->keys, 0, &n, &end)) != TOME_OK)
         return err;
-    *order = tome_compare_bytes(n.key, n.key_size, (const uint8_t *)key, key_size);
+    *order = tome_key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
     return TOME_OK;
 }
 
@@ -140,7 +150,7 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
         tome_name n;
         if ((err = tome_key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
             return err;
-        order = tome_compare_bytes(n.key, n.key_size, (const uint8_t *)key, key_size);
+        order = tome_key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
         if (order == 0) {
             *id = lo * r->h.keys_per_block + i;
             return TOME_OK;

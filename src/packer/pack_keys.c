@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_keys.c - keys and titles in key order, cut into key blocks of a
  * fixed number of records (docs/FORMAT.md, "Key blocks").  A fixed count
@@ -7,12 +8,13 @@
 #include <string.h>
 
 #include "format.h"
+#include "records.h"
 #include "pack_internal.h"
 
 static uint64_t record_size(const tome_packer *p, const uint32_t *ids, size_t i)
 {
     const pack_article *a = &p->articles[ids[i]];
-    return KEY_REC_HEADER + (uint64_t)a->key_size + a->title_size;
+    return TOME_KEY_RECORD_HEADER + (uint64_t)a->key_size + a->title_size;
 }
 
 /* The largest key block with `per` records a block. */
@@ -65,9 +67,8 @@ int tome_pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_ke
         return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     for (i = 0; i < n; i++) {
         const pack_article *a = &p->articles[ids[i]];
-        tome_put16(out->data + at + KEY_REC_KEY_SIZE, (uint16_t)a->key_size);
-        tome_put16(out->data + at + KEY_REC_TITLE_SIZE, (uint16_t)a->title_size);
-        at += KEY_REC_HEADER;
+        tome_key_record_put(out->data + at, (uint16_t)a->key_size, (uint16_t)a->title_size);
+        at += TOME_KEY_RECORD_HEADER;
         memcpy(out->data + at, a->key, a->key_size);
         at += a->key_size;
         if (a->title_size)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_compress.c - one zstd frame per block, on several threads.
  * Each block is compressed alone with the same parameters, so the output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * read_block.c - table records and block decompression.
  *
@@ -46,19 +47,17 @@ int tome_load_entry(tome_reader *r, uint32_t id, tome_entry *e)
     const tome_header *h = &r->h;
     uint8_t tmp[ENT_RECORD_SIZE_MAX];
     const uint8_t *p;
-    uint32_t bit = ENT_FIELDS_BIT;
+    tome_entry_widths w;
     if (id >= h->article_count)
         return TOME_ERR_RANGE;
     p = tome_bytes(r, h->entry_table_offset + (uint64_t)id * h->entry_record_size,
                    h->entry_record_size, tmp);
     if (!p)
         return TOME_ERR_READ;
-    e->checksum = tome_get32(p + ENT_CHECKSUM);
-    e->block = tome_get_bits(p, bit, h->block_bits);
-    bit += h->block_bits;
-    e->offset = tome_get_bits(p, bit, h->offset_bits);
-    bit += h->offset_bits;
-    e->size = tome_get_bits(p, bit, h->size_bits);
+    w.block_bits = h->block_bits;
+    w.offset_bits = h->offset_bits;
+    w.size_bits = h->size_bits;
+    tome_entry_decode(p, &w, e);
     if (e->size > h->article_size_max)
         return TOME_ERR_CORRUPT;
     if (e->size == 0)
@@ -238,11 +237,10 @@ int tome_key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_
                     uint32_t *end)
 {
     uint32_t size = s->done;
-    if (at > size || size - at < KEY_REC_HEADER)
+    if (at > size || size - at < TOME_KEY_RECORD_HEADER)
         return TOME_ERR_CORRUPT;
-    n->key_size = tome_get16(s->buf + at + KEY_REC_KEY_SIZE);
-    n->title_size = tome_get16(s->buf + at + KEY_REC_TITLE_SIZE);
-    at += KEY_REC_HEADER;
+    tome_key_record_get(s->buf + at, &n->key_size, &n->title_size);
+    at += TOME_KEY_RECORD_HEADER;
     if (n->key_size == 0 || n->key_size > r->h.key_size_max ||
         n->title_size > r->h.title_size_max || size - at < n->key_size + n->title_size)
         return TOME_ERR_CORRUPT;
@@ -263,10 +261,4 @@ int tome_name_of(tome_reader *r, uint32_t id, tome_name *name)
     for (i = 0; i <= id % r->h.keys_per_block && err == TOME_OK; i++)
         err = tome_key_record(r, &r->keys, at, name, &at);
     return err;
-}
-
-int tome_compare_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-    int c = memcmp(a, b, an < bn ? an : bn);
-    return c ? c : (an > bn) - (an < bn);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_plan.h - the packer's plan of an archive, shared by the steps that
  * build it (pack_layout.c, pack_tables.c) and pack_write.c, which runs them

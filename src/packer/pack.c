@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack.c - the packer's state: options, adding articles, exact dedup.
  */

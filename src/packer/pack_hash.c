@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_hash.c - XXH3-64 for the packer's hash tables and MinHash, where 64
  * bits keep collisions rare at a million articles.  The format's own

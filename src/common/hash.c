@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * xxHash compiled in, with its allocator shims disabled: the reader must not
  * import malloc/free at any optimisation level, and xxHash 0.8.1 (Debian 12)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_utf8.c - strict UTF-8 validation for keys, titles and JSON text.
  */

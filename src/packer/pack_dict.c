@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pack_dict.c - the shared dictionary: trained with zstd's own trainer, and
  * in auto mode kept only when a measurement on sample blocks says it saves
