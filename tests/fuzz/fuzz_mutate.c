@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "records.h"
 #include "fuzz.h"
 #include "fuzz_archive.h"
 #include "fuzz_corpora.h"
