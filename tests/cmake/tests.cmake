@@ -6,7 +6,11 @@ set(_tome_test_dir "${CMAKE_CURRENT_SOURCE_DIR}")
 
 # Tests see every folder, like the Makefile's CPPFLAGS_TOME.
 function(tome_add_test_program name)
-  add_executable(${name} tests/${name}.c)
+  if(ARGN)
+    add_executable(${name} ${ARGN})
+  else()
+    add_executable(${name} tests/${name}.c)
+  endif()
   set_target_properties(${name} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_definitions(${name} PRIVATE ${_tome_host_defs})
   target_compile_options(${name} PRIVATE ${_tome_warn})
@@ -22,6 +26,13 @@ endfunction()
 tome_add_test_program(test_reader)
 tome_add_test_program(test_pack_input)
 
+# The fuzz targets' corpus replay and the damage sweeps (plain C, no
+# libFuzzer), as `make test` runs them: replay.c with every fuzz_*.c.
+file(GLOB _tome_fuzz_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/fuzz_*.c")
+list(SORT _tome_fuzz_sources)
+tome_add_test_program(fuzz_replay tests/fuzz/replay.c ${_tome_fuzz_sources})
+tome_add_test_program(sweep_damage tests/fuzz/sweep_damage.c tests/fuzz/fuzz_archive.c)
+
 # test_alloc wraps the allocator for everything linked statically into it,
 # so it needs zstd's static library: without one it is not built.
 if(TOME_ZSTD_LIBRARY MATCHES "\\.a$" OR TOME_ZSTD_TARGET)
@@ -34,6 +45,9 @@ endif()
 
 add_test(NAME cli COMMAND sh tests/cli.sh $<TARGET_FILE:tome_cli>
          WORKING_DIRECTORY "${_tome_test_dir}")
+add_test(NAME reader_symbols
+  COMMAND sh tests/cmake/reader_symbols.sh $<TARGET_FILE:tome_reader> "${CMAKE_NM}"
+  WORKING_DIRECTORY "${_tome_test_dir}")
 add_test(NAME spdx COMMAND sh tests/spdx.sh WORKING_DIRECTORY "${_tome_test_dir}")
 add_test(NAME manifests COMMAND sh tests/manifests.sh WORKING_DIRECTORY "${_tome_test_dir}")
 
