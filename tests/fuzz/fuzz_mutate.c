@@ -17,6 +17,7 @@
 #include "fuzz_archive.h"
 #include "fuzz_corpora.h"
 #include "fuzz_exercise.h"
+#include "records.h"
 
 /* Room for archives that ops make longer. */
 #define IMAGE_MAX (64u * 1024u)
