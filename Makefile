@@ -86,6 +86,7 @@ help:
 	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
 	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
+	@echo "make test-cmake the CMake build and its CTest suite (host, and the reader for Cortex-M4)"
 	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
 	@echo "make install    install headers, both libraries, tome.pc, the tool and its man page"
 	@echo "                (PREFIX=$(PREFIX), DESTDIR; also BINDIR, LIBDIR, INCLUDEDIR, MAN1DIR)"
@@ -192,6 +193,21 @@ $(BUILD)/bench: $(BUILD)/obj/tests/bench/bench.o $(BUILD)/libtome.a
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/tome
 	@sh tests/bench/bench.sh $(BUILD) $(BENCH_RUNS) $(CORPUS)
+
+# ---- CMake -------------------------------------------------------------------
+
+# The CMake build as a user runs it (configure, build, CTest), with the
+# reader cross-built for Cortex-M4 among the tests; docs/BUILD-SYSTEMS.md.
+CMAKE_BUILD = $(BUILD)/cmake
+.PHONY: test-cmake
+test-cmake: deps firmware-deps
+	@command -v cmake >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake >/dev/null; \
+	  else echo "cmake missing; run: sudo apt-get install -y cmake"; exit 1; fi; }
+	cmake -S . -B $(CMAKE_BUILD) >/dev/null
+	cmake --build $(CMAKE_BUILD) -j2 >/dev/null
+	ctest --test-dir $(CMAKE_BUILD) --output-on-failure
 
 # ---- demo ----------------------------------------------------------------------
 
