@@ -70,7 +70,7 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     return TOME_PACK_OK;
 }
 
-int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
+int tome__pack_fail(tome_packer *p, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -201,7 +201,7 @@ static int contains(const char *haystack, const char *needle)
 
 static int utf8(const char *s, size_t n)
 {
-    return tome_utf8_valid(s, n);
+    return tome__utf8_valid(s, n);
 }
 
 static void test_utf8(void)

@@ -311,7 +311,7 @@ static uint8_t *small_archive(size_t *size, uint32_t block_size)
 
 static void reseal_header(uint8_t *b)
 {
-    tome_put32(b + HDR_CHECKSUM, tome_hash(b, HDR_CHECKSUM));
+    tome_put32(b + HDR_CHECKSUM, tome__hash(b, HDR_CHECKSUM));
 }
 
 /* All ones in the size field of the entry record at `entry`. */
@@ -479,7 +479,7 @@ static void test_error_codes(void)
         CHECK_EQ(st.size, 13);
         CHECK_EQ(st.key_size, 5);
         CHECK_EQ(st.title_size, 5);
-        CHECK(st.checksum == tome_hash("hello, world\n", 13));
+        CHECK(st.checksum == tome__hash("hello, world\n", 13));
         tome_info(a.r, &info);
         CHECK_EQ(info.article_count, 4);
         CHECK_EQ(info.body_count, 3);
@@ -780,9 +780,9 @@ static void test_frozen_vector(void)
     CHECK_EQ(size, tome_get64(bytes + HDR_FILE_SIZE));
     if (ZSTD_versionNumber() == 10504) {
         printf("frozen archive: %zu bytes, XXH32 %08lx\n", size,
-               (unsigned long)tome_hash(bytes, size));
+               (unsigned long)tome__hash(bytes, size));
         CHECK_EQ(size, FROZEN_SIZE);
-        CHECK(tome_hash(bytes, size) == FROZEN_HASH);
+        CHECK(tome__hash(bytes, size) == FROZEN_HASH);
     }
     free(bytes);
 }

@@ -80,35 +80,35 @@ typedef struct tome_layout {
     size_t dctx, ddict, dict, block_buf, key_buf, staging, staging_size, total;
 } tome_layout;
 
-int tome_parse_header(const tome_config *config, tome_header *h);
-int tome_layout_for(const tome_header *h, int callback, uint32_t flags,
+int tome__parse_header(const tome_config *config, tome_header *h);
+int tome__layout_for(const tome_header *h, int callback, uint32_t flags,
                     tome_layout *layout);
 
 /* Byte access: a pointer to `len` bytes at `offset`, either in place
  * (memory mode) or copied into `scratch`.  The caller has bounds-checked
  * the range against the archive.  NULL when the read callback failed. */
-const uint8_t *tome_bytes(tome_reader *r, uint64_t offset, size_t len,
+const uint8_t *tome__bytes(tome_reader *r, uint64_t offset, size_t len,
                           uint8_t *scratch);
 
 /* True when [offset, offset + len) lies inside the archive's body area
  * (between header and footer), without overflow. */
-int tome_in_body(const tome_header *h, uint64_t offset, uint64_t len);
+int tome__in_body(const tome_header *h, uint64_t offset, uint64_t len);
 
 /* Block `index` of the block table: body blocks first, then key blocks. */
-int tome_load_block(tome_reader *r, uint32_t index, tome_block *block);
-int tome_load_entry(tome_reader *r, uint32_t id, tome_entry *entry);
-int tome_load_order(tome_reader *r, uint32_t position, uint32_t *id);
+int tome__load_block(tome_reader *r, uint32_t index, tome_block *block);
+int tome__load_entry(tome_reader *r, uint32_t id, tome_entry *entry);
+int tome__load_order(tome_reader *r, uint32_t position, uint32_t *id);
 
 /* Make bytes [0, upto) of block `index` available in the slot's buffer. */
-int tome_decode_block(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto);
+int tome__decode_block(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto);
 
 /* Decode all of block `index` into the slot, check that its frame ends
  * exactly there and that the content matches the block's checksum. */
-int tome_finish_block(tome_reader *r, tome_slot *s, uint32_t index);
+int tome__finish_block(tome_reader *r, tome_slot *s, uint32_t index);
 
 /* Copy `len` bytes of the body stream starting at `offset` in `block`
  * to `dst`, hashing them into r->hash when `hash` is set. */
-int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset,
+int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset,
                    uint64_t len, uint8_t *dst, int hash);
 
 /* One record of a key block. */
@@ -118,15 +118,15 @@ typedef struct tome_name {
 } tome_name;
 
 /* Decode key block `kb` (0-based among key blocks) into `s`, checked. */
-int tome_load_key_block(tome_reader *r, tome_slot *s, uint32_t kb);
+int tome__load_key_block(tome_reader *r, tome_slot *s, uint32_t kb);
 
 /* The record at byte `at` of the key block in `s`; *end gets the position
  * after it.  TOME_ERR_CORRUPT when the record overruns the block. */
-int tome_key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *name,
+int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *name,
                     uint32_t *end);
 
 /* The key and title of article `id`, pointing into the key slot. */
-int tome_name_of(tome_reader *r, uint32_t id, tome_name *name);
+int tome__name_of(tome_reader *r, uint32_t id, tome_name *name);
 
 
 #endif
