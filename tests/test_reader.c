@@ -913,6 +913,112 @@ static void test_ram_budget(void)
     corpus_free(&c);
 }
 
+/* A read callback that counts how often each byte of the archive is read. */
+typedef struct counted {
+    image im;
+    uint8_t *times;
+} counted;
+
+static int counted_read(void *user, uint64_t offset, void *dst, size_t len)
+{
+    counted *c = user;
+    size_t i;
+    for (i = 0; i < len && offset + i < c->im.size; i++)
+        if (c->times[offset + i] < 255)
+            c->times[offset + i]++;
+    return image_read(&c->im, offset, dst, len);
+}
+
+/* Fewest and most reads of any byte of the body frames (with_keys: of the
+ * key frames too). */
+static void frame_reads(const uint8_t *b, const uint8_t *times, int with_keys, unsigned *least,
+                        unsigned *most)
+{
+    uint32_t blocks = tome_get32(b + HDR_BLOCK_COUNT), i, j;
+    uint64_t table = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
+    if (with_keys)
+        blocks += tome_get32(b + HDR_KEY_BLOCK_COUNT);
+    *least = 255;
+    *most = 0;
+    for (i = 0; i < blocks; i++) {
+        const uint8_t *rec = b + table + (uint64_t)i * BLK_RECORD_SIZE;
+        uint64_t at = tome_get64(rec + BLK_FRAME_OFFSET);
+        for (j = 0; j < tome_get32(rec + BLK_FRAME_SIZE); j++) {
+            if (times[at + j] < *least)
+                *least = times[at + j];
+            if (times[at + j] > *most)
+                *most = times[at + j];
+        }
+    }
+}
+
+/* The slots' promise: iterating in storage order decodes each block once;
+ * a key lookup between fetches (the key block takes the zstd context) at
+ * most twice, the prefix and then the whole block; verify decodes every
+ * block once, besides hashing the whole file once.  (Verify does decode a
+ * block twice when an article spans three blocks or more: no article here
+ * is longer than a block.) */
+static void test_each_block_decoded_once(void)
+{
+    corpus c = {0};
+    tome_pack_options o = test_options(3, TOME_DICT_OFF, 64 * 1024);
+    size_t size = 0, got, pass;
+    uint8_t *bytes, *body = malloc(4096);
+    char key[64];
+    make_similar(&c, 600, 5);
+    bytes = pack_corpus(&c, &o, 0, &size, NULL);
+    CHECK(bytes != NULL && tome_get32(bytes + HDR_BLOCK_COUNT) > 5);
+    CHECK(bytes != NULL && tome_get32(bytes + HDR_KEY_BLOCK_COUNT) > 1);
+    for (pass = 0; bytes && pass < 3; pass++) {
+        counted cnt;
+        tome_config cfg;
+        tome_reader *r = NULL;
+        tome_verify_report rep;
+        void *ws;
+        size_t need = 0;
+        uint32_t cursor = 0, id;
+        unsigned least, most;
+        int err = TOME_OK;
+        memset(&cnt, 0, sizeof cnt);
+        memset(&cfg, 0, sizeof cfg);
+        cnt.im.bytes = bytes;
+        cnt.im.size = size;
+        cnt.im.fail_after = -1;
+        cnt.times = calloc(size, 1);
+        cfg.read = counted_read;
+        cfg.user = &cnt;
+        cfg.size = size;
+        CHECK_EQ(tome_workspace_size(&cfg, &need), TOME_OK);
+        ws = malloc(need);
+        cfg.workspace = ws;
+        cfg.workspace_size = need;
+        CHECK_EQ(tome_open(&r, &cfg), TOME_OK);
+        memset(cnt.times, 0, size);
+        if (pass < 2) {
+            while (err == TOME_OK && (err = tome_next(r, &cursor, &id)) == TOME_OK) {
+                if (pass == 1) /* another key block, now and then */
+                    err = tome_key(r, (uint32_t)((id * 7919u) % tome_count(r)), key, sizeof key);
+                if (err == TOME_OK)
+                    err = tome_fetch(r, id, body, 4096, &got);
+            }
+            CHECK_EQ(err, TOME_DONE);
+            frame_reads(bytes, cnt.times, 0, &least, &most);
+            CHECK_EQ(least, 1);
+            CHECK_EQ(most, pass == 0 ? 1 : 2);
+        } else {
+            CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_OK);
+            frame_reads(bytes, cnt.times, 1, &least, &most);
+            CHECK_EQ(least, 2);
+            CHECK_EQ(most, 2);
+        }
+        free(ws);
+        free(cnt.times);
+    }
+    free(bytes);
+    free(body);
+    corpus_free(&c);
+}
+
 int main(void)
 {
     test_error_codes();
@@ -927,6 +1033,7 @@ int main(void)
     test_byte_sweep();
     test_block_damage_names_articles();
     test_key_blocks();
+    test_each_block_decoded_once();
     test_frozen_vector();
     test_packer_errors();
     test_workspace_bound();

@@ -1,14 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * read_block.c - table records and block decompression.
- *
- * Blocks are decoded with zstd's block-by-block API, and only as far as a
- * request needs: a fetch near the start of a block stops early, and a later
- * request in the same block continues where the last one stopped.  So
- * iteration in storage order decompresses each block once.  Body blocks and
- * key blocks have a buffer (slot) each, so looking up keys while iterating
- * does not evict the body block; the zstd context is shared, and a slot
- * whose frame was interrupted is decoded to its end when it is next needed.
+ * read_block.c - table records, bodies across blocks, key records.
+ * Decoding a block is read_slot.c's.
  */
 #include <string.h>
 
@@ -77,84 +70,6 @@ int tome__load_order(tome_reader *r, uint32_t position, uint32_t *id)
     return *id < r->h.article_count ? TOME_OK : TOME_ERR_CORRUPT;
 }
 
-static int begin_frame(tome_reader *r)
-{
-    size_t ret;
-    if (r->ddict)
-        ret = ZSTD_decompressBegin_usingDDict(r->dctx, r->ddict);
-    else if (r->h.dict_size)
-        ret = ZSTD_decompressBegin_usingDict(r->dctx, r->dict, r->h.dict_size);
-    else
-        ret = ZSTD_decompressBegin(r->dctx);
-    return ZSTD_isError(ret) ? TOME_ERR_DECOMPRESS : TOME_OK;
-}
-
-static int start_block(tome_reader *r, tome_slot *s, uint32_t index)
-{
-    int err;
-    s->restarted = s->cur == index;
-    s->cur = TOME_NO_BLOCK;
-    s->done = 0;
-    s->failed = 0;
-    if ((err = tome__load_block(r, index, &s->block)) != TOME_OK)
-        return err;
-    s->cur = index;
-    s->in_pos = s->block.frame_offset;
-    r->bodies.live = r->keys.live = 0; /* the context is this slot's now */
-    if ((err = begin_frame(r)) != TOME_OK) {
-        s->failed = err;
-        return err;
-    }
-    s->live = 1;
-    return TOME_OK;
-}
-
-/* One piece of the frame through zstd; *out gets the bytes it produced. */
-static int step(tome_reader *r, tome_slot *s, uint32_t room, size_t *out)
-{
-    uint64_t frame_end = s->block.frame_offset + s->block.frame_size;
-    size_t want = ZSTD_nextSrcSizeToDecompress(r->dctx);
-    const uint8_t *src;
-    if (want == 0 || want > frame_end - s->in_pos || (!r->data && want > r->staging_size))
-        return TOME_ERR_DECOMPRESS; /* frame ended early, or overruns */
-    if (!(src = tome__bytes(r, s->in_pos, want, r->staging)))
-        return TOME_ERR_READ;
-    *out = ZSTD_decompressContinue(r->dctx, s->buf + s->done, room, src, want);
-    if (ZSTD_isError(*out))
-        return TOME_ERR_DECOMPRESS;
-    s->in_pos += want;
-    return TOME_OK;
-}
-
-int tome__decode_block(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto)
-{
-    int err = TOME_OK;
-    if (s->cur == index && s->done >= upto)
-        return TOME_OK;
-    if (s->cur == index && s->failed)
-        return s->failed;
-    if (s->cur != index || !s->live) {
-        if ((err = start_block(r, s, index)) != TOME_OK)
-            return err;
-    }
-    if (upto > s->block.content_size)
-        return TOME_ERR_CORRUPT;
-    if (s->restarted) /* interrupted once already: do not let it happen again */
-        upto = s->block.content_size;
-    while (s->done < upto && err == TOME_OK) {
-        size_t out;
-        if ((err = step(r, s, s->block.content_size - s->done, &out)) == TOME_OK)
-            s->done += (uint32_t)out;
-    }
-    if (err != TOME_OK) {
-        s->live = 0;
-        s->failed = err == TOME_ERR_READ ? 0 : err; /* a read may succeed later */
-        if (err == TOME_ERR_READ)
-            s->cur = TOME_NO_BLOCK;
-    }
-    return err;
-}
-
 int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t len,
                    uint8_t *dst, int hash)
 {
@@ -164,7 +79,7 @@ int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t le
         int err;
         if (block >= r->h.block_count)
             return TOME_ERR_CORRUPT;
-        if ((err = tome__decode_block(r, s, block, 0)) != TOME_OK) /* selects it */
+        if ((err = tome__slot_decode(r, s, block, 0)) != TOME_OK) /* selects it */
             return err;
         content = s->block.content_size;
         if (offset >= content)
@@ -172,7 +87,7 @@ int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t le
         piece = content - offset;
         if (piece > len)
             piece = (uint32_t)len;
-        if ((err = tome__decode_block(r, s, block, offset + piece)) != TOME_OK)
+        if ((err = tome__slot_decode(r, s, block, offset + piece)) != TOME_OK)
             return err;
         if (dst) {
             memcpy(dst, s->buf + offset, piece);
@@ -187,50 +102,9 @@ int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t le
     return TOME_OK;
 }
 
-int tome__finish_block(tome_reader *r, tome_slot *s, uint32_t index)
-{
-    int err;
-    /* Decoded before, but the context has moved on to the other slot: the
-     * frame's end must be seen again, so decode it anew. */
-    if (s->cur == index && !s->live && !s->failed)
-        s->cur = TOME_NO_BLOCK;
-    err = tome__decode_block(r, s, index, 0); /* selects it */
-    if (err == TOME_OK)
-        err = tome__decode_block(r, s, index, s->block.content_size);
-    if (err != TOME_OK)
-        return err;
-    if (!s->live)
-        return TOME_ERR_DECOMPRESS;
-    /* Whatever is left of the frame (a content checksum, empty blocks) must
-     * produce nothing and end exactly at the frame's recorded size. */
-    while (ZSTD_nextSrcSizeToDecompress(r->dctx) != 0) {
-        size_t out;
-        if ((err = step(r, s, 0, &out)) != TOME_OK)
-            return err;
-        if (out != 0)
-            return TOME_ERR_DECOMPRESS;
-    }
-    if (s->in_pos != s->block.frame_offset + s->block.frame_size)
-        return TOME_ERR_DECOMPRESS;
-    return tome__hash_seeded(s->buf, s->done, index) == s->block.checksum ? TOME_OK
-                                                                         : TOME_ERR_CHECKSUM;
-}
-
 int tome__load_key_block(tome_reader *r, tome_slot *s, uint32_t kb)
 {
-    uint32_t index = r->h.block_count + kb;
-    int err;
-    if (s->cur == index && s->failed)
-        return s->failed; /* the same answer every time */
-    if (s->cur == index && !s->live && s->done == s->block.content_size)
-        return TOME_OK; /* decoded and checked before */
-    err = tome__finish_block(r, s, index);
-    s->live = 0; /* the frame is done; the context is free for the bodies */
-    if (err != TOME_OK) {
-        s->cur = err == TOME_ERR_READ ? TOME_NO_BLOCK : index;
-        s->failed = err == TOME_ERR_READ ? 0 : err;
-    }
-    return err;
+    return tome__slot_check(r, s, r->h.block_count + kb);
 }
 
 int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *n,

@@ -289,10 +289,8 @@ int tome_open(tome_reader **reader, const tome_config *config)
     r->read = config->read;
     r->user = config->user;
     r->flags = config->flags;
-    r->bodies.buf = base + l.block_buf;
-    r->bodies.cur = TOME_NO_BLOCK;
-    r->keys.buf = base + l.key_buf;
-    r->keys.cur = TOME_NO_BLOCK;
+    tome__slot_init(&r->bodies, base + l.block_buf);
+    tome__slot_init(&r->keys, base + l.key_buf);
     r->staging = config->read ? base + l.staging : NULL;
     r->staging_size = l.staging_size;
     r->dctx = ZSTD_initStaticDCtx(base + l.dctx, l.ddict - l.dctx);

@@ -183,7 +183,7 @@ static int check_block(verifier *v, uint32_t index)
     if (err == TOME_OK) {
         v->frames += b.frame_size;
         v->stored += b.content_size;
-        err = tome__finish_block(r, &r->bodies, index);
+        err = tome__slot_check(r, &r->bodies, index);
     }
     if (err != TOME_OK)
         damage(v, TOME_PART_BLOCK, index, err);
