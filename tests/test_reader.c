@@ -802,6 +802,10 @@ static void test_packer_errors(void)
     CHECK_EQ(tome_pack_write(p, path, NULL), TOME_PACK_ERR_DUPLICATE);
     CHECK(strstr(tome_packer_message(p), "\"k\": from first.txt and from second.txt") != NULL);
     CHECK(access(path, F_OK) != 0);
+    /* the packer takes no more work, and the message stays the cause */
+    CHECK_EQ(tome_pack_add(p, "j", 1, NULL, 0, "c", 1, "third.txt"), TOME_PACK_ERR_ARGUMENT);
+    CHECK_EQ(tome_pack_write(p, path, NULL), TOME_PACK_ERR_ARGUMENT);
+    CHECK(strstr(tome_packer_message(p), "\"k\": from first.txt and from second.txt") != NULL);
     tome_packer_free(p);
 
     p = tome_packer_new(NULL);

@@ -55,21 +55,6 @@ void tome_packer_free(tome_packer *p)
     free(p);
 }
 
-const char *tome_packer_message(const tome_packer *p)
-{
-    return p ? p->message : "";
-}
-
-int tome__pack_fail(tome_packer *p, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->message, sizeof p->message, fmt, ap);
-    va_end(ap);
-    p->failed = 1;
-    return code;
-}
-
 int tome__pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size)
 {
     size_t n;

@@ -46,7 +46,8 @@ struct tome_packer {
     size_t slot_cap;
 };
 
-/* Record an error message (printf-style) and return `code`. */
+/* Fail with `code`: the packer takes no more work, and keeps the message
+ * (printf-style) when it is the first failure. */
 int tome__pack_fail(tome_packer *p, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
