@@ -65,7 +65,7 @@ static int compare_u32(uint32_t a, uint32_t b)
 }
 
 int tome__storage_compare(const tome_entry *a, uint32_t a_id, const tome_entry *b,
-                         uint32_t b_id)
+                          uint32_t b_id)
 {
     int c;
     if ((c = compare_u32(a->block, b->block)) != 0 ||

@@ -34,7 +34,7 @@ int tome__key_compare(const uint8_t *a, size_t a_size, const uint8_t *b, size_t 
 /* Storage order: by (block, offset, size, ID).  An empty article sorts as
  * block 0, offset 0.  <0, 0, >0. */
 int tome__storage_compare(const tome_entry *a, uint32_t a_id, const tome_entry *b,
-                         uint32_t b_id);
+                          uint32_t b_id);
 
 /* A key record's fixed part: key_size and title_size (u16 each), then the
  * key's and the title's bytes. */

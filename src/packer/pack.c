@@ -140,8 +140,8 @@ static int check_name(tome_packer *p, const char *what, const char *s, size_t n,
 {
     if (n < min || n > TOME_PACK_NAME_LIMIT)
         return tome__pack_fail(p, n < min ? TOME_PACK_ERR_INPUT : TOME_PACK_ERR_LIMIT,
-                              "%s: %s is %zu bytes; it must be %zu to %u", source, what, n,
-                              min, TOME_PACK_NAME_LIMIT);
+                               "%s: %s is %zu bytes; it must be %zu to %u", source, what, n,
+                               min, TOME_PACK_NAME_LIMIT);
     if (memchr(s, '\0', n))
         return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: %s contains a NUL byte", source, what);
     if (!tome__utf8_valid(s, n))
@@ -165,7 +165,7 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
         return err;
     if (size > UINT32_MAX)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
-                              "%s: %zu bytes; articles must be under 4 GiB", source, size);
+                               "%s: %zu bytes; articles must be under 4 GiB", source, size);
     if ((err = tome__pack_grow(p, (void **)&p->articles, &p->article_cap, p->article_count + 1,
                     sizeof *p->articles)) ||
         (err = intern_body(p, body, size, &index)))

@@ -233,7 +233,7 @@ static void chain(const neighbour *best, size_t n, const uint32_t *layout, uint3
 }
 
 int tome__pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
-                      uint8_t *segment_start)
+                       uint8_t *segment_start)
 {
     uint32_t *sigs = malloc(n * SIGNATURE_BINS * sizeof *sigs);
     neighbour *best = malloc(n * NEIGHBOURS * sizeof *best);

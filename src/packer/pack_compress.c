@@ -191,8 +191,8 @@ static int thread_count(const tome_packer *p, size_t blocks)
 }
 
 int tome__pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
-                       size_t end_count, pack_block *blocks,
-                       size_t block_count, const void *dict, size_t dict_size)
+                        size_t end_count, pack_block *blocks,
+                        size_t block_count, const void *dict, size_t dict_size)
 {
     pthread_t threads[64];
     int n = thread_count(p, block_count), started = 0, i;

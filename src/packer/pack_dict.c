@@ -99,8 +99,8 @@ static int64_t measured_saving(tome_packer *p, const uint8_t *stream, const pack
 }
 
 int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
-                         size_t sample_count, const pack_block *blocks, size_t block_count,
-                         uint8_t **dict, size_t *dict_size)
+                          size_t sample_count, const pack_block *blocks, size_t block_count,
+                          uint8_t **dict, size_t *dict_size)
 {
     uint64_t budget = (uint64_t)p->opt.dict_size * TRAINING_BYTES_PER_DICT_BYTE;
     size_t *sizes, picked = 0, trained;
@@ -132,7 +132,7 @@ int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *s
         free(d);
         if (p->opt.dict == TOME_DICT_ON)
             return tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "training the dictionary: %s",
-                                  ZDICT_getErrorName(trained));
+                                   ZDICT_getErrorName(trained));
         return TOME_PACK_OK; /* auto: the corpus does not support one */
     }
     if (p->opt.dict == TOME_DICT_AUTO &&

@@ -72,7 +72,7 @@ typedef struct pack_block {
  * chains of similar bodies; segment_start[i] (n bytes, set here) marks
  * where a chain begins.  *groups counts near-duplicate groups of 2+. */
 int tome__pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
-                      uint8_t *segment_start);
+                       uint8_t *segment_start);
 
 /* Keys and titles of the articles in ID order, cut into key blocks. */
 typedef struct pack_keys {
@@ -95,15 +95,15 @@ uint64_t tome__pack_hash64(const void *data, size_t size, uint64_t seed);
  * increasing) once FLUSH_SPACING bytes have gone since the last end, so a
  * reader can stop decoding soon after the article it wants. */
 int tome__pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
-                       size_t end_count, pack_block *blocks,
-                       size_t block_count, const void *dict, size_t dict_size);
+                        size_t end_count, pack_block *blocks,
+                        size_t block_count, const void *dict, size_t dict_size);
 
 /* Decide on, and train, the dictionary from samples: the stream cut into
  * `sample_count` consecutive pieces of `sample_sizes` bytes.  *dict is NULL
  * when none is used. */
 int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
-                         size_t sample_count, const pack_block *blocks, size_t block_count,
-                         uint8_t **dict, size_t *dict_size);
+                          size_t sample_count, const pack_block *blocks, size_t block_count,
+                          uint8_t **dict, size_t *dict_size);
 
 /* True when [s, s + n) is valid UTF-8 (no overlongs, no surrogates). */
 int tome__utf8_valid(const char *s, size_t n);

@@ -483,7 +483,7 @@ static int add_line(tome_packer *p, json_line *j, const char *path, unsigned lon
 
     if (!parse_line(j, line, len))
         return tome__pack_fail(p, j->out_of_memory ? TOME_PACK_ERR_MEMORY : TOME_PACK_ERR_INPUT,
-                              "%s:%lu: %s", path, line_number, j->reason);
+                               "%s:%lu: %s", path, line_number, j->reason);
     source = malloc(strlen(path) + 24);
     if (!source)
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "%s:%lu: out of memory", path, line_number);
@@ -542,7 +542,7 @@ static int add_lines(tome_packer *p, FILE *f, const char *path)
     if (!err && !feof(f))
         err = ferror(f) ? tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno))
                         : tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "%s:%lu: out of memory", path,
-                                         line_number + 1);
+                                          line_number + 1);
     free(line);
     free_line_state(&j);
     return err;

@@ -116,7 +116,7 @@ static void smallest_first(const tome_packer *p, plan *pl)
 static int add_sample(tome_packer *p, plan *pl, size_t *cap, uint64_t piece)
 {
     int err = tome__pack_grow(p, (void **)&pl->sample_sizes, cap, pl->sample_count + 1,
-                             sizeof *pl->sample_sizes);
+                              sizeof *pl->sample_sizes);
     if (err)
         return err;
     pl->sample_sizes[pl->sample_count++] = (size_t)piece;

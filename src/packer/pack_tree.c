@@ -136,10 +136,10 @@ static int add_file(tome_packer *p, const char *path, const char *key, size_t ke
         return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: file name is not valid UTF-8", path);
     if (key_len > TOME_PACK_NAME_LIMIT)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: key is %zu bytes; keys must be at most %u",
-                              path, key_len, TOME_PACK_NAME_LIMIT);
+                               path, key_len, TOME_PACK_NAME_LIMIT);
     if ((uint64_t)st->st_size >= ARTICLE_SIZE_LIMIT)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: %llu bytes; articles must be under 4 GiB",
-                              path, (unsigned long long)st->st_size);
+                               path, (unsigned long long)st->st_size);
     size = (size_t)st->st_size;
     err = read_whole_file(p, path, size, &body);
     if (err)
@@ -218,7 +218,7 @@ static int enter_directory(tree_walk *w, const struct stat *st)
     for (i = 0; i < w->depth; i++)
         if (w->frames[i].dev == st->st_dev && w->frames[i].ino == st->st_ino)
             return tome__pack_fail(w->p, TOME_PACK_ERR_INPUT, "directory loop: %s leads back to %.*s",
-                                  w->path, (int)w->frames[i].path_len, w->path);
+                                   w->path, (int)w->frames[i].path_len, w->path);
     if (w->depth == w->frame_cap) {
         size_t cap = w->frame_cap ? w->frame_cap * 2 : 16;
         dir_frame *grown = realloc(w->frames, cap * sizeof *grown);

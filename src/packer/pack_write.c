@@ -52,7 +52,7 @@ static int compare_keyed(const void *a, const void *b)
 {
     const pack_article *x = ((const keyed *)a)->article, *y = ((const keyed *)b)->article;
     return tome__key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
-                            y->key_size);
+                             y->key_size);
 }
 
 /* IDs are ranks of keys; equal neighbours are duplicate keys. */
@@ -79,9 +79,9 @@ static int assign_ids(tome_packer *p, plan *pl)
             const keyed *first = k[i - 1].index < k[i].index ? &k[i - 1] : &k[i];
             const keyed *second = first == &k[i] ? &k[i - 1] : &k[i];
             err = tome__pack_fail(p, TOME_PACK_ERR_DUPLICATE,
-                                 "duplicate key \"%s\": from %s and from %s",
-                                 first->article->key, first->article->source,
-                                 second->article->source);
+                                  "duplicate key \"%s\": from %s and from %s",
+                                  first->article->key, first->article->source,
+                                  second->article->source);
         }
     }
     free(k);
@@ -202,7 +202,7 @@ done:
         close(fd);
     if (err != TOME_OK)
         return tome__pack_fail(p, TOME_PACK_ERR_CHECK, "the archive written to %s fails its check: %s",
-                              tmp, tome_error_name(err));
+                               tmp, tome_error_name(err));
     return TOME_PACK_OK;
 }
 
@@ -242,15 +242,15 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
         /* the blocks were sized to fit; only a very long name can do this */
         unlink(tmp);
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
-                              "the archive needs a reader workspace of %zu bytes, over the "
-                              "budget of %zu: a key with its title is too long for it",
-                              st->workspace_memory, p->opt.ram_budget);
+                               "the archive needs a reader workspace of %zu bytes, over the "
+                               "budget of %zu: a key with its title is too long for it",
+                               st->workspace_memory, p->opt.ram_budget);
     }
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
         return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                              strerror(e));
+                               strerror(e));
     }
     return TOME_PACK_OK;
 }
@@ -285,8 +285,8 @@ static int fit_ram_budget(tome_packer *p)
         w.block_size_max = w.key_block_size_max = step;
         tome_workspace_size_for(&w, &least);
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
-                              "a reader workspace of %zu bytes is too small: the smallest "
-                              "archive's needs %zu", p->opt.ram_budget, least);
+                               "a reader workspace of %zu bytes is too small: the smallest "
+                               "archive's needs %zu", p->opt.ram_budget, least);
     }
 }
 
@@ -302,8 +302,8 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
         return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "an earlier error stopped this pack");
     if (p->opt.block_size < 1 || p->opt.level < 1 || p->opt.level > ZSTD_maxCLevel())
         return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
-                              "invalid options: block size %u, level %d (1..%d)",
-                              p->opt.block_size, p->opt.level, ZSTD_maxCLevel());
+                               "invalid options: block size %u, level %d (1..%d)",
+                               p->opt.block_size, p->opt.level, ZSTD_maxCLevel());
     if (p->article_count == 0)
         return tome__pack_fail(p, TOME_PACK_ERR_EMPTY, "nothing to pack: the input has no articles");
     if (p->opt.ram_budget && (err = fit_ram_budget(p)) != TOME_PACK_OK)
@@ -315,13 +315,13 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
     if (!(err = assign_ids(p, &pl)) && !(err = tome__plan_order_bodies(p, &pl)) &&
         (!p->opt.cluster ||
          !(err = tome__pack_cluster(p, pl.layout, pl.layout_count, &pl.groups,
-                                   pl.segment_start))) &&
+                                    pl.segment_start))) &&
         !(err = tome__plan_lay_out_blocks(p, &pl)) &&
         !(err = tome__pack_dictionary(p, pl.stream, pl.sample_sizes, pl.sample_count, pl.blocks,
-                                     pl.block_count, &pl.dict, &pl.dict_size)) &&
+                                      pl.block_count, &pl.dict, &pl.dict_size)) &&
         !(err = tome__plan_add_key_blocks(p, &pl)) &&
         !(err = tome__pack_compress(p, pl.stream, pl.ends, pl.layout_count, pl.blocks,
-                                   pl.block_count, pl.dict, pl.dict_size)) &&
+                                    pl.block_count, pl.dict, pl.dict_size)) &&
         !(err = tome__plan_build_tables(p, &pl))) {
         tome__plan_place_regions(p, &pl, &g);
         tome__plan_fill_header(p, &pl, &g);

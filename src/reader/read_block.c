@@ -22,7 +22,7 @@ int tome__load_block(tome_reader *r, uint32_t index, tome_block *b)
     if (index >= r->h.block_count + r->h.key_block_count)
         return TOME_ERR_CORRUPT;
     p = tome__bytes(r, r->h.block_table_offset + (uint64_t)index * BLK_RECORD_SIZE,
-                   BLK_RECORD_SIZE, tmp);
+                    BLK_RECORD_SIZE, tmp);
     if (!p)
         return TOME_ERR_READ;
     b->frame_offset = tome_get64(p + BLK_FRAME_OFFSET);
@@ -44,7 +44,7 @@ int tome__load_entry(tome_reader *r, uint32_t id, tome_entry *e)
     if (id >= h->article_count)
         return TOME_ERR_RANGE;
     p = tome__bytes(r, h->entry_table_offset + (uint64_t)id * h->entry_record_size,
-                   h->entry_record_size, tmp);
+                    h->entry_record_size, tmp);
     if (!p)
         return TOME_ERR_READ;
     w.block_bits = h->block_bits;
@@ -71,7 +71,7 @@ int tome__load_order(tome_reader *r, uint32_t position, uint32_t *id)
 }
 
 int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t len,
-                   uint8_t *dst, int hash)
+                    uint8_t *dst, int hash)
 {
     tome_slot *s = &r->bodies;
     while (len > 0) {
@@ -108,7 +108,7 @@ int tome__load_key_block(tome_reader *r, tome_slot *s, uint32_t kb)
 }
 
 int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *n,
-                    uint32_t *end)
+                     uint32_t *end)
 {
     uint32_t size = s->done;
     if (at > size || size - at < TOME_KEY_RECORD_HEADER)

@@ -127,13 +127,13 @@ typedef struct tome_layout {
 
 int tome__parse_header(const tome_config *config, tome_header *h);
 int tome__layout_for(const tome_header *h, int callback, uint32_t flags,
-                    tome_layout *layout);
+                     tome_layout *layout);
 
 /* Byte access: a pointer to `len` bytes at `offset`, either in place
  * (memory mode) or copied into `scratch`.  The caller has bounds-checked
  * the range against the archive.  NULL when the read callback failed. */
 const uint8_t *tome__bytes(tome_reader *r, uint64_t offset, size_t len,
-                          uint8_t *scratch);
+                           uint8_t *scratch);
 
 /* True when [offset, offset + len) lies inside the archive's body area
  * (between header and footer), without overflow. */
@@ -159,7 +159,7 @@ int tome__slot_check(tome_reader *r, tome_slot *s, uint32_t index);
 /* Copy `len` bytes of the body stream starting at `offset` in `block`
  * to `dst`, hashing them into r->hash when `hash` is set. */
 int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset,
-                   uint64_t len, uint8_t *dst, int hash);
+                    uint64_t len, uint8_t *dst, int hash);
 
 /* One record of a key block. */
 typedef struct tome_name {
@@ -173,7 +173,7 @@ int tome__load_key_block(tome_reader *r, tome_slot *s, uint32_t kb);
 /* The record at byte `at` of the key block in `s`; *end gets the position
  * after it.  TOME_ERR_CORRUPT when the record overruns the block. */
 int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *name,
-                    uint32_t *end);
+                     uint32_t *end);
 
 /* The key and title of article `id`, pointing into the key slot. */
 int tome__name_of(tome_reader *r, uint32_t id, tome_name *name);
