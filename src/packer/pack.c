@@ -2,7 +2,6 @@
 /*
  * pack.c - the packer's state: options, adding articles, exact dedup.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
