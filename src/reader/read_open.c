@@ -17,7 +17,7 @@ typedef char tome_state_fits_bound[(sizeof(struct tome_reader) + 64 <= TOME_STAT
  * the callback does not take one call per byte. */
 #define STAGING_MIN 256u
 
-int tome_in_body(const tome_header *h, uint64_t offset, uint64_t len)
+int tome__in_body(const tome_header *h, uint64_t offset, uint64_t len)
 {
     uint64_t end = h->file_size - TOME_FOOTER_SIZE;
     return offset >= TOME_HEADER_SIZE && offset <= end && len <= end - offset;
@@ -36,7 +36,7 @@ static int check_region(const tome_header *h, uint64_t offset, uint64_t count,
                         uint64_t record_size)
 {
     /* count < 2^33 and record_size <= 20, so the product cannot overflow. */
-    return tome_in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
+    return tome__in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
 }
 
 static int check_footer(const tome_config *c, const tome_header *h)
@@ -149,7 +149,7 @@ static int check_config(const tome_config *c)
     return TOME_OK;
 }
 
-int tome_parse_header(const tome_config *c, tome_header *h)
+int tome__parse_header(const tome_config *c, tome_header *h)
 {
     uint8_t b[TOME_HEADER_SIZE];
     size_t have = c->size < TOME_HEADER_SIZE ? (size_t)c->size : TOME_HEADER_SIZE;
@@ -167,7 +167,7 @@ int tome_parse_header(const tome_config *c, tome_header *h)
     if (h->major != TOME_FORMAT_MAJOR || h->minor > TOME_FORMAT_MINOR)
         return TOME_ERR_VERSION;
     if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
-        tome_get32(b + HDR_CHECKSUM) != tome_hash(b, HDR_CHECKSUM))
+        tome_get32(b + HDR_CHECKSUM) != tome__hash(b, HDR_CHECKSUM))
         return TOME_ERR_HEADER;
     if (h->file_size > c->size)
         return TOME_ERR_TRUNCATED;
@@ -187,7 +187,7 @@ static int add_piece(uint64_t *at, uint64_t size, size_t *where)
     return *at <= (uint64_t)(size_t)-1 - PIECE_ALIGN ? TOME_OK : TOME_ERR_WORKSPACE;
 }
 
-int tome_layout_for(const tome_header *h, int callback, uint32_t flags, tome_layout *l)
+int tome__layout_for(const tome_header *h, int callback, uint32_t flags, tome_layout *l)
 {
     uint64_t at = ALIGN_UP(sizeof(struct tome_reader), PIECE_ALIGN);
     int tables = h->dict_size > 0 && !(flags & TOME_OPEN_NO_DICT_TABLES);
@@ -215,8 +215,8 @@ int tome_workspace_size(const tome_config *config, size_t *size)
     int err;
     if (!size || (err = check_config(config)) != TOME_OK)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_parse_header(config, &h)) != TOME_OK ||
-        (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+    if ((err = tome__parse_header(config, &h)) != TOME_OK ||
+        (err = tome__layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
         return err;
     *size = l.total;
     return TOME_OK;
@@ -234,7 +234,7 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size)
     h.key_block_size_max = params->key_block_size_max;
     h.chunk_size_max = params->chunk_size_max;
     h.dict_size = params->dict_size;
-    if ((err = tome_layout_for(&h, params->callback != 0, params->flags, &l)) != TOME_OK)
+    if ((err = tome__layout_for(&h, params->callback != 0, params->flags, &l)) != TOME_OK)
         return err;
     *size = l.total;
     return TOME_OK;
@@ -252,7 +252,7 @@ static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *
             return TOME_ERR_READ;
         r->dict = base + l->dict;
     }
-    if (tome_hash(r->dict, h->dict_size) != h->dict_checksum)
+    if (tome__hash(r->dict, h->dict_size) != h->dict_checksum)
         return TOME_ERR_DICTIONARY;
     if (r->flags & TOME_OPEN_NO_DICT_TABLES) {
         /* Try it once now, so a bad dictionary is refused at open. */
@@ -275,8 +275,8 @@ int tome_open(tome_reader **reader, const tome_config *config)
     if (!reader || check_config(config) != TOME_OK || !config->workspace)
         return TOME_ERR_ARGUMENT;
     *reader = NULL;
-    if ((err = tome_parse_header(config, &h)) != TOME_OK ||
-        (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+    if ((err = tome__parse_header(config, &h)) != TOME_OK ||
+        (err = tome__layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
         return err;
     if (config->workspace_size < l.total)
         return TOME_ERR_WORKSPACE;
@@ -289,10 +289,8 @@ int tome_open(tome_reader **reader, const tome_config *config)
     r->read = config->read;
     r->user = config->user;
     r->flags = config->flags;
-    r->bodies.buf = base + l.block_buf;
-    r->bodies.cur = TOME_NO_BLOCK;
-    r->keys.buf = base + l.key_buf;
-    r->keys.cur = TOME_NO_BLOCK;
+    tome__slot_init(&r->bodies, base + l.block_buf);
+    tome__slot_init(&r->keys, base + l.key_buf);
     r->staging = config->read ? base + l.staging : NULL;
     r->staging_size = l.staging_size;
     r->dctx = ZSTD_initStaticDCtx(base + l.dctx, l.ddict - l.dctx);
