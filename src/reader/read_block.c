@@ -25,6 +25,7 @@ int tome_load_block(tome_reader *r, uint32_t index, tome_block *b)
 {
     uint8_t tmp[BLK_RECORD_SIZE];
     const uint8_t *p;
+    uint32_t content;
     uint32_t cap = index < r->h.block_count ? r->h.block_size_max : r->h.key_block_size_max;
     if (index >= r->h.block_count + r->h.key_block_count)
         return TOME_ERR_CORRUPT;
@@ -34,11 +35,12 @@ int tome_load_block(tome_reader *r, uint32_t index, tome_block *b)
         return TOME_ERR_READ;
     b->frame_offset = tome_get64(p + BLK_FRAME_OFFSET);
     b->frame_size = tome_get32(p + BLK_FRAME_SIZE);
-    b->content_size = tome_get32(p + BLK_CONTENT_SIZE);
+    content = tome_get32(p + BLK_CONTENT_SIZE);
     b->checksum = tome_get32(p + BLK_CHECKSUM);
-    if (b->content_size == 0 || b->content_size > cap ||
-        !tome_in_body(&r->h, b->frame_offset, b->frame_size))
+    if (content == 0 || content > cap || !tome_in_body(&r->h, b->frame_offset, b->frame_size))
         return TOME_ERR_CORRUPT;
+    /* at most a buffer's size: tome_open() fitted both in a size_t workspace */
+    b->content_size = (size_t)content;
     return TOME_OK;
 }
 
@@ -69,7 +71,7 @@ int tome_load_entry(tome_reader *r, uint32_t id, tome_entry *e)
 int tome_load_order(tome_reader *r, uint32_t position, uint32_t *id)
 {
     uint8_t tmp[ORD_RECORD_SIZE_MAX];
-    uint32_t n = r->h.order_record_size;
+    unsigned n = r->h.order_record_size;
     const uint8_t *p = tome_bytes(r, r->h.order_table_offset + (uint64_t)position * n, n, tmp);
     if (!p)
         return TOME_ERR_READ;
@@ -83,7 +85,7 @@ static int begin_frame(tome_reader *r)
     if (r->ddict)
         ret = ZSTD_decompressBegin_usingDDict(r->dctx, r->ddict);
     else if (r->h.dict_size)
-        ret = ZSTD_decompressBegin_usingDict(r->dctx, r->dict, r->h.dict_size);
+        ret = ZSTD_decompressBegin_usingDict(r->dctx, r->dict, r->dict_size);
     else
         ret = ZSTD_decompressBegin(r->dctx);
     return ZSTD_isError(ret) ? TOME_ERR_DECOMPRESS : TOME_OK;
@@ -110,7 +112,7 @@ static int start_block(tome_reader *r, tome_slot *s, uint32_t index)
 }
 
 /* One piece of the frame through zstd; *out gets the bytes it produced. */
-static int step(tome_reader *r, tome_slot *s, uint32_t room, size_t *out)
+static int step(tome_reader *r, tome_slot *s, size_t room, size_t *out)
 {
     uint64_t frame_end = s->block.frame_offset + s->block.frame_size;
     size_t want = ZSTD_nextSrcSizeToDecompress(r->dctx);
@@ -126,7 +128,7 @@ static int step(tome_reader *r, tome_slot *s, uint32_t room, size_t *out)
     return TOME_OK;
 }
 
-int tome_decode_block(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto)
+int tome_decode_block(tome_reader *r, tome_slot *s, uint32_t index, size_t upto)
 {
     int err = TOME_OK;
     if (s->cur == index && s->done >= upto)
@@ -144,7 +146,7 @@ int tome_decode_block(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upt
     while (s->done < upto && err == TOME_OK) {
         size_t out;
         if ((err = step(r, s, s->block.content_size - s->done, &out)) == TOME_OK)
-            s->done += (uint32_t)out;
+            s->done += out;
     }
     if (err != TOME_OK) {
         s->live = 0;
@@ -160,7 +162,7 @@ int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t len
 {
     tome_slot *s = &r->bodies;
     while (len > 0) {
-        uint32_t content, piece;
+        size_t content, start, piece;
         int err;
         if (block >= r->h.block_count)
             return TOME_ERR_CORRUPT;
@@ -169,17 +171,18 @@ int tome_copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t len
         content = s->block.content_size;
         if (offset >= content)
             return TOME_ERR_CORRUPT;
-        piece = content - offset;
+        start = (size_t)offset; /* below content, a size_t */
+        piece = content - start;
         if (piece > len)
-            piece = (uint32_t)len;
-        if ((err = tome_decode_block(r, s, block, offset + piece)) != TOME_OK)
+            piece = (size_t)len; /* below piece */
+        if ((err = tome_decode_block(r, s, block, start + piece)) != TOME_OK)
             return err;
         if (dst) {
-            memcpy(dst, s->buf + offset, piece);
+            memcpy(dst, s->buf + start, piece);
             dst += piece;
         }
         if (hash)
-            tome_hash_update(&r->hash, s->buf + offset, piece);
+            tome_hash_update(&r->hash, s->buf + start, piece);
         len -= piece;
         offset = 0;
         block++; /* a long body continues at the start of the next block */
@@ -233,17 +236,22 @@ int tome_load_key_block(tome_reader *r, tome_slot *s, uint32_t kb)
     return err;
 }
 
-int tome_key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *n,
-                    uint32_t *end)
+int tome_key_record(const tome_reader *r, const tome_slot *s, size_t at, tome_name *n,
+                    size_t *end)
 {
-    uint32_t size = s->done;
+    size_t size = s->done;
+    uint32_t key_size, title_size;
     if (at > size || size - at < TOME_KEY_RECORD_HEADER)
         return TOME_ERR_CORRUPT;
-    tome_key_record_get(s->buf + at, &n->key_size, &n->title_size);
+    tome_key_record_get(s->buf + at, &key_size, &title_size);
     at += TOME_KEY_RECORD_HEADER;
-    if (n->key_size == 0 || n->key_size > r->h.key_size_max ||
-        n->title_size > r->h.title_size_max || size - at < n->key_size + n->title_size)
+    /* each at most TOME_KEY_SIZE_LIMIT, so the sum cannot wrap */
+    if (key_size == 0 || key_size > r->h.key_size_max || title_size > r->h.title_size_max ||
+        size - at < key_size + title_size)
         return TOME_ERR_CORRUPT;
+    /* both within the block's bytes left, a size_t */
+    n->key_size = (size_t)key_size;
+    n->title_size = (size_t)title_size;
     n->key = s->buf + at;
     n->title = n->key + n->key_size;
     *end = at + n->key_size + n->title_size;
@@ -252,7 +260,8 @@ int tome_key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_
 
 int tome_name_of(tome_reader *r, uint32_t id, tome_name *name)
 {
-    uint32_t at = 0, i;
+    size_t at = 0;
+    uint32_t i;
     int err;
     if (id >= r->h.article_count)
         return TOME_ERR_RANGE;

@@ -216,10 +216,13 @@ int tome_layout_for(const tome_header *h, int callback, uint32_t flags, tome_lay
     uint64_t staging = h->chunk_size_max > STAGING_MIN ? h->chunk_size_max : STAGING_MIN;
     int err;
     memset(l, 0, sizeof *l);
+    l->dict_size = (size_t)h->dict_size;
+    if (l->dict_size != h->dict_size)
+        return TOME_ERR_WORKSPACE; /* a 16-bit target cannot address the dictionary */
     if ((err = add_piece(&at, ZSTD_estimateDCtxSize(), &l->dctx)) ||
-        (err = add_piece(&at, tables ? ZSTD_estimateDDictSize(h->dict_size, ZSTD_dlm_byRef) : 0,
+        (err = add_piece(&at, tables ? ZSTD_estimateDDictSize(l->dict_size, ZSTD_dlm_byRef) : 0,
                          &l->ddict)) ||
-        (err = add_piece(&at, callback ? h->dict_size : 0, &l->dict)) ||
+        (err = add_piece(&at, callback ? l->dict_size : 0, &l->dict)) ||
         (err = add_piece(&at, h->block_size_max, &l->block_buf)) ||
         (err = add_piece(&at, h->key_block_size_max, &l->key_buf)) ||
         (err = add_piece(&at, callback ? staging : 0, &l->staging)))
@@ -270,20 +273,20 @@ static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *
     if (r->data) {
         r->dict = r->data + h->dict_offset;
     } else {
-        if (r->read(r->user, h->dict_offset, base + l->dict, h->dict_size) != 0)
+        if (r->read(r->user, h->dict_offset, base + l->dict, l->dict_size) != 0)
             return TOME_ERR_READ;
         r->dict = base + l->dict;
     }
-    if (tome_hash(r->dict, h->dict_size) != h->dict_checksum)
+    if (tome_hash(r->dict, l->dict_size) != h->dict_checksum)
         return TOME_ERR_DICTIONARY;
     if (r->flags & TOME_OPEN_NO_DICT_TABLES) {
         /* Try it once now, so a bad dictionary is refused at open. */
-        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict, h->dict_size)))
+        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict, l->dict_size)))
             return TOME_ERR_DICTIONARY;
         return TOME_OK;
     }
     r->ddict = ZSTD_initStaticDDict(base + l->ddict, l->dict - l->ddict, r->dict,
-                                    h->dict_size, ZSTD_dlm_byRef, ZSTD_dct_auto);
+                                    l->dict_size, ZSTD_dlm_byRef, ZSTD_dct_auto);
     return r->ddict ? TOME_OK : TOME_ERR_DICTIONARY;
 }
 
@@ -311,6 +314,7 @@ int tome_open(tome_reader **reader, const tome_config *config)
     r->read = config->read;
     r->user = config->user;
     r->flags = config->flags;
+    r->dict_size = l.dict_size;
     r->bodies.buf = base + l.block_buf;
     r->bodies.cur = TOME_NO_BLOCK;
     r->keys.buf = base + l.key_buf;
