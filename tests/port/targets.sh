@@ -10,7 +10,9 @@
 #   riscv32       with picolibc instead of newlib (gcc -march=rv32imac
 #                 -mabi=ilp32 --specs=picolibc.specs): the reader, and the
 #                 decoder port src/port/tome_zstd.c default and minimal; then
-#                 both linked with a small main, which must not pull in malloc
+#                 both linked with a small main, which must not pull in malloc;
+#                 and the default decoder against the minimal context bound
+#                 must fail to compile (the port's static assertion)
 #
 # The reader must compile without a warning under -Wall -Wextra -Wconversion
 # (-Werror); zstd's and xxHash's own headers are system headers here.
@@ -85,6 +87,21 @@ for build in default minimal; do
     echo "port riscv32-$build: reader and decoder compiled and linked with picolibc," \
         "$(riscv64-unknown-elf-size "$dir/reader.elf" 2>/dev/null | awk 'NR == 2 {print $1}') bytes of text"
 done
+
+# A firmware that sizes its workspace for the minimal decoder but builds the
+# default one must not compile: tome_zstd.c's static assertion.
+if $rv -std=c99 $inc -I"$decoder" -DTOME_ZSTD_DCTX_BOUND=TOME_ZSTD_DCTX_BOUND_MINIMAL \
+    -c src/port/tome_zstd.c -o "$out/mismatch.o" >"$out/mismatch.log" 2>&1; then
+    failed=$((failed + 1))
+    echo "port mismatch: the default decoder compiled against the minimal bound"
+elif grep -q tome_zstd_dctx_fits_TOME_ZSTD_DCTX_BOUND "$out/mismatch.log"; then
+    passed=$((passed + 1))
+    echo "port mismatch: the default decoder against the minimal bound is refused at compile time"
+else
+    failed=$((failed + 1))
+    echo "port mismatch: failed for another reason:"
+    head -n 20 "$out/mismatch.log"
+fi
 
 echo "port-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
