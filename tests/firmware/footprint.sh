@@ -139,8 +139,10 @@ example=$fw/example/example.elf
 if [ -f "$example" ]; then
     echo
     echo "Example firmware (tests/firmware/example: tome_open, tome_find and"
-    echo "tome_fetch through the read callback; minimal zstd; Cortex-M4), linked text"
+    echo "tome_fetch through the read callback; minimal zstd; Cortex-M4), linked;"
+    echo "its .bss is the static workspace (TOME_WORKSPACE_BOUND) and the article buffer"
     echo
+    printf '%-11s %8s %8s %13s %12s\n' "" reader zstd "program" "libc+libgcc"
     # shellcheck disable=SC2046
     set -- $(linked_by_origin "$fw/example/example.map")
     example_reader=$1
