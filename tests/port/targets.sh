@@ -9,7 +9,8 @@
 #                 declarations it needs; zstd.h and xxhash.h are the real ones
 #   riscv32       with picolibc instead of newlib (gcc -march=rv32imac
 #                 -mabi=ilp32 --specs=picolibc.specs): the reader, and the
-#                 decoder port src/port/tome_zstd.c default and minimal; then
+#                 decoder port src/port/tome_zstd.c default and minimal (and
+#                 minimal from zstd's lib/ files); then
 #                 both linked with a small main, which must not pull in malloc;
 #                 and the default decoder against the minimal context bound
 #                 must fail to compile (the port's static assertion)
@@ -87,6 +88,12 @@ for build in default minimal; do
     echo "port riscv32-$build: reader and decoder compiled and linked with picolibc," \
         "$(riscv64-unknown-elf-size "$dir/reader.elf" 2>/dev/null | awk 'NR == 2 {print $1}') bytes of text"
 done
+
+# The other route into zstd: its lib/ files instead of the single file.
+# shellcheck disable=SC2086
+check riscv32-lib-sources $rv -std=c99 -DTOME_ZSTD_MINIMAL -DTOME_ZSTD_LIB_SOURCES $inc -I"$zstd" \
+    -Wall -Wextra -Werror -c src/port/tome_zstd.c -o "$out/tome_zstd_lib.o"
+echo "port riscv32: decoder from zstd's lib/ files (TOME_ZSTD_LIB_SOURCES) compiled"
 
 # A firmware that sizes its workspace for the minimal decoder but builds the
 # default one must not compile: tome_zstd.c's static assertion.
