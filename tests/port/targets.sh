@@ -97,6 +97,7 @@ echo "port riscv32: decoder from zstd's lib/ files (TOME_ZSTD_LIB_SOURCES) compi
 
 # A firmware that sizes its workspace for the minimal decoder but builds the
 # default one must not compile: tome_zstd.c's static assertion.
+# shellcheck disable=SC2086
 if $rv -std=c99 $inc -I"$decoder" -DTOME_ZSTD_DCTX_BOUND=TOME_ZSTD_DCTX_BOUND_MINIMAL \
     -c src/port/tome_zstd.c -o "$out/mismatch.o" >"$out/mismatch.log" 2>&1; then
     failed=$((failed + 1))
