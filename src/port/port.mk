@@ -15,7 +15,7 @@
 #   $(PORT_SRC)/zstd/build/single_file_libs/zstddeclib.c  via src/port/tome_zstd.c
 #   $(PORT_SRC)/zstd/lib/zstd.h, $(PORT_SRC)/xxhash/xxhash.h  headers
 
-.PHONY: port-sources port-check port-deps
+.PHONY: port-sources port-download port-check port-deps
 
 PORT_SRC     = $(BUILD)/port-src
 PORT_DEBIAN  = deb-src http://deb.debian.org/debian bookworm main
@@ -32,13 +32,18 @@ PORT_INC     = -I$(PORT_ZSTD)/lib -I$(PORT_SRC)/xxhash
 PORT_DECODER_INC = -I$(PORT_DECLIB)
 
 # Only apt-get's download of two source packages: nothing is installed.
-$(PORT_SRC)/.downloaded:
+# It runs from the top-level targets (port-sources, which firmware,
+# footprint and port-check call first), never from a file rule.
+port-download:
 	@rm -rf $(PORT_APT_DIR) && mkdir -p $(PORT_APT_DIR)/lists/partial \
 	  $(PORT_APT_DIR)/cache/archives/partial
 	@echo '$(PORT_DEBIAN)' > $(PORT_APT_DIR)/sources.list
 	apt-get -qq $(PORT_APT) update
 	cd $(PORT_SRC) && apt-get -qq $(PORT_APT) source --download-only zstd xxhash
-	@touch $@
+	@touch $(PORT_SRC)/.downloaded
+
+$(PORT_SRC)/.downloaded:
+	@echo "zstd's and xxHash's sources are not in $(PORT_SRC): run make port-sources"; exit 1
 
 $(PORT_ZSTD)/lib/zstd.h: $(PORT_SRC)/.downloaded
 	@rm -rf $(PORT_ZSTD) && mkdir -p $(PORT_ZSTD)
@@ -56,7 +61,9 @@ $(PORT_DECLIB)/zstddeclib.c: $(PORT_ZSTD)/lib/zstd.h
 	cd $(PORT_DECLIB) && sh create_single_file_decoder.sh > zstddeclib.log 2>&1 || \
 	  { cat zstddeclib.log; exit 1; }
 
-port-sources: $(PORT_DECLIB)/zstddeclib.c $(PORT_SRC)/xxhash/xxhash.h
+port-sources:
+	@[ -f $(PORT_SRC)/.downloaded ] || $(MAKE) --no-print-directory port-download
+	@$(MAKE) --no-print-directory $(PORT_DECLIB)/zstddeclib.c $(PORT_SRC)/xxhash/xxhash.h
 
 # ---- 16-bit and other C libraries ---------------------------------------------
 

@@ -91,7 +91,7 @@ FW_HOST_OBJ = $(patsubst $(FW_SRC)/%.c,$(FW)/host/%.o,$(FW_CHECK_SRC) $(FW_SRC)/
 
 $(FW)/host/platform_host.o: FW_HOST_STD = $(HOST_STD)
 FW_HOST_STD ?= $(READER_STD)
-$(FW)/host/%.o: $(FW_SRC)/%.c | deps
+$(FW)/host/%.o: $(FW_SRC)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FW_HOST_STD) $(OPT) $(WARN) $(CPPFLAGS_TOME) -MMD -MP -c $< -o $@
 
