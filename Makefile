@@ -219,8 +219,9 @@ demo: all
 	$(BUILD)/tome verify $(BUILD)/seeds.tome
 
 # ---- more targets, each in its own fragment ---------------------------------
-# fuzzing and cross-architecture runs; the firmware build for Cortex-M
--include tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
+# zstd's sources for the device port; fuzzing and cross-architecture runs;
+# the firmware build for Cortex-M
+-include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
 
 # ---- install -----------------------------------------------------------------
 

@@ -292,6 +292,8 @@ expect_out "articles" "info A.tome"
 expect_out "ratio" "info A.tome"
 expect_out "dedup saved" "info A.tome"
 expect_out "reader workspace" "info A.tome"
+expect_out "workspace bound    TOME_WORKSPACE_BOUND(" "info A.tome"
+expect_out "with TOME_ZSTD_MINIMAL" "info A.tome"
 nseeds=$(find "$SEEDS" -type f | wc -l)
 check "info A.tome: articles line says $nseeds" \
     grep -q "^articles  *$nseeds ($nseeds distinct bodies)\$" "$OUT"

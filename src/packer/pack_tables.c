@@ -121,7 +121,10 @@ void tome__plan_place_regions(const tome_packer *p, plan *pl, regions *g)
 static uint32_t advisory_workspace(uint64_t block, uint64_t key_block, uint64_t chunk,
                                    uint64_t dict, int callback)
 {
-    uint64_t bound = TOME_WORKSPACE_BOUND(block, key_block, chunk, dict, callback);
+    /* Always for the default zstd build: the archive's bytes must not
+     * depend on a TOME_ZSTD_MINIMAL or TOME_ZSTD_DCTX_BOUND of the packer's. */
+    uint64_t bound = TOME_WORKSPACE_BOUND(block, key_block, chunk, dict, callback) -
+                     TOME_ZSTD_DCTX_BOUND + TOME_ZSTD_DCTX_BOUND_DEFAULT;
     return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
 }
 

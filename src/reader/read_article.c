@@ -20,8 +20,8 @@ int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
         return err;
     a->checksum = e.checksum;
     a->size = e.size;
-    a->key_size = n.key_size;
-    a->title_size = n.title_size;
+    a->key_size = (uint32_t)n.key_size;     /* at most TOME_KEY_SIZE_LIMIT */
+    a->title_size = (uint32_t)n.title_size; /* the same */
     a->block = e.block;
     return TOME_OK;
 }
@@ -29,7 +29,7 @@ int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
 static int copy_name(tome_reader *r, uint32_t id, int title, char *buf, size_t cap)
 {
     tome_name n;
-    uint32_t size;
+    size_t size;
     int err;
     if (!r || !buf)
         return TOME_ERR_ARGUMENT;
@@ -69,12 +69,12 @@ int tome_fetch(tome_reader *r, uint32_t id, void *dst, size_t cap, size_t *size)
         return TOME_ERR_BUFFER;
     }
 #endif
-    *size = e.size;
-    if (cap < e.size)
+    *size = (size_t)e.size; /* fits: checked above where size_t is narrower */
+    if (cap < *size)
         return TOME_ERR_BUFFER;
     if ((err = tome__copy_body(r, e.block, e.offset, e.size, (uint8_t *)dst, 0)) != TOME_OK)
         return err;
-    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome__hash_seeded(dst, e.size, id) != e.checksum)
+    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome__hash_seeded(dst, *size, id) != e.checksum)
         return TOME_ERR_CHECKSUM;
     return TOME_OK;
 }
@@ -113,7 +113,7 @@ static int first_key_order(tome_reader *r, uint32_t kb, const char *key, size_t 
                            int *order)
 {
     tome_name n;
-    uint32_t end;
+    size_t end;
     int err;
     if ((err = tome__load_key_block(r, &r->keys, kb)) != TOME_OK ||
         (err = tome__key_record(r, &r->keys, 0, &n, &end)) != TOME_OK)
@@ -124,7 +124,8 @@ static int first_key_order(tome_reader *r, uint32_t kb, const char *key, size_t 
 
 int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
 {
-    uint32_t lo = 0, hi, i, count, at = 0;
+    uint32_t lo = 0, hi, i, count;
+    size_t at = 0;
     int order, err;
     if (!r || !id || (!key && key_size))
         return TOME_ERR_ARGUMENT;

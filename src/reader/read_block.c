@@ -18,6 +18,7 @@ int tome__load_block(tome_reader *r, uint32_t index, tome_block *b)
 {
     uint8_t tmp[BLK_RECORD_SIZE];
     const uint8_t *p;
+    uint32_t content;
     uint32_t cap = index < r->h.block_count ? r->h.block_size_max : r->h.key_block_size_max;
     if (index >= r->h.block_count + r->h.key_block_count)
         return TOME_ERR_CORRUPT;
@@ -27,11 +28,12 @@ int tome__load_block(tome_reader *r, uint32_t index, tome_block *b)
         return TOME_ERR_READ;
     b->frame_offset = tome_get64(p + BLK_FRAME_OFFSET);
     b->frame_size = tome_get32(p + BLK_FRAME_SIZE);
-    b->content_size = tome_get32(p + BLK_CONTENT_SIZE);
+    content = tome_get32(p + BLK_CONTENT_SIZE);
     b->checksum = tome_get32(p + BLK_CHECKSUM);
-    if (b->content_size == 0 || b->content_size > cap ||
-        !tome__in_body(&r->h, b->frame_offset, b->frame_size))
+    if (content == 0 || content > cap || !tome__in_body(&r->h, b->frame_offset, b->frame_size))
         return TOME_ERR_CORRUPT;
+    /* at most a buffer's size: tome_open() fitted both in a size_t workspace */
+    b->content_size = (size_t)content;
     return TOME_OK;
 }
 
@@ -62,7 +64,7 @@ int tome__load_entry(tome_reader *r, uint32_t id, tome_entry *e)
 int tome__load_order(tome_reader *r, uint32_t position, uint32_t *id)
 {
     uint8_t tmp[ORD_RECORD_SIZE_MAX];
-    uint32_t n = r->h.order_record_size;
+    unsigned n = r->h.order_record_size;
     const uint8_t *p = tome__bytes(r, r->h.order_table_offset + (uint64_t)position * n, n, tmp);
     if (!p)
         return TOME_ERR_READ;
@@ -75,7 +77,7 @@ int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t le
 {
     tome_slot *s = &r->bodies;
     while (len > 0) {
-        uint32_t content, piece;
+        size_t content, start, piece;
         int err;
         if (block >= r->h.block_count)
             return TOME_ERR_CORRUPT;
@@ -84,17 +86,18 @@ int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset, uint64_t le
         content = s->block.content_size;
         if (offset >= content)
             return TOME_ERR_CORRUPT;
-        piece = content - offset;
+        start = (size_t)offset; /* below content, a size_t */
+        piece = content - start;
         if (piece > len)
-            piece = (uint32_t)len;
-        if ((err = tome__slot_decode(r, s, block, offset + piece)) != TOME_OK)
+            piece = (size_t)len; /* below piece */
+        if ((err = tome__slot_decode(r, s, block, start + piece)) != TOME_OK)
             return err;
         if (dst) {
-            memcpy(dst, s->buf + offset, piece);
+            memcpy(dst, s->buf + start, piece);
             dst += piece;
         }
         if (hash)
-            tome__hash_update(&r->hash, s->buf + offset, piece);
+            tome__hash_update(&r->hash, s->buf + start, piece);
         len -= piece;
         offset = 0;
         block++; /* a long body continues at the start of the next block */
@@ -107,17 +110,22 @@ int tome__load_key_block(tome_reader *r, tome_slot *s, uint32_t kb)
     return tome__slot_check(r, s, r->h.block_count + kb);
 }
 
-int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *n,
-                     uint32_t *end)
+int tome__key_record(const tome_reader *r, const tome_slot *s, size_t at, tome_name *n,
+                     size_t *end)
 {
-    uint32_t size = s->done;
+    size_t size = s->done;
+    uint32_t key_size, title_size;
     if (at > size || size - at < TOME_KEY_RECORD_HEADER)
         return TOME_ERR_CORRUPT;
-    tome__key_record_get(s->buf + at, &n->key_size, &n->title_size);
+    tome__key_record_get(s->buf + at, &key_size, &title_size);
     at += TOME_KEY_RECORD_HEADER;
-    if (n->key_size == 0 || n->key_size > r->h.key_size_max ||
-        n->title_size > r->h.title_size_max || size - at < n->key_size + n->title_size)
+    /* each at most TOME_KEY_SIZE_LIMIT, so the sum cannot wrap */
+    if (key_size == 0 || key_size > r->h.key_size_max || title_size > r->h.title_size_max ||
+        size - at < key_size + title_size)
         return TOME_ERR_CORRUPT;
+    /* both within the block's bytes left, a size_t */
+    n->key_size = (size_t)key_size;
+    n->title_size = (size_t)title_size;
     n->key = s->buf + at;
     n->title = n->key + n->key_size;
     *end = at + n->key_size + n->title_size;
@@ -126,7 +134,8 @@ int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome
 
 int tome__name_of(tome_reader *r, uint32_t id, tome_name *name)
 {
-    uint32_t at = 0, i;
+    size_t at = 0;
+    uint32_t i;
     int err;
     if (id >= r->h.article_count)
         return TOME_ERR_RANGE;

@@ -23,7 +23,7 @@ typedef struct tome_header {
     uint32_t block_size_max, key_block_size_max, article_size_max, chunk_size_max;
     uint32_t key_size_max, title_size_max, dict_size;
     uint32_t workspace_memory, workspace_callback;
-    uint32_t entry_record_size, block_bits, offset_bits, size_bits, order_record_size;
+    unsigned entry_record_size, block_bits, offset_bits, size_bits, order_record_size; /* bytes */
     uint64_t dict_offset, block_table_offset, entry_table_offset, order_table_offset;
     uint32_t dict_checksum, block_table_checksum, entry_table_checksum, order_table_checksum;
     uint64_t raw_size, stored_size, keys_size, frames_size;
@@ -35,7 +35,7 @@ typedef struct tome_header {
 typedef struct tome_block {
     uint64_t frame_offset;
     uint32_t frame_size;
-    uint32_t content_size;
+    size_t content_size; /* at most a buffer's size, so a size_t */
     uint32_t checksum; /* of the decompressed content */
 } tome_block;
 
@@ -94,7 +94,7 @@ typedef struct tome_slot {
     uint8_t *buf;
     tome_slot_state state;
     uint32_t cur;  /* block index, TOME_NO_BLOCK when EMPTY */
-    uint32_t done; /* bytes of `buf` decoded */
+    size_t done;   /* bytes of `buf` decoded */
     int to_end;    /* DECODING: resumed after PARTIAL, so decode to the end */
     int error;     /* FAILED: the answer */
     tome_block block;
@@ -113,6 +113,7 @@ struct tome_reader {
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict; /* NULL without a dictionary or tables */
     const uint8_t *dict;     /* in the archive, or copied into the workspace */
+    size_t dict_size;        /* h.dict_size, checked to fit a size_t at open */
     uint8_t *staging;        /* callback mode: compressed input */
     size_t staging_size;
 
@@ -123,6 +124,7 @@ struct tome_reader {
 /* Workspace layout for an archive: byte offsets from an aligned base. */
 typedef struct tome_layout {
     size_t dctx, ddict, dict, block_buf, key_buf, staging, staging_size, total;
+    size_t dict_size; /* the header's, as a size_t */
 } tome_layout;
 
 int tome__parse_header(const tome_config *config, tome_header *h);
@@ -149,7 +151,7 @@ void tome__slot_init(tome_slot *s, uint8_t *buf);
 
 /* Make bytes [0, upto) of block `index` available in the slot's buffer
  * (upto = 0 just selects the block, loading its record). */
-int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto);
+int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, size_t upto);
 
 /* Decode all of block `index` into the slot, check that its frame ends
  * exactly there and that the content matches the block's checksum.  The
@@ -164,7 +166,7 @@ int tome__copy_body(tome_reader *r, uint32_t block, uint32_t offset,
 /* One record of a key block. */
 typedef struct tome_name {
     const uint8_t *key, *title;
-    uint32_t key_size, title_size;
+    size_t key_size, title_size;
 } tome_name;
 
 /* Decode key block `kb` (0-based among key blocks) into `s`, checked. */
@@ -172,8 +174,8 @@ int tome__load_key_block(tome_reader *r, tome_slot *s, uint32_t kb);
 
 /* The record at byte `at` of the key block in `s`; *end gets the position
  * after it.  TOME_ERR_CORRUPT when the record overruns the block. */
-int tome__key_record(const tome_reader *r, const tome_slot *s, uint32_t at, tome_name *name,
-                     uint32_t *end);
+int tome__key_record(const tome_reader *r, const tome_slot *s, size_t at, tome_name *name,
+                     size_t *end);
 
 /* The key and title of article `id`, pointing into the key slot. */
 int tome__name_of(tome_reader *r, uint32_t id, tome_name *name);

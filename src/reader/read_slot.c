@@ -48,7 +48,7 @@ static int begin_frame(tome_reader *r)
     if (r->ddict)
         ret = ZSTD_decompressBegin_usingDDict(r->dctx, r->ddict);
     else if (r->h.dict_size)
-        ret = ZSTD_decompressBegin_usingDict(r->dctx, r->dict, r->h.dict_size);
+        ret = ZSTD_decompressBegin_usingDict(r->dctx, r->dict, r->dict_size);
     else
         ret = ZSTD_decompressBegin(r->dctx);
     return ZSTD_isError(ret) ? TOME_ERR_DECOMPRESS : TOME_OK;
@@ -80,7 +80,7 @@ static int begin(tome_reader *r, tome_slot *s, uint32_t index, int to_end)
 
 /* One piece of a DECODING slot's frame through zstd; *out gets the bytes
  * it produced. */
-static int step(tome_reader *r, tome_slot *s, uint32_t room, size_t *out)
+static int step(tome_reader *r, tome_slot *s, size_t room, size_t *out)
 {
     uint64_t frame_end = s->block.frame_offset + s->block.frame_size;
     size_t want = ZSTD_nextSrcSizeToDecompress(r->dctx);
@@ -96,7 +96,7 @@ static int step(tome_reader *r, tome_slot *s, uint32_t room, size_t *out)
     return TOME_OK;
 }
 
-int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upto)
+int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, size_t upto)
 {
     int err = TOME_OK;
     int same = s->state != TOME_SLOT_EMPTY && s->cur == index;
@@ -119,7 +119,7 @@ int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, uint32_t upt
     while (s->done < upto && err == TOME_OK) {
         size_t out;
         if ((err = step(r, s, s->block.content_size - s->done, &out)) == TOME_OK)
-            s->done += (uint32_t)out;
+            s->done += out;
     }
     return settle(s, index, err);
 }

@@ -110,7 +110,8 @@ static int check_key_block(verifier *v, uint32_t kb)
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
     tome_slot *s = kb % 2 ? &r->bodies : &r->keys, *other = kb % 2 ? &r->keys : &r->bodies;
-    uint32_t count = h->article_count - kb * h->keys_per_block, at = 0, i;
+    uint32_t count = h->article_count - kb * h->keys_per_block, i;
+    size_t at = 0;
     tome_name n, prev = {0, 0, 0, 0};
     tome_block b;
     int err, have_prev = 0;
@@ -121,7 +122,7 @@ static int check_key_block(verifier *v, uint32_t kb)
     v->frames += b.frame_size;
     v->keys += b.content_size;
     if (kb > 0) { /* a damaged previous block was reported on its own turn */
-        uint32_t end = 0;
+        size_t end = 0;
         if ((err = tome__load_key_block(r, other, kb - 1)) == TOME_ERR_READ)
             return err;
         have_prev = err == TOME_OK;
