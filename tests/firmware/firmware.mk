@@ -58,6 +58,7 @@ firmware-deps: deps
 	[ -f "$$($(FW_CC) -print-file-name=libc_nano.a 2>/dev/null)" ] || \
 	  missing="$$missing libnewlib-arm-none-eabi"; \
 	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
+	command -v cmake >/dev/null || missing="$$missing cmake"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing firmware dependencies:$$missing"; \
@@ -162,6 +163,35 @@ $(FW)/example.compared: $(FW)/example/example.elf
 	  diff $(FW)/example.host-lines $(FW)/example/run.out | head -n 20; exit 1; \
 	fi
 
+# The same example built with CMake from tome's targets (tome::reader and
+# tome::zstd_port) and the toolchain file, as a CMake user builds it.
+FW_EXAMPLE_CMAKE = $(FW)/example-cmake
+$(FW_EXAMPLE_CMAKE)/example.elf: $(FW)/seeds.tome $(BUILD)/tome $(PORT_DECLIB)/zstddeclib.c \
+                                 $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) \
+                                 $(wildcard $(FW_EXAMPLE)/*) include/tome.h CMakeLists.txt
+	@rm -rf $(FW_EXAMPLE_CMAKE)
+	cmake -S $(FW_EXAMPLE) -B $(FW_EXAMPLE_CMAKE) \
+	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake \
+	  -DTOME_ZSTD_SOURCE_DIR=$(abspath $(PORT_ZSTD)) \
+	  -DTOME_XXHASH_INCLUDE_DIR=$(abspath $(PORT_SRC)/xxhash) \
+	  -DTOME_ZSTD_MINIMAL=ON -DTOME_NO_ERROR_NAMES=ON \
+	  -DARCHIVE=$(abspath $(FW)/seeds.tome) -DTOME_TOOL=$(abspath $(BUILD)/tome) \
+	  -DKEY=$(FW_EXAMPLE_KEY) > $(FW_EXAMPLE_CMAKE).log 2>&1 || { cat $(FW_EXAMPLE_CMAKE).log; exit 1; }
+	cmake --build $(FW_EXAMPLE_CMAKE) >> $(FW_EXAMPLE_CMAKE).log 2>&1 || \
+	  { tail -n 30 $(FW_EXAMPLE_CMAKE).log; exit 1; }
+
+$(FW)/example-cmake.compared: $(FW_EXAMPLE_CMAKE)/example.elf
+	@rm -f $(FW_EXAMPLE_CMAKE)/run.out
+	@timeout 120 $(FW_QEMU) -semihosting-config enable=on,target=native,chardev=out \
+	  -chardev file,id=out,path=$(FW_EXAMPLE_CMAKE)/run.out -kernel $< </dev/null
+	@$(BUILD)/tome cat $(FW)/seeds.tome $(FW_EXAMPLE_KEY) > $(FW)/example-cmake.host-lines
+	@if cmp -s $(FW)/example-cmake.host-lines $(FW_EXAMPLE_CMAKE)/run.out; then \
+	  echo "firmware example (CMake, tome::reader): prints $(FW_EXAMPLE_KEY) as tome cat does"; \
+	  touch $@; \
+	else \
+	  echo "firmware example (CMake): output differs from tome cat"; exit 1; \
+	fi
+
 # Each emulated run must print what the host printed, '#' lines aside.
 $(FW)/%.compared: $(FW)/%/run.out $(FW)/host.out
 	@grep -v '^#' $(FW)/host.out > $(FW)/$*.host-lines
@@ -173,12 +203,12 @@ $(FW)/%.compared: $(FW)/%/run.out $(FW)/host.out
 	  echo "firmware $*: output differs from the host's:"; head -n 40 $(FW)/$*.diff; exit 1; \
 	fi
 
-# The example counts as one check.
+# Each example build counts as one check.
 firmware: firmware-deps
 	@$(MAKE) --no-print-directory port-sources
-	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_RUN) example))
+	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_RUN) example example-cmake))
 	@grep -h '^checks:' $(addprefix $(FW)/,$(addsuffix /run.out,$(FW_RUN))) | \
-	  awk '{p += $$2; f += $$4} END {printf "firmware: %d passed, %d failed\n", p + 1, f}'
+	  awk '{p += $$2; f += $$4} END {printf "firmware: %d passed, %d failed\n", p + 2, f}'
 
 footprint: firmware-deps
 	@$(MAKE) --no-print-directory port-sources
