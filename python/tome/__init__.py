@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""tome: read and pack tome compressed corpus archives.
+
+    import tome
+    with tome.open("corpus.tome") as a:
+        print(len(a), a.key(0), a[0][:20], a["some/key"])
+        for id, key, body in a:          # storage order, lazily
+            ...
+    tome.pack("out.tome", ({"id": k, "text": t} for k, t in rows))
+
+docs/PYTHON.md is the manual.  The work is done by the C library (the
+extension tome._tome links it in).
+"""
+import builtins
+import dataclasses
+import os
+import shutil
+import tempfile
+
+from . import _tome
+from ._tome import Error, PackError, errors, library_version, format_version, error_name
+
+__all__ = ["open", "pack", "Archive", "VerifyReport", "Error", "PackError", "errors",
+           "library_version", "format_version", "error_name"]
+
+# One exception class per C error code, named after it: TOME_ERR_CHECKSUM
+# is ChecksumError, TOME_PACK_ERR_DUPLICATE is PackDuplicateError.
+for _cls in errors.values():
+    globals()[_cls.__name__] = _cls
+    __all__.append(_cls.__name__)
+del _cls
+
+__version__ = library_version
+
+
+@dataclasses.dataclass
+class VerifyReport:
+    """What Archive.verify() found.
+
+    damage: every problem reported, in order, as (part, index, error):
+        part a name ("file", "dictionary", "block_table", "entry_table",
+        "order_table", "keys", "block", "article"), index the block,
+        key block or article ID (None when the part is whole), error the
+        C code's name ("TOME_ERR_CHECKSUM", ...).
+    """
+    damage: list
+    damaged_parts: int = 0
+    damaged_blocks: int = 0
+    damaged_articles: int = 0
+    checked_articles: int = 0
+
+    @property
+    def ok(self):
+        """True when nothing was found damaged."""
+        return not self.damage
+
+    @property
+    def parts(self):
+        """Sorted names of the damaged parts."""
+        return sorted({part for part, _, _ in self.damage})
+
+    @property
+    def articles(self):
+        """Sorted IDs of the damaged articles."""
+        return sorted({i for part, i, _ in self.damage if part == "article" and i is not None})
+
+    @property
+    def blocks(self):
+        """Sorted numbers of the damaged blocks."""
+        return sorted({i for part, i, _ in self.damage if part == "block" and i is not None})
+
+    def __bool__(self):
+        return self.ok
+
+
+class Archive(_tome.Archive):
+    """An archive open for reading; see tome.open()."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        if self.closed:
+            return "<tome.Archive closed>"
+        return "<tome.Archive %d articles, %s>" % (len(self), self.mode)
+
+    @property
+    def metadata(self):
+        """Archive metadata: always {} for now.
+
+        TODO(findability): the format has no metadata section yet; the
+        findability issue adds one (name, language, date, ...).  This
+        property then returns its fields.
+        """
+        return {}
+
+    def keys(self):
+        """Keys in ID order (which is byte-wise key order), lazily."""
+        return (self.key(i) for i in range(len(self)))
+
+    def get(self, key, default=None):
+        """The article with this key (bytes), or default."""
+        try:
+            return self[key]
+        except NotFoundError:  # noqa: F821 (defined from the C codes above)
+            return default
+
+    def verify(self):
+        """Check everything (tome_verify); returns a VerifyReport, which is
+        true when the archive is intact.  Raises ReadError only when the
+        archive could not be read."""
+        damage, report = self._verify()
+        return VerifyReport(damage=damage, **report)
+
+
+def open(source, *, trust_content=False, dict_tables=True):
+    """Open an archive for reading.
+
+    source: a path (str or os.PathLike: mapped into memory), a bytes-like
+    object (bytes, bytearray, memoryview, mmap: read where it lies and kept
+    locked while open), or a binary file object with readinto() and seek()
+    (callback mode: read on demand).  trust_content skips each article's
+    checksum in fetches (TOME_OPEN_TRUST_CONTENT); dict_tables=False saves
+    workspace (TOME_OPEN_NO_DICT_TABLES).
+    """
+    return Archive(source, trust_content=trust_content, dict_tables=dict_tables)
+
+
+_DICT_MODES = {"auto": 0, "off": 1, "on": 2, None: 0, False: 1, True: 2}
+
+
+def _size(value, name):
+    """An int, or a string with a K/M/G suffix (powers of 1024) as in `tome pack`."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip().upper().removesuffix("B").removesuffix("I")
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+        digits = text[:-1] if scale > 1 else text
+        if digits.isdigit():
+            return int(digits) * scale
+    raise ValueError("bad %s %r (an int, or a number with K, M or G)" % (name, value))
+
+
+def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size="256K",
+         threads=0, check=True, cluster=True, ram_budget=0, progress=None):
+    """Pack articles into an archive; returns the packer's statistics (dict).
+
+    output: a path, or a binary file object (the archive is written beside
+    a temporary name, then copied into it).  articles: any iterable,
+    consumed one article at a time, of dicts {"id": key, "text": body,
+    "title": title (optional), "aliases": [...] (must be empty: see below)}
+    or tuples (id, text) / (id, text, title).  Keys and titles are str (or
+    UTF-8 bytes), bodies str (stored as UTF-8) or bytes-like.
+
+    Options as `tome pack`'s: block_size ("64K" or an int), level (1..22),
+    dict ("auto", "on", "off" or a bool), dict_size, threads (0 = all
+    cores), check (re-read the written archive), cluster (group
+    near-duplicates), ram_budget (reader workspace bound, 0 = none),
+    progress (called as progress(stage, done, total)).
+
+    TODO(aliases): the format has no aliases yet; a non-empty "aliases"
+    raises NotImplementedError until it does.
+    """
+    if dict not in _DICT_MODES:
+        raise ValueError("dict is 'auto', 'on' or 'off', not %r" % (dict,))
+    options = {
+        "block_size": _size(block_size, "block size"),
+        "level": int(level),
+        "dict": _DICT_MODES[dict],
+        "dict_size": _size(dict_size, "dictionary size"),
+        "threads": int(threads),
+        "check": bool(check),
+        "cluster": bool(cluster),
+        "ram_budget": _size(ram_budget, "RAM budget"),
+        "progress": progress,
+    }
+    if hasattr(output, "write") and not isinstance(output, (str, bytes, os.PathLike)):
+        with tempfile.TemporaryDirectory(prefix="tome-pack-") as tmp:
+            path = os.path.join(tmp, "out.tome")
+            stats = _tome.pack(path, articles, **options)
+            with builtins.open(path, "rb") as f:
+                shutil.copyfileobj(f, output)
+            return stats
+    return _tome.pack(output, articles, **options)
