@@ -42,6 +42,8 @@ suite spdx sh tests/spdx.sh
 suite exports sh tests/exports.sh "$build"
 suite install sh tests/install.sh "$build"
 suite manifests sh tests/manifests.sh
+# the Python package, built in $build/python by make test (plain build only)
+suite python sh tests/python.sh "$build"
 for dir in "$build" "$asan"; do
     for t in "$@"; do
         suite "$dir/$t" "$dir/$t"
