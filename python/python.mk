@@ -16,7 +16,7 @@ PYTHON_DEBIAN_PACKAGES = python3 python3-dev python3-setuptools python3-wheel py
 PYBUILD = $(BUILD)/python
 # pip refuses Debian's interpreter without this flag (PEP 668, Debian 12);
 # the package goes to /usr/local (root) or ~/.local, never over Debian's.
-PIP_INSTALL = $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index \
+PIP_INSTALL = $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index --root-user-action=ignore \
               $$($(PYTHON) -m pip install --help 2>/dev/null | grep -q -- --break-system-packages && \
                  echo --break-system-packages)
 

@@ -65,6 +65,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     passed = len(stats.get("passed", []))
     failed = len(stats.get("failed", [])) + len(stats.get("error", []))
     skipped = len(stats.get("skipped", []))
-    if passed + failed == 0:
+    # an expected failure (xfail) is no pass; nothing that ran is a failure
+    if passed + failed + len(stats.get("xfailed", [])) + len(stats.get("xpassed", [])) == 0:
         failed = 1  # no test ran: a failure, never a silent success
     terminalreporter.write_line("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
