@@ -64,7 +64,7 @@ python: deps python-deps
 	$(PYTHON) -c 'import tome; print("tome", tome.__version__, "for", __import__("sys").executable, "in", tome.__file__)'
 
 python-uninstall:
-	$(PYTHON) -m pip uninstall -y $$($(PYTHON) -m pip uninstall --help 2>/dev/null | \
+	$(PYTHON) -m pip uninstall -y --root-user-action=ignore $$($(PYTHON) -m pip uninstall --help 2>/dev/null | \
 	  grep -q -- --break-system-packages && echo --break-system-packages) tome
 
 # The suite alone (it is also part of make test).
