@@ -86,6 +86,8 @@ help:
 	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
 	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
+	@echo "make port-sources  fetch zstd's and xxHash's sources (Debian source packages) for src/port"
+	@echo "make port-check the reader for MSP430 and AVR (16-bit int) and RISC-V 32 with picolibc"
 	@echo "make test-cmake the CMake build and its CTest suite (host, and the reader for Cortex-M4)"
 	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
 	@echo "make install    install headers, both libraries, tome.pc, the tool and its man page"
