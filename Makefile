@@ -34,7 +34,12 @@ ZSTD_LIBS ?= -l:libzstd.a
 LIBS       = $(ZSTD_LIBS) -lpthread
 # The shared library links the system's shared zstd.
 SHARED_LIBS ?= -lzstd -lpthread
-DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf
+DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf python3
+# One Python for every build step and test: Debian's, whose packages
+# (python3-pytest, ...) the project installs; the first python3 on PATH may
+# be another one.
+PYTHON ?= /usr/bin/python3
+export PYTHON
 
 # The library's version, from include/tome.h: the shared library is
 # libtome.so.MAJOR.MINOR.PATCH, its soname libtome.so.MAJOR.
@@ -102,7 +107,7 @@ deps:
 	     $(CC) -E -x c - >/dev/null 2>&1 || \
 	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ] || \
 	   [ "$$($(CC) -print-file-name=libzstd.so)" = libzstd.so ] || \
-	   ! command -v pkg-config >/dev/null; then \
+	   ! command -v pkg-config >/dev/null || [ ! -x $(PYTHON) ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing build dependencies: $(DEBIAN_PACKAGES)"; \
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 5; done; \
