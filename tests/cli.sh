@@ -1053,6 +1053,14 @@ expect_status 1 "i7: extract of an unsafe key with an escape"
 check "i7: extract's message has no raw escape character" not grep -q "$(printf '\033')" "$ERR"
 expect_err '../\x1b[2Jx' "i7: extract's message names the key escaped"
 
+# the packer's own messages quote keys escaped too
+printf '%s\n' '{"id":"d\u001b[2Jup","text":"1"}' >i7d1.jsonl
+cp i7d1.jsonl i7d2.jsonl
+run pack i7d1.jsonl i7d2.jsonl -o i7d.tome
+expect_status 1 "i7: pack of a duplicate key with an escape"
+check "i7: pack's message has no raw escape character" not grep -q "$(printf '\033')" "$ERR"
+expect_err 'duplicate key "d\x1b[2Jup"' "i7: pack's message names the key escaped"
+
 # i9: SIGTERM during pack removes the temporary file
 mkdir i9 i9in
 i=0

@@ -307,7 +307,8 @@ int cmd_pack(int argc, char **argv)
     if (o.progress)
         fputs("\r\033[K", stderr);
     if (err != TOME_PACK_OK) {
-        cli_error("%s", tome_packer_message(p));
+        /* the message may quote a key from the input: escaped like every key */
+        cli_error("%s", cli_esc(tome_packer_message(p)));
         tome_packer_free(p);
         return EXIT_FAIL;
     }
