@@ -122,9 +122,11 @@ static int check_paths(char **inputs, int count, const char *out)
     if (out_exists && S_ISDIR(osb.st_mode)) {
         cli_error("-o %s: is a directory; give the archive's file name", out);
         status = EXIT_FAIL;
-    } else if (stat(dir, &dsb) != 0 || !S_ISDIR(dsb.st_mode)) {
-        cli_error("-o %s: directory %s %s", out, dir,
-                  errno == ENOENT ? "does not exist" : "is not a directory");
+    } else if (stat(dir, &dsb) != 0) {
+        cli_error("-o %s: directory %s: %s", out, dir, strerror(errno));
+        status = EXIT_FAIL;
+    } else if (!S_ISDIR(dsb.st_mode)) {
+        cli_error("-o %s: %s is not a directory", out, dir);
         status = EXIT_FAIL;
     } else if (!(real_dir = realpath(dir, NULL))) {
         cli_error("-o %s: %s: %s", out, dir, strerror(errno));

@@ -489,10 +489,9 @@ static int open_parent(extractor *x, uint32_t id, char *path, char **name)
         int next;
         *slash = '\0';
         if (mkdirat(fd, c, 0777) != 0 && errno != EEXIST) {
-            int e = errno;
-            *slash = '/';
             cli_error("%s/%s: cannot create directory %s: %s", cli_esc(x->dir), cli_esc(x->key),
-                      cli_esc(path), strerror(e));
+                      cli_esc(path), strerror(errno));
+            *slash = '/';
             break;
         }
         next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
