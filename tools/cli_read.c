@@ -465,7 +465,7 @@ typedef struct extractor {
     size_t cap;
     char *key;
     size_t key_cap;
-    tome_reader *reader_for_emit;
+    tome_reader *reader;
 } extractor;
 
 /* Refuse article `id`: name its key (escaped) and the reason. */
@@ -595,7 +595,7 @@ static int extract_one(extractor *x, uint32_t id, char *path)
                   cli_esc(x->key), strerror(errno));
         goto done;
     }
-    err = emit_article(x->reader_for_emit, id, x->buf, x->cap, to_file, &f, &size);
+    err = emit_article(x->reader, id, x->buf, x->cap, to_file, &f, &size);
     e = errno;
     if (err == EMIT_SINK_FAILED) {
         cli_error("%s/%s: %s; nothing written", cli_esc(x->dir), cli_esc(x->key), strerror(e));
@@ -676,7 +676,7 @@ int cmd_extract(int argc, char **argv)
         cli_close(&a);
         return EXIT_FAIL;
     }
-    x.reader_for_emit = a.reader;
+    x.reader = a.reader;
     x.buf = article_buffer(a.reader, &x.cap);
     x.key = key_buffer(a.reader, &x.key_cap);
     if (x.buf && x.key)
