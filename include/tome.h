@@ -38,10 +38,24 @@
  * tome_next() returns TOME_DONE (1) at the end of an iteration.
  * tome_error_name() turns a code into its name.
  *
- * Compile-time switches (define before compiling the reader sources):
+ * Compile-time switches (define them the same for every file that includes
+ * this header: on the command line, or in a TOME_CONFIG_FILE):
+ *   TOME_CONFIG_FILE        a header this one includes first, named without
+ *                           quotes (-DTOME_CONFIG_FILE=my_tome_config.h):
+ *                           the place to define the switches below.
+ *   TOME_ZSTD_MINIMAL       the smallest zstd decoder: src/port/tome_zstd.c
+ *                           sets zstd's size macros (HUF_FORCE_DECOMPRESS_X1,
+ *                           ZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT,
+ *                           ZSTD_NO_INLINE, ZSTD_STRIP_ERROR_STRINGS,
+ *                           ZSTD_DECODER_INTERNAL_BUFFER=2048), and
+ *                           TOME_ZSTD_DCTX_BOUND becomes
+ *                           TOME_ZSTD_DCTX_BOUND_MINIMAL.  tome_zstd.c fails
+ *                           to compile when the context it builds does not
+ *                           fit TOME_ZSTD_DCTX_BOUND.
  *   TOME_ZSTD_DCTX_BOUND    bytes of a zstd decompression context, used by
  *                           TOME_WORKSPACE_BOUND (default fits zstd 1.5.x
- *                           built with its default options).
+ *                           built with its default options, or with
+ *                           TOME_ZSTD_MINIMAL the minimal build).
  *   TOME_ZSTD_DDICT_BOUND   bytes of a prepared zstd dictionary referenced
  *                           in place (same remark).
  *   TOME_NO_ERROR_NAMES     tome_error_name() returns "" for every code,
@@ -52,6 +66,13 @@
  */
 #ifndef TOME_H
 #define TOME_H
+
+/* The user's configuration first (see TOME_CONFIG_FILE above). */
+#ifdef TOME_CONFIG_FILE
+#define TOME_STRINGIZE_(x) #x
+#define TOME_STRINGIZE(x) TOME_STRINGIZE_(x)
+#include TOME_STRINGIZE(TOME_CONFIG_FILE)
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -188,8 +209,17 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size);
  * and dict_size (all shown by `tome info`) and whether callback mode is used.  Assumes
  * prepared dictionary tables.  The arithmetic is done in the arguments'
  * type (at least unsigned long): pass uint64_t values to avoid wrapping. */
+/* Bytes of zstd 1.5's decompression context: default build, and the
+ * TOME_ZSTD_MINIMAL build (32,304 on 32-bit Arm, 32,480 on x86-64 with
+ * zstd 1.5.4).  `tome info` prints the workspace for both. */
+#define TOME_ZSTD_DCTX_BOUND_DEFAULT (96UL * 1024UL)
+#define TOME_ZSTD_DCTX_BOUND_MINIMAL (32UL * 1024UL)
 #ifndef TOME_ZSTD_DCTX_BOUND
-#define TOME_ZSTD_DCTX_BOUND (96UL * 1024UL)
+#ifdef TOME_ZSTD_MINIMAL
+#define TOME_ZSTD_DCTX_BOUND TOME_ZSTD_DCTX_BOUND_MINIMAL
+#else
+#define TOME_ZSTD_DCTX_BOUND TOME_ZSTD_DCTX_BOUND_DEFAULT
+#endif
 #endif
 #ifndef TOME_ZSTD_DDICT_BOUND
 #define TOME_ZSTD_DDICT_BOUND (27UL * 1024UL + 512UL)

@@ -12,7 +12,10 @@
  *
  * Every function returns TOME_PACK_OK (0) or a negative TOME_PACK_ERR_*
  * code; tome_packer_message() then holds a sentence naming the problem and
- * the input it came from.  After an error the packer may only be freed.
+ * the input it came from.  After an error the packer may only be freed;
+ * tome_pack_add() and tome_pack_write() then fail with
+ * TOME_PACK_ERR_ARGUMENT, and the message stays the first error's: the
+ * cause, not a consequence.
  *
  * Determinism: the archive depends only on the set of (key, title, body)
  * articles and the options, never on the order they were added, the
@@ -28,16 +31,31 @@
 extern "C" {
 #endif
 
-#define TOME_PACK_OK 0
-#define TOME_PACK_ERR_ARGUMENT (-101)  /* bad option or call */
-#define TOME_PACK_ERR_IO (-102)        /* reading input or writing output */
-#define TOME_PACK_ERR_INPUT (-103)     /* malformed input (JSON, UTF-8, ...) */
-#define TOME_PACK_ERR_DUPLICATE (-104) /* two articles with one key */
-#define TOME_PACK_ERR_LIMIT (-105)     /* an article, key or title too big */
-#define TOME_PACK_ERR_EMPTY (-106)     /* nothing to pack */
-#define TOME_PACK_ERR_MEMORY (-107)
-#define TOME_PACK_ERR_COMPRESS (-108)  /* zstd or the dictionary trainer */
-#define TOME_PACK_ERR_CHECK (-109)     /* the written archive failed its check */
+/* X(name, value, description).  Values are pinned: never renumber.  They
+ * lie apart from the reader's TOME_ERR_* codes, so one int can carry
+ * either kind. */
+#define TOME_PACK_ERROR_LIST(X)                                                   \
+    X(TOME_PACK_OK, 0, "success")                                                 \
+    X(TOME_PACK_ERR_ARGUMENT, -101, "bad option or call")                         \
+    X(TOME_PACK_ERR_IO, -102, "reading input or writing output failed")           \
+    X(TOME_PACK_ERR_INPUT, -103, "malformed input (JSON, UTF-8, file names)")     \
+    X(TOME_PACK_ERR_DUPLICATE, -104, "two articles with one key")                 \
+    X(TOME_PACK_ERR_LIMIT, -105, "an article, key or title is too big")           \
+    X(TOME_PACK_ERR_EMPTY, -106, "nothing to pack")                               \
+    X(TOME_PACK_ERR_MEMORY, -107, "out of memory")                                \
+    X(TOME_PACK_ERR_COMPRESS, -108, "zstd or the dictionary trainer failed")      \
+    X(TOME_PACK_ERR_CHECK, -109, "the written archive failed its check")
+
+#define TOME_PACK_ERROR_ENUM_ITEM(name, value, text) name = value,
+enum tome_pack_error { TOME_PACK_ERROR_LIST(TOME_PACK_ERROR_ENUM_ITEM) };
+#undef TOME_PACK_ERROR_ENUM_ITEM
+
+/* Name of a code ("TOME_PACK_ERR_INPUT"), or "TOME_PACK_ERR_UNKNOWN" for a
+ * value not in the list.  Never NULL. */
+const char *tome_pack_error_name(int code);
+
+/* One-line English description of a code.  Never NULL. */
+const char *tome_pack_error_text(int code);
 
 typedef enum tome_dict_mode {
     TOME_DICT_AUTO = 0, /* train one; keep it only if it pays for itself */
@@ -87,7 +105,8 @@ typedef struct tome_packer tome_packer;
 tome_packer *tome_packer_new(const tome_pack_options *options);
 void tome_packer_free(tome_packer *packer);
 
-/* The last error's message ("" when none).  Owned by the packer. */
+/* The first error's message ("" when none): a later failure, often only a
+ * consequence of the first, does not replace it.  Owned by the packer. */
 const char *tome_packer_message(const tome_packer *packer);
 
 /* Add one article; all bytes are copied.  `key` must be valid UTF-8 without

@@ -292,6 +292,8 @@ expect_out "articles" "info A.tome"
 expect_out "ratio" "info A.tome"
 expect_out "dedup saved" "info A.tome"
 expect_out "reader workspace" "info A.tome"
+expect_out "workspace bound    TOME_WORKSPACE_BOUND(" "info A.tome"
+expect_out "with TOME_ZSTD_MINIMAL" "info A.tome"
 nseeds=$(find "$SEEDS" -type f | wc -l)
 check "info A.tome: articles line says $nseeds" \
     grep -q "^articles  *$nseeds ($nseeds distinct bodies)\$" "$OUT"
@@ -544,6 +546,18 @@ expect_out "usage" "tome verify --help"
 run extract --help
 expect_status 0 "tome extract --help"
 expect_out "usage" "tome extract --help"
+# --version: the library's version and the newest format it reads, exactly
+# as include/tome.h defines them, on one line.
+header_number() {
+    sed -n "s/^#define TOME_$1 \([0-9][0-9]*\).*/\1/p" "$REPO/include/tome.h"
+}
+printf 'tome %s.%s.%s (reads format %s.%s)\n' "$(header_number VERSION_MAJOR)" \
+    "$(header_number VERSION_MINOR)" "$(header_number VERSION_PATCH)" \
+    "$(header_number FORMAT_MAJOR)" "$(header_number FORMAT_MINOR)" >"$T/log/version"
+run --version
+expect_status 0 "tome --version"
+expect_out_bytes "$T/log/version" "tome --version prints \"$(cat "$T/log/version")\""
+check "tome --version: nothing on standard error" not test -s "$ERR"
 cd "$T" || exit 1
 
 # ---- 9. bad input: exit 1, a message, nothing left behind -----------------------

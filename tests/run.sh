@@ -39,6 +39,9 @@ suite() {
 
 suite symbols sh tests/symbols.sh "$build"
 suite spdx sh tests/spdx.sh
+suite exports sh tests/exports.sh "$build"
+suite install sh tests/install.sh "$build"
+suite manifests sh tests/manifests.sh
 for dir in "$build" "$asan"; do
     for t in "$@"; do
         suite "$dir/$t" "$dir/$t"

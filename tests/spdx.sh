@@ -8,7 +8,8 @@ failed=0
 for f in $(git ls-files 2>/dev/null || find . -type f | sed 's|^\./||'); do
     case $f in
     *.c | *.h | *.sh | *.py | *.mk | *.S | *.cpp | *.ld | *.cmake | Makefile | \
-        */Makefile | CMakeLists.txt | */CMakeLists.txt | .ci/run | *.js | *.html | *.css) ;;
+        */Makefile | CMakeLists.txt | */CMakeLists.txt | .ci/run | *.js | *.html | *.css | \
+        *.[1-8]) ;;
     *) continue ;;
     esac
     [ -f "$f" ] || continue

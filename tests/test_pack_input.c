@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_pack_input.c - the packer's input readers: UTF-8 validation,
- * directory trees and JSON Lines.  The packer core is replaced by stubs
- * that record what the readers hand it.
+ * directory trees and JSON Lines; and its error codes and message.  The
+ * packer core is replaced by a stub that records what the readers hand it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include "check.h"
 #include "pack_internal.h"
 
-/* ---- stubs for the packer core ---------------------------------------- */
+/* ---- a stub for the packer core ---------------------------------------- */
 
 typedef struct recorded_article {
     char *key;
@@ -68,16 +68,6 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     a->body_size = size;
     a->source = source ? copy_bytes(source, strlen(source)) : NULL;
     return TOME_PACK_OK;
-}
-
-int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->message, sizeof p->message, fmt, ap);
-    va_end(ap);
-    p->failed = 1;
-    return code;
 }
 
 static void forget_recorded(void)
@@ -201,7 +191,7 @@ static int contains(const char *haystack, const char *needle)
 
 static int utf8(const char *s, size_t n)
 {
-    return tome_utf8_valid(s, n);
+    return tome__utf8_valid(s, n);
 }
 
 static void test_utf8(void)
@@ -695,6 +685,53 @@ static void test_jsonl_io_and_propagation(void)
     free(p);
 }
 
+/* ---- errors ------------------------------------------------------------ */
+
+static void test_error_names(void)
+{
+    /* pinned: programs may have stored these numbers */
+    CHECK_EQ(TOME_PACK_OK, 0);
+    CHECK_EQ(TOME_PACK_ERR_ARGUMENT, -101);
+    CHECK_EQ(TOME_PACK_ERR_IO, -102);
+    CHECK_EQ(TOME_PACK_ERR_INPUT, -103);
+    CHECK_EQ(TOME_PACK_ERR_DUPLICATE, -104);
+    CHECK_EQ(TOME_PACK_ERR_LIMIT, -105);
+    CHECK_EQ(TOME_PACK_ERR_EMPTY, -106);
+    CHECK_EQ(TOME_PACK_ERR_MEMORY, -107);
+    CHECK_EQ(TOME_PACK_ERR_COMPRESS, -108);
+    CHECK_EQ(TOME_PACK_ERR_CHECK, -109);
+#define CHECK_NAMED(name, value, text)                                  \
+    CHECK(!strcmp(tome_pack_error_name(value), #name));                 \
+    CHECK(!strcmp(tome_pack_error_text(value), text) && text[0] != '\0');
+    TOME_PACK_ERROR_LIST(CHECK_NAMED)
+#undef CHECK_NAMED
+    CHECK(!strcmp(tome_pack_error_name(-100), "TOME_PACK_ERR_UNKNOWN"));
+    CHECK(!strcmp(tome_pack_error_name(-110), "TOME_PACK_ERR_UNKNOWN"));
+    CHECK(!strcmp(tome_pack_error_name(-14), "TOME_PACK_ERR_UNKNOWN")); /* a reader code */
+    CHECK(!strcmp(tome_pack_error_text(1), "unknown error"));
+}
+
+/* The first failure is the cause; later ones must not hide it. */
+static void test_first_message_kept(void)
+{
+    tome_packer *p = new_packer();
+    char want[8192];
+    const char *missing = temp_path("no-such-input.jsonl");
+
+    snprintf(want, sizeof want, "%s: %s", missing, strerror(ENOENT));
+    CHECK(!strcmp(tome_packer_message(p), ""));
+    CHECK_EQ(tome_pack_add_jsonl(p, missing), TOME_PACK_ERR_IO);
+    CHECK(!strcmp(tome_packer_message(p), want));
+    /* each later failure still answers with its own code */
+    CHECK_EQ(tome_pack_add_tree(p, temp_path("no-such-tree")), TOME_PACK_ERR_IO);
+    CHECK_EQ(tome_pack_add_jsonl(p, NULL), TOME_PACK_ERR_ARGUMENT);
+    CHECK_EQ(tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory"), TOME_PACK_ERR_MEMORY);
+    CHECK(!strcmp(tome_packer_message(p), want));
+    CHECK_EQ(p->failed, 1);
+    free(p);
+    CHECK(!strcmp(tome_packer_message(NULL), ""));
+}
+
 int main(void)
 {
     make_temp_root();
@@ -713,6 +750,8 @@ int main(void)
     test_jsonl_bad_lines();
     test_jsonl_raw_nul();
     test_jsonl_io_and_propagation();
+    test_error_names();
+    test_first_message_kept();
     forget_recorded();
     remove_temp_root();
     return check_summary();

@@ -300,6 +300,17 @@ static int copy_from_map(void *user, uint64_t offset, void *dst, size_t len)
     return 0;
 }
 
+/* TOME_WORKSPACE_BOUND() of an archive for a zstd context of `dctx` bytes:
+ * the macro counts TOME_ZSTD_DCTX_BOUND, this build's, once. */
+static uint64_t bound(const tome_archive_info *i, int callback, uint64_t dctx)
+{
+    uint64_t b = TOME_WORKSPACE_BOUND((uint64_t)i->block_size_max,
+                                      (uint64_t)i->key_block_size_max,
+                                      (uint64_t)i->chunk_size_max, (uint64_t)i->dict_size,
+                                      callback);
+    return b - TOME_ZSTD_DCTX_BOUND + dctx;
+}
+
 int cmd_info(int argc, char **argv)
 {
     cli_archive a;
@@ -339,6 +350,17 @@ int cmd_info(int argc, char **argv)
     printf("longest key        %u bytes\n", i.key_size_max);
     printf("reader workspace   %zu bytes (memory mode)\n", a.workspace_size);
     printf("                   %zu bytes (read-callback mode)\n", callback_ws);
+    /* A firmware's static workspace: the bound's arguments, ready to paste,
+     * and the bound with the minimal zstd decoder (TOME_ZSTD_MINIMAL). */
+    printf("workspace bound    TOME_WORKSPACE_BOUND(%uu, %uu, %uu, %uu, 1)"
+           " /* last: 1 read callback, 0 memory */\n",
+           i.block_size_max, i.key_block_size_max, i.chunk_size_max, i.dict_size);
+    printf("                   %llu bytes (memory), %llu (read callback) with the host's zstd\n",
+           (unsigned long long)bound(&i, 0, TOME_ZSTD_DCTX_BOUND),
+           (unsigned long long)bound(&i, 1, TOME_ZSTD_DCTX_BOUND));
+    printf("                   %llu bytes (memory), %llu (read callback) with TOME_ZSTD_MINIMAL\n",
+           (unsigned long long)bound(&i, 0, TOME_ZSTD_DCTX_BOUND_MINIMAL),
+           (unsigned long long)bound(&i, 1, TOME_ZSTD_DCTX_BOUND_MINIMAL));
     cli_close(&a);
     return EXIT_OK;
 }

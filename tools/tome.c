@@ -24,6 +24,7 @@ static const char usage[] =
     "  info ARCHIVE               sizes, ratio, dedup savings, reader memory\n"
     "  verify ARCHIVE             check everything; exit 1 and name what is damaged\n"
     "  extract ARCHIVE -C DIR     write every article back as a file under DIR\n"
+    "  --version                  library version and the format version it reads\n"
     "\n"
     "'tome COMMAND --help' describes a command.  Exit status: 0 success,\n"
     "1 failure (or damage found), 2 bad usage.\n";
@@ -170,8 +171,10 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("tome %s (format %u.%u)\n", tome_version_string(), TOME_FORMAT_MAJOR,
-               TOME_FORMAT_MINOR);
+        /* the library's own versions, whichever libtome this was linked with */
+        unsigned format = tome_format_version();
+        printf("tome %s (reads format %u.%u)\n", tome_version_string(), format / 100,
+               format % 100);
         return EXIT_OK;
     }
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {

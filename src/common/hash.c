@@ -12,27 +12,27 @@
 #define XXH_INLINE_ALL
 #include "hash.h"
 
-uint32_t tome_hash(const void *data, size_t size)
+uint32_t tome__hash(const void *data, size_t size)
 {
     return XXH32(data, size, 0);
 }
 
-uint32_t tome_hash_seeded(const void *data, size_t size, uint32_t seed)
+uint32_t tome__hash_seeded(const void *data, size_t size, uint32_t seed)
 {
     return XXH32(data, size, seed);
 }
 
-void tome_hash_reset(tome_hash_state *state, uint32_t seed)
+void tome__hash_reset(tome_hash_state *state, uint32_t seed)
 {
     (void)XXH32_reset(state, seed);
 }
 
-void tome_hash_update(tome_hash_state *state, const void *data, size_t size)
+void tome__hash_update(tome_hash_state *state, const void *data, size_t size)
 {
     (void)XXH32_update(state, data, size);
 }
 
-uint32_t tome_hash_digest(const tome_hash_state *state)
+uint32_t tome__hash_digest(const tome_hash_state *state)
 {
     return XXH32_digest(state);
 }

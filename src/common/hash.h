@@ -21,12 +21,12 @@
 
 typedef XXH32_state_t tome_hash_state;
 
-uint32_t tome_hash(const void *data, size_t size);
+uint32_t tome__hash(const void *data, size_t size);
 /* With a seed: the format seeds an article's checksum with its ID and a
  * block's with its index, so a record moved to another place fails. */
-uint32_t tome_hash_seeded(const void *data, size_t size, uint32_t seed);
-void tome_hash_reset(tome_hash_state *state, uint32_t seed);
-void tome_hash_update(tome_hash_state *state, const void *data, size_t size);
-uint32_t tome_hash_digest(const tome_hash_state *state);
+uint32_t tome__hash_seeded(const void *data, size_t size, uint32_t seed);
+void tome__hash_reset(tome_hash_state *state, uint32_t seed);
+void tome__hash_update(tome_hash_state *state, const void *data, size_t size);
+uint32_t tome__hash_digest(const tome_hash_state *state);
 
 #endif

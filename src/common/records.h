@@ -22,29 +22,29 @@ typedef struct tome_entry_widths {
 } tome_entry_widths;
 
 /* Bytes of an entry record with these widths. */
-uint32_t tome_entry_record_size(const tome_entry_widths *w);
+uint32_t tome__entry_record_size(const tome_entry_widths *w);
 
 /* Write `e` into a zeroed record; read one back. */
-void tome_entry_encode(uint8_t *record, const tome_entry_widths *w, const tome_entry *e);
-void tome_entry_decode(const uint8_t *record, const tome_entry_widths *w, tome_entry *e);
+void tome__entry_encode(uint8_t *record, const tome_entry_widths *w, const tome_entry *e);
+void tome__entry_decode(const uint8_t *record, const tome_entry_widths *w, tome_entry *e);
 
 /* Key order: bytewise, a prefix before its extensions (<0, 0, >0). */
-int tome_key_compare(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size);
+int tome__key_compare(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size);
 
 /* Storage order: by (block, offset, size, ID).  An empty article sorts as
  * block 0, offset 0.  <0, 0, >0. */
-int tome_storage_compare(const tome_entry *a, uint32_t a_id, const tome_entry *b,
-                         uint32_t b_id);
+int tome__storage_compare(const tome_entry *a, uint32_t a_id, const tome_entry *b,
+                          uint32_t b_id);
 
 /* A key record's fixed part: key_size and title_size (u16 each), then the
  * key's and the title's bytes. */
 #define TOME_KEY_RECORD_HEADER 4u
-void tome_key_record_put(uint8_t *record, uint16_t key_size, uint16_t title_size);
-void tome_key_record_get(const uint8_t *record, uint32_t *key_size, uint32_t *title_size);
+void tome__key_record_put(uint8_t *record, uint16_t key_size, uint16_t title_size);
+void tome__key_record_get(const uint8_t *record, uint32_t *key_size, uint32_t *title_size);
 
 /* `width` (0..32) bits at bit `bit` of a little-endian bit string (bit 0 is
  * the lowest bit of byte 0); the writer ORs into zeroed bytes. */
-uint32_t tome_get_bits(const uint8_t *p, uint32_t bit, uint32_t width);
-void tome_put_bits(uint8_t *p, uint32_t bit, uint32_t width, uint32_t value);
+uint32_t tome__get_bits(const uint8_t *p, uint32_t bit, uint32_t width);
+void tome__put_bits(uint8_t *p, uint32_t bit, uint32_t width, uint32_t value);
 
 #endif

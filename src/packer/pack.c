@@ -2,7 +2,6 @@
 /*
  * pack.c - the packer's state: options, adding articles, exact dedup.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,22 +54,7 @@ void tome_packer_free(tome_packer *p)
     free(p);
 }
 
-const char *tome_packer_message(const tome_packer *p)
-{
-    return p ? p->message : "";
-}
-
-int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->message, sizeof p->message, fmt, ap);
-    va_end(ap);
-    p->failed = 1;
-    return code;
-}
-
-int tome_pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size)
+int tome__pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size)
 {
     size_t n;
     void *bigger;
@@ -81,7 +65,7 @@ int tome_pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_
         n *= 2;
     bigger = realloc(*items, n * item_size);
     if (!bigger)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     *items = bigger;
     *cap = n;
     return TOME_PACK_OK;
@@ -94,7 +78,7 @@ static int rehash(tome_packer *p, size_t cap)
     uint32_t *slots = calloc(cap, sizeof *slots);
     size_t i;
     if (!slots)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     for (i = 0; i < p->body_count; i++) {
         size_t s = (size_t)p->bodies[i].hash & (cap - 1);
         while (slots[s])
@@ -110,7 +94,7 @@ static int rehash(tome_packer *p, size_t cap)
 /* Index of the stored body equal to these bytes, adding it if new. */
 static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *index)
 {
-    uint64_t hash = tome_pack_hash64(data, size, 0);
+    uint64_t hash = tome__pack_hash64(data, size, 0);
     size_t s;
     pack_body *b;
     int err;
@@ -124,13 +108,13 @@ static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *
             return TOME_PACK_OK;
         }
     }
-    if ((err = tome_pack_grow(p, (void **)&p->bodies, &p->body_cap, p->body_count + 1, sizeof *p->bodies)))
+    if ((err = tome__pack_grow(p, (void **)&p->bodies, &p->body_cap, p->body_count + 1, sizeof *p->bodies)))
         return err;
     b = &p->bodies[p->body_count];
     memset(b, 0, sizeof *b);
     b->data = malloc(size ? size : 1);
     if (!b->data)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory (%zu-byte article)", size);
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory (%zu-byte article)", size);
     memcpy(b->data, data, size);
     b->size = (uint32_t)size;
     b->hash = hash;
@@ -154,13 +138,13 @@ static int check_name(tome_packer *p, const char *what, const char *s, size_t n,
                       const char *source)
 {
     if (n < min || n > TOME_PACK_NAME_LIMIT)
-        return tome_pack_fail(p, n < min ? TOME_PACK_ERR_INPUT : TOME_PACK_ERR_LIMIT,
-                              "%s: %s is %zu bytes; it must be %zu to %u", source, what, n,
-                              min, TOME_PACK_NAME_LIMIT);
+        return tome__pack_fail(p, n < min ? TOME_PACK_ERR_INPUT : TOME_PACK_ERR_LIMIT,
+                               "%s: %s is %zu bytes; it must be %zu to %u", source, what, n,
+                               min, TOME_PACK_NAME_LIMIT);
     if (memchr(s, '\0', n))
-        return tome_pack_fail(p, TOME_PACK_ERR_INPUT, "%s: %s contains a NUL byte", source, what);
-    if (!tome_utf8_valid(s, n))
-        return tome_pack_fail(p, TOME_PACK_ERR_INPUT, "%s: %s is not valid UTF-8", source, what);
+        return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: %s contains a NUL byte", source, what);
+    if (!tome__utf8_valid(s, n))
+        return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: %s is not valid UTF-8", source, what);
     return TOME_PACK_OK;
 }
 
@@ -171,7 +155,7 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     uint32_t index = 0;
     int err;
     if (!p || p->failed || (!key && key_size) || (!title && title_size) || (!body && size))
-        return p ? tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT, "invalid call to tome_pack_add")
+        return p ? tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "invalid call to tome_pack_add")
                  : TOME_PACK_ERR_ARGUMENT;
     if (!source)
         source = "article";
@@ -179,9 +163,9 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
         (title && (err = check_name(p, "title", title, title_size, 0, source))))
         return err;
     if (size > UINT32_MAX)
-        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
-                              "%s: %zu bytes; articles must be under 4 GiB", source, size);
-    if ((err = tome_pack_grow(p, (void **)&p->articles, &p->article_cap, p->article_count + 1,
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
+                               "%s: %zu bytes; articles must be under 4 GiB", source, size);
+    if ((err = tome__pack_grow(p, (void **)&p->articles, &p->article_cap, p->article_count + 1,
                     sizeof *p->articles)) ||
         (err = intern_body(p, body, size, &index)))
         return err;
@@ -195,7 +179,7 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     a->body = index;
     p->article_count++; /* counted now so free() releases what was copied */
     if (!a->key || !a->source || (title_size && !a->title))
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     if (p->opt.progress && (p->article_count & 1023) == 0)
         p->opt.progress(p->opt.progress_user, "reading", p->article_count, 0);
     return TOME_PACK_OK;

@@ -77,7 +77,7 @@ static void signature(const uint8_t *text, size_t size, uint32_t *sig)
         if (at == start)
             break;
         memmove(words, words + 1, (SHINGLE_WORDS - 1) * sizeof words[0]);
-        words[SHINGLE_WORDS - 1] = tome_pack_hash64(text + start, at - start, 0);
+        words[SHINGLE_WORDS - 1] = tome__pack_hash64(text + start, at - start, 0);
         if (++seen < SHINGLE_WORDS)
             continue;
         for (i = 0; i < SHINGLE_WORDS; i++)
@@ -86,7 +86,7 @@ static void signature(const uint8_t *text, size_t size, uint32_t *sig)
             bins[h >> BIN_SHIFT] = h;
     }
     if (seen > 0 && seen < SHINGLE_WORDS) /* too short to shingle */
-        bins[0] = mix64(tome_pack_hash64(text, size, 0));
+        bins[0] = mix64(tome__pack_hash64(text, size, 0));
     for (i = 0; i < SIGNATURE_BINS; i++) {
         sig[i] = UINT32_MAX;
         for (step = 0; step < SIGNATURE_BINS; step++) {
@@ -141,7 +141,7 @@ static void band_candidates(const uint32_t *sigs, size_t n, size_t band, band_en
     for (i = 0; i < n; i++) {
         const uint32_t *s = sigs + i * SIGNATURE_BINS + band * ROWS;
         entries[i].key = s[0] == UINT32_MAX ? EMPTY_BIN
-                                            : tome_pack_hash64(s, ROWS * sizeof *s, band);
+                                            : tome__pack_hash64(s, ROWS * sizeof *s, band);
         entries[i].body = (uint32_t)i;
     }
     qsort(entries, n, sizeof *entries, compare_band);
@@ -232,8 +232,8 @@ static void chain(const neighbour *best, size_t n, const uint32_t *layout, uint3
     }
 }
 
-int tome_pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
-                      uint8_t *segment_start)
+int tome__pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
+                       uint8_t *segment_start)
 {
     uint32_t *sigs = malloc(n * SIGNATURE_BINS * sizeof *sigs);
     neighbour *best = malloc(n * NEIGHBOURS * sizeof *best);
@@ -244,7 +244,7 @@ int tome_pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *grou
     int err = TOME_PACK_OK;
     *groups = 0;
     if (!sigs || !best || !entries || !order || !placed) {
-        err = tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
         goto done;
     }
     if (p->opt.progress)

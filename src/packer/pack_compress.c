@@ -190,9 +190,9 @@ static int thread_count(const tome_packer *p, size_t blocks)
     return (int)n;
 }
 
-int tome_pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
-                       size_t end_count, pack_block *blocks,
-                       size_t block_count, const void *dict, size_t dict_size)
+int tome__pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
+                        size_t end_count, pack_block *blocks,
+                        size_t block_count, const void *dict, size_t dict_size)
 {
     pthread_t threads[64];
     int n = thread_count(p, block_count), started = 0, i;
@@ -209,7 +209,7 @@ int tome_pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *en
         j.cdict = ZSTD_createCDict(dict, dict_size, p->opt.level);
         if (!j.cdict) {
             pthread_mutex_destroy(&j.lock);
-            return tome_pack_fail(p, TOME_PACK_ERR_COMPRESS, "zstd refused the dictionary");
+            return tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "zstd refused the dictionary");
         }
     }
     for (i = 0; i < n; i++) {
@@ -231,6 +231,6 @@ int tome_pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *en
     ZSTD_freeCDict((ZSTD_CDict *)j.cdict);
     pthread_mutex_destroy(&j.lock);
     if (atomic_load(&j.failed))
-        return tome_pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", j.reason);
+        return tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", j.reason);
     return TOME_PACK_OK;
 }

@@ -98,9 +98,9 @@ static int64_t measured_saving(tome_packer *p, const uint8_t *stream, const pack
     return saving;
 }
 
-int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
-                         size_t sample_count, const pack_block *blocks, size_t block_count,
-                         uint8_t **dict, size_t *dict_size)
+int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
+                          size_t sample_count, const pack_block *blocks, size_t block_count,
+                          uint8_t **dict, size_t *dict_size)
 {
     uint64_t budget = (uint64_t)p->opt.dict_size * TRAINING_BYTES_PER_DICT_BYTE;
     size_t *sizes, picked = 0, trained;
@@ -121,7 +121,7 @@ int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sa
         free(sizes);
         free(d);
         free(samples);
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
     trained = trainable(sizes, picked)
                   ? ZDICT_trainFromBuffer(d, p->opt.dict_size, samples, sizes, (unsigned)picked)
@@ -131,8 +131,8 @@ int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sa
     if (ZDICT_isError(trained)) {
         free(d);
         if (p->opt.dict == TOME_DICT_ON)
-            return tome_pack_fail(p, TOME_PACK_ERR_COMPRESS, "training the dictionary: %s",
-                                  ZDICT_getErrorName(trained));
+            return tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "training the dictionary: %s",
+                                   ZDICT_getErrorName(trained));
         return TOME_PACK_OK; /* auto: the corpus does not support one */
     }
     if (p->opt.dict == TOME_DICT_AUTO &&

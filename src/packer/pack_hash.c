@@ -9,7 +9,7 @@
 
 #include "pack_internal.h"
 
-uint64_t tome_pack_hash64(const void *data, size_t size, uint64_t seed)
+uint64_t tome__pack_hash64(const void *data, size_t size, uint64_t seed)
 {
     return XXH3_64bits_withSeed(data, size, seed);
 }

@@ -46,8 +46,9 @@ struct tome_packer {
     size_t slot_cap;
 };
 
-/* Record an error message (printf-style) and return `code`. */
-int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
+/* Fail with `code`: the packer takes no more work, and keeps the message
+ * (printf-style) when it is the first failure. */
+int tome__pack_fail(tome_packer *p, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -55,7 +56,7 @@ int tome_pack_fail(tome_packer *p, int code, const char *fmt, ...)
 
 /* Make room for `need` items of `item_size` bytes in *items (capacity
  * *cap, doubling). */
-int tome_pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size);
+int tome__pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size);
 
 /* One block of the layout: a range of the stored stream (all distinct
  * non-empty bodies back to back, in layout order), and its frame. */
@@ -70,8 +71,8 @@ typedef struct pack_block {
 /* Reorder `layout` (body indexes) so near-duplicates are adjacent, as
  * chains of similar bodies; segment_start[i] (n bytes, set here) marks
  * where a chain begins.  *groups counts near-duplicate groups of 2+. */
-int tome_pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
-                      uint8_t *segment_start);
+int tome__pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
+                       uint8_t *segment_start);
 
 /* Keys and titles of the articles in ID order, cut into key blocks. */
 typedef struct pack_keys {
@@ -84,27 +85,27 @@ typedef struct pack_keys {
 
 /* Key blocks of at most `target` bytes (or of the longest name's record,
  * when that is longer); ids[id] indexes p->articles. */
-int tome_pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_keys *out);
+int tome__pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_keys *out);
 
 /* A 64-bit hash for the packer's own tables (not the format's checksum). */
-uint64_t tome_pack_hash64(const void *data, size_t size, uint64_t seed);
+uint64_t tome__pack_hash64(const void *data, size_t size, uint64_t seed);
 
 /* Blocks compressed with a shared dictionary (may be NULL).  A block's
  * zstd blocks end at the body ends listed in `ends` (stream positions,
  * increasing) once FLUSH_SPACING bytes have gone since the last end, so a
  * reader can stop decoding soon after the article it wants. */
-int tome_pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
-                       size_t end_count, pack_block *blocks,
-                       size_t block_count, const void *dict, size_t dict_size);
+int tome__pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
+                        size_t end_count, pack_block *blocks,
+                        size_t block_count, const void *dict, size_t dict_size);
 
 /* Decide on, and train, the dictionary from samples: the stream cut into
  * `sample_count` consecutive pieces of `sample_sizes` bytes.  *dict is NULL
  * when none is used. */
-int tome_pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
-                         size_t sample_count, const pack_block *blocks, size_t block_count,
-                         uint8_t **dict, size_t *dict_size);
+int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
+                          size_t sample_count, const pack_block *blocks, size_t block_count,
+                          uint8_t **dict, size_t *dict_size);
 
 /* True when [s, s + n) is valid UTF-8 (no overlongs, no surrogates). */
-int tome_utf8_valid(const char *s, size_t n);
+int tome__utf8_valid(const char *s, size_t n);
 
 #endif

@@ -230,7 +230,7 @@ static int parse_string(json_line *j, byte_buf *out)
         while (j->at < j->end && *j->at != '"' && *j->at != '\\' && (unsigned char)*j->at >= 0x20)
             j->at++;
         /* Escapes and quotes are ASCII, so each raw run holds whole characters. */
-        if (!tome_utf8_valid(run, (size_t)(j->at - run)))
+        if (!tome__utf8_valid(run, (size_t)(j->at - run)))
             return parse_fail(j, "invalid UTF-8 in string");
         if (!buf_append(out, run, (size_t)(j->at - run)))
             return no_memory(j);
@@ -482,11 +482,11 @@ static int add_line(tome_packer *p, json_line *j, const char *path, unsigned lon
     int err;
 
     if (!parse_line(j, line, len))
-        return tome_pack_fail(p, j->out_of_memory ? TOME_PACK_ERR_MEMORY : TOME_PACK_ERR_INPUT,
-                              "%s:%lu: %s", path, line_number, j->reason);
+        return tome__pack_fail(p, j->out_of_memory ? TOME_PACK_ERR_MEMORY : TOME_PACK_ERR_INPUT,
+                               "%s:%lu: %s", path, line_number, j->reason);
     source = malloc(strlen(path) + 24);
     if (!source)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "%s:%lu: out of memory", path, line_number);
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "%s:%lu: out of memory", path, line_number);
     sprintf(source, "%s:%lu", path, line_number);
     /* Empty values may never have allocated; give tome_pack_add a real pointer. */
     err = tome_pack_add(p, id->value.data, id->value.len,
@@ -540,9 +540,9 @@ static int add_lines(tome_packer *p, FILE *f, const char *path)
             err = add_line(p, &j, path, line_number, start, len);
     }
     if (!err && !feof(f))
-        err = ferror(f) ? tome_pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno))
-                        : tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "%s:%lu: out of memory", path,
-                                         line_number + 1);
+        err = ferror(f) ? tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno))
+                        : tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "%s:%lu: out of memory", path,
+                                          line_number + 1);
     free(line);
     free_line_state(&j);
     return err;
@@ -554,11 +554,11 @@ int tome_pack_add_jsonl(tome_packer *p, const char *path)
     int err;
 
     if (!p || !path)
-        return p ? tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT, "tome_pack_add_jsonl: no path given")
+        return p ? tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "tome_pack_add_jsonl: no path given")
                  : TOME_PACK_ERR_ARGUMENT;
     f = fopen(path, "rb");
     if (!f)
-        return tome_pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno));
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno));
     err = add_lines(p, f, path);
     fclose(f);
     return err;

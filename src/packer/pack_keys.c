@@ -48,7 +48,7 @@ static uint32_t records_per_block(const tome_packer *p, const uint32_t *ids, uin
     return (uint32_t)per;
 }
 
-int tome_pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_keys *out)
+int tome__pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_keys *out)
 {
     size_t n = p->article_count, i;
     uint64_t total = 0, at = 0, block_start = 0, cap = target;
@@ -64,10 +64,10 @@ int tome_pack_keys(tome_packer *p, const uint32_t *ids, uint32_t target, pack_ke
     out->data = malloc(total ? total : 1);
     out->block_sizes = malloc((out->block_count ? out->block_count : 1) * sizeof *out->block_sizes);
     if (!out->data || !out->block_sizes)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     for (i = 0; i < n; i++) {
         const pack_article *a = &p->articles[ids[i]];
-        tome_key_record_put(out->data + at, (uint16_t)a->key_size, (uint16_t)a->title_size);
+        tome__key_record_put(out->data + at, (uint16_t)a->key_size, (uint16_t)a->title_size);
         at += TOME_KEY_RECORD_HEADER;
         memcpy(out->data + at, a->key, a->key_size);
         at += a->key_size;

@@ -12,7 +12,7 @@
 #define NO_RANK UINT32_MAX
 
 /* Bodies in the order their first article appears in key order. */
-int tome_plan_order_bodies(tome_packer *p, plan *pl)
+int tome__plan_order_bodies(tome_packer *p, plan *pl)
 {
     uint32_t *rank = malloc(p->body_count * sizeof *rank);
     size_t i;
@@ -20,7 +20,7 @@ int tome_plan_order_bodies(tome_packer *p, plan *pl)
     pl->segment_start = calloc(p->body_count ? p->body_count : 1, 1);
     if (!rank || !pl->layout || !pl->segment_start) {
         free(rank);
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
     for (i = 0; i < p->body_count; i++)
         rank[i] = NO_RANK;
@@ -37,7 +37,7 @@ int tome_plan_order_bodies(tome_packer *p, plan *pl)
 
 static int add_block(tome_packer *p, plan *pl, size_t *cap, uint64_t start, uint32_t size)
 {
-    int err = tome_pack_grow(p, (void **)&pl->blocks, cap, pl->block_count + 1, sizeof *pl->blocks);
+    int err = tome__pack_grow(p, (void **)&pl->blocks, cap, pl->block_count + 1, sizeof *pl->blocks);
     if (err)
         return err;
     memset(&pl->blocks[pl->block_count], 0, sizeof *pl->blocks);
@@ -115,8 +115,8 @@ static void smallest_first(const tome_packer *p, plan *pl)
 /* Record one dictionary sample: a body's piece within one block. */
 static int add_sample(tome_packer *p, plan *pl, size_t *cap, uint64_t piece)
 {
-    int err = tome_pack_grow(p, (void **)&pl->sample_sizes, cap, pl->sample_count + 1,
-                             sizeof *pl->sample_sizes);
+    int err = tome__pack_grow(p, (void **)&pl->sample_sizes, cap, pl->sample_count + 1,
+                              sizeof *pl->sample_sizes);
     if (err)
         return err;
     pl->sample_sizes[pl->sample_count++] = (size_t)piece;
@@ -125,7 +125,7 @@ static int add_sample(tome_packer *p, plan *pl, size_t *cap, uint64_t piece)
 
 /* Fill blocks up to block_size, starting new ones where find_block_starts
  * said; a body bigger than a block runs over several whole blocks. */
-int tome_plan_lay_out_blocks(tome_packer *p, plan *pl)
+int tome__plan_lay_out_blocks(tome_packer *p, plan *pl)
 {
     const uint64_t limit = p->opt.block_size;
     uint64_t at = 0, block_start = 0;
@@ -137,7 +137,7 @@ int tome_plan_lay_out_blocks(tome_packer *p, plan *pl)
     pl->ends = malloc((pl->layout_count ? pl->layout_count : 1) * sizeof *pl->ends);
     pl->group_start = malloc(pl->layout_count ? pl->layout_count : 1);
     if (!pl->stream || !pl->ends || !pl->group_start)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     find_block_starts(p, pl);
     smallest_first(p, pl);
     for (i = 0; i < pl->layout_count; i++) {
@@ -177,7 +177,7 @@ int tome_plan_lay_out_blocks(tome_packer *p, plan *pl)
 
 /* Key blocks after the body blocks, their records appended to the stream
  * (after the dictionary was trained on the bodies alone). */
-int tome_plan_add_key_blocks(tome_packer *p, plan *pl)
+int tome__plan_add_key_blocks(tome_packer *p, plan *pl)
 {
     uint32_t target = p->opt.block_size < KEY_BLOCK_TARGET ? p->opt.block_size
                                                            : KEY_BLOCK_TARGET;
@@ -185,11 +185,11 @@ int tome_plan_add_key_blocks(tome_packer *p, plan *pl)
     uint8_t *grown;
     size_t i;
     int err;
-    if ((err = tome_pack_keys(p, pl->ids, target, &pl->keys)) != TOME_PACK_OK)
+    if ((err = tome__pack_keys(p, pl->ids, target, &pl->keys)) != TOME_PACK_OK)
         return err;
     grown = realloc(pl->stream, pl->stream_size + pl->keys.size);
     if (!grown)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     pl->stream = grown;
     memcpy(pl->stream + pl->stream_size, pl->keys.data, pl->keys.size);
     for (i = 0; i < pl->keys.block_count; i++) {

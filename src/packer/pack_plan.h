@@ -47,22 +47,22 @@ typedef struct regions {
 } regions;
 
 /* Bodies in the order their first article appears in key order. */
-int tome_plan_order_bodies(tome_packer *p, plan *pl);
+int tome__plan_order_bodies(tome_packer *p, plan *pl);
 
 /* Blocks of the bodies (with near-duplicates together, each block's bodies
  * smallest first), the stream and the dictionary samples. */
-int tome_plan_lay_out_blocks(tome_packer *p, plan *pl);
+int tome__plan_lay_out_blocks(tome_packer *p, plan *pl);
 
 /* Key blocks after the body blocks, their records appended to the stream. */
-int tome_plan_add_key_blocks(tome_packer *p, plan *pl);
+int tome__plan_add_key_blocks(tome_packer *p, plan *pl);
 
 /* Entry and order tables. */
-int tome_plan_build_tables(tome_packer *p, plan *pl);
+int tome__plan_build_tables(tome_packer *p, plan *pl);
 
 /* Region offsets, with the block table's records. */
-void tome_plan_place_regions(const tome_packer *p, plan *pl, regions *g);
+void tome__plan_place_regions(const tome_packer *p, plan *pl, regions *g);
 
 /* The header, once everything else is in place. */
-void tome_plan_fill_header(const tome_packer *p, plan *pl, const regions *g);
+void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g);
 
 #endif

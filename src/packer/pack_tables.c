@@ -18,7 +18,7 @@ typedef struct placed {
 static int compare_placed(const void *a, const void *b)
 {
     const placed *x = a, *y = b;
-    return tome_storage_compare(&x->entry, x->id, &y->entry, y->id);
+    return tome__storage_compare(&x->entry, x->id, &y->entry, y->id);
 }
 
 /* Bits needed to write v. */
@@ -48,14 +48,14 @@ static void choose_widths(const tome_packer *p, plan *pl)
     pl->block_bits = bits_for(block_max);
     pl->offset_bits = bits_for(offset_max);
     pl->size_bits = bits_for(size_max);
-    pl->entry_record_size = tome_entry_record_size(&(tome_entry_widths){
+    pl->entry_record_size = tome__entry_record_size(&(tome_entry_widths){
         pl->block_bits, pl->offset_bits, pl->size_bits});
     pl->order_record_size = (bits_for(p->article_count - 1) + 7) / 8;
     if (pl->order_record_size == 0)
         pl->order_record_size = 1;
 }
 
-int tome_plan_build_tables(tome_packer *p, plan *pl)
+int tome__plan_build_tables(tome_packer *p, plan *pl)
 {
     size_t n = p->article_count, i;
     placed *order = malloc(n * sizeof *order);
@@ -69,7 +69,7 @@ int tome_plan_build_tables(tome_packer *p, plan *pl)
     pl->order_table = calloc(n, pl->order_record_size);
     if (!order || !pl->block_table || !pl->entry_table || !pl->order_table) {
         free(order);
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
     for (i = 0; i < n; i++) {
         const pack_article *a = &p->articles[pl->ids[i]];
@@ -79,20 +79,20 @@ int tome_plan_build_tables(tome_packer *p, plan *pl)
         o->entry.block = b->size ? b->block : 0;
         o->entry.offset = b->size ? b->offset : 0;
         o->entry.size = b->size;
-        o->entry.checksum = tome_hash_seeded(b->data, b->size, (uint32_t)i);
+        o->entry.checksum = tome__hash_seeded(b->data, b->size, (uint32_t)i);
         o->id = (uint32_t)i;
-        tome_entry_encode(e, &widths, &o->entry);
+        tome__entry_encode(e, &widths, &o->entry);
         pl->raw_size += b->size;
     }
     qsort(order, n, sizeof *order, compare_placed);
     for (i = 0; i < n; i++)
-        tome_put_bits(pl->order_table + i * pl->order_record_size, 0, pl->order_record_size * 8,
+        tome__put_bits(pl->order_table + i * pl->order_record_size, 0, pl->order_record_size * 8,
                  order[i].id);
     free(order);
     return TOME_PACK_OK;
 }
 
-void tome_plan_place_regions(const tome_packer *p, plan *pl, regions *g)
+void tome__plan_place_regions(const tome_packer *p, plan *pl, regions *g)
 {
     size_t i;
     uint64_t at;
@@ -105,7 +105,7 @@ void tome_plan_place_regions(const tome_packer *p, plan *pl, regions *g)
         tome_put64(r + BLK_FRAME_OFFSET, at);
         tome_put32(r + BLK_FRAME_SIZE, (uint32_t)b->frame_size);
         tome_put32(r + BLK_CONTENT_SIZE, b->size);
-        tome_put32(r + BLK_CHECKSUM, tome_hash_seeded(pl->stream + b->start, b->size, (uint32_t)i));
+        tome_put32(r + BLK_CHECKSUM, tome__hash_seeded(pl->stream + b->start, b->size, (uint32_t)i));
         at += b->frame_size;
     }
     g->frames_size = at - g->frames;
@@ -121,11 +121,14 @@ void tome_plan_place_regions(const tome_packer *p, plan *pl, regions *g)
 static uint32_t advisory_workspace(uint64_t block, uint64_t key_block, uint64_t chunk,
                                    uint64_t dict, int callback)
 {
-    uint64_t bound = TOME_WORKSPACE_BOUND(block, key_block, chunk, dict, callback);
+    /* Always for the default zstd build: the archive's bytes must not
+     * depend on a TOME_ZSTD_MINIMAL or TOME_ZSTD_DCTX_BOUND of the packer's. */
+    uint64_t bound = TOME_WORKSPACE_BOUND(block, key_block, chunk, dict, callback) -
+                     TOME_ZSTD_DCTX_BOUND + TOME_ZSTD_DCTX_BOUND_DEFAULT;
     return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
 }
 
-void tome_plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
+void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
 {
     uint8_t *h = pl->header;
     uint32_t block_max = 0, key_block_max = 0, chunk_max = 0, article_max = 0;
@@ -179,17 +182,17 @@ void tome_plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
     tome_put64(h + HDR_BLOCK_TABLE_OFFSET, g->block_table);
     tome_put64(h + HDR_ENTRY_TABLE_OFFSET, g->entry_table);
     tome_put64(h + HDR_ORDER_TABLE_OFFSET, g->order_table);
-    tome_put32(h + HDR_DICT_CHECKSUM, pl->dict_size ? tome_hash(pl->dict, pl->dict_size) : 0);
+    tome_put32(h + HDR_DICT_CHECKSUM, pl->dict_size ? tome__hash(pl->dict, pl->dict_size) : 0);
     tome_put32(h + HDR_BLOCK_TABLE_CHECKSUM,
-               tome_hash(pl->block_table, pl->block_count * BLK_RECORD_SIZE));
+               tome__hash(pl->block_table, pl->block_count * BLK_RECORD_SIZE));
     tome_put32(h + HDR_ENTRY_TABLE_CHECKSUM,
-               tome_hash(pl->entry_table, p->article_count * pl->entry_record_size));
+               tome__hash(pl->entry_table, p->article_count * pl->entry_record_size));
     tome_put32(h + HDR_ORDER_TABLE_CHECKSUM,
-               tome_hash(pl->order_table, p->article_count * pl->order_record_size));
+               tome__hash(pl->order_table, p->article_count * pl->order_record_size));
     tome_put64(h + HDR_RAW_SIZE, pl->raw_size);
     tome_put64(h + HDR_STORED_SIZE, pl->stream_size);
     tome_put64(h + HDR_KEYS_SIZE, pl->keys.size);
     tome_put64(h + HDR_FRAMES_SIZE, g->frames_size);
-    tome_put32(h + HDR_CHECKSUM, tome_hash(h, HDR_CHECKSUM));
+    tome_put32(h + HDR_CHECKSUM, tome__hash(h, HDR_CHECKSUM));
 }
 

@@ -32,12 +32,12 @@ typedef struct tree_walk {
 
 static int out_of_memory(tree_walk *w)
 {
-    return tome_pack_fail(w->p, TOME_PACK_ERR_MEMORY, "out of memory");
+    return tome__pack_fail(w->p, TOME_PACK_ERR_MEMORY, "out of memory");
 }
 
 static int io_error(tome_packer *p, const char *path)
 {
-    return tome_pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno));
+    return tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: %s", path, strerror(errno));
 }
 
 /* Append `n` bytes of `s` to the path; 0 when out of memory. */
@@ -101,7 +101,7 @@ static int read_whole_file(tome_packer *p, const char *path, size_t size, char *
     int fd, err;
 
     if (!buf)
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory reading %s", path);
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory reading %s", path);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         err = io_error(p, path);
@@ -114,7 +114,7 @@ static int read_whole_file(tome_packer *p, const char *path, size_t size, char *
     if (got < 0 || extra < 0)
         err = io_error(p, path);
     else if ((size_t)got != size || extra != 0)
-        err = tome_pack_fail(p, TOME_PACK_ERR_IO, "%s: changed while being read", path);
+        err = tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: changed while being read", path);
     else
         err = TOME_PACK_OK;
     close(fd);
@@ -132,14 +132,14 @@ static int add_file(tome_packer *p, const char *path, const char *key, size_t ke
     size_t size;
     int err;
 
-    if (!tome_utf8_valid(key, key_len))
-        return tome_pack_fail(p, TOME_PACK_ERR_INPUT, "%s: file name is not valid UTF-8", path);
+    if (!tome__utf8_valid(key, key_len))
+        return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: file name is not valid UTF-8", path);
     if (key_len > TOME_PACK_NAME_LIMIT)
-        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: key is %zu bytes; keys must be at most %u",
-                              path, key_len, TOME_PACK_NAME_LIMIT);
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: key is %zu bytes; keys must be at most %u",
+                               path, key_len, TOME_PACK_NAME_LIMIT);
     if ((uint64_t)st->st_size >= ARTICLE_SIZE_LIMIT)
-        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: %llu bytes; articles must be under 4 GiB",
-                              path, (unsigned long long)st->st_size);
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: %llu bytes; articles must be under 4 GiB",
+                               path, (unsigned long long)st->st_size);
     size = (size_t)st->st_size;
     err = read_whole_file(p, path, size, &body);
     if (err)
@@ -217,8 +217,8 @@ static int enter_directory(tree_walk *w, const struct stat *st)
 
     for (i = 0; i < w->depth; i++)
         if (w->frames[i].dev == st->st_dev && w->frames[i].ino == st->st_ino)
-            return tome_pack_fail(w->p, TOME_PACK_ERR_INPUT, "directory loop: %s leads back to %.*s",
-                                  w->path, (int)w->frames[i].path_len, w->path);
+            return tome__pack_fail(w->p, TOME_PACK_ERR_INPUT, "directory loop: %s leads back to %.*s",
+                                   w->path, (int)w->frames[i].path_len, w->path);
     if (w->depth == w->frame_cap) {
         size_t cap = w->frame_cap ? w->frame_cap * 2 : 16;
         dir_frame *grown = realloc(w->frames, cap * sizeof *grown);
@@ -246,7 +246,7 @@ static int visit_entry(tree_walk *w)
         return enter_directory(w, &st);
     if (S_ISREG(st.st_mode))
         return add_file(w->p, w->path, w->path + w->key_start, w->path_len - w->key_start, &st);
-    return tome_pack_fail(w->p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory", w->path);
+    return tome__pack_fail(w->p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory", w->path);
 }
 
 static int walk_directory(tree_walk *w)
@@ -287,7 +287,7 @@ static int add_root_directory(tome_packer *p, const char *root, const struct sta
     memset(&w, 0, sizeof w);
     w.p = p;
     if (!path_append(&w, root, root_len))
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     /* Keys start after the root and its separator; "/" already ends in one. */
     w.key_start = root[root_len - 1] == '/' ? root_len : root_len + 1;
     err = enter_directory(&w, st);
@@ -301,7 +301,7 @@ int tome_pack_add_tree(tome_packer *p, const char *root)
     struct stat st;
 
     if (!p || !root || !*root)
-        return p ? tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT, "tome_pack_add_tree: no root given")
+        return p ? tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "tome_pack_add_tree: no root given")
                  : TOME_PACK_ERR_ARGUMENT;
     if (stat(root, &st) != 0)
         return io_error(p, root);
@@ -309,5 +309,5 @@ int tome_pack_add_tree(tome_packer *p, const char *root)
         return add_root_directory(p, root, &st);
     if (S_ISREG(st.st_mode))
         return add_root_file(p, root, &st);
-    return tome_pack_fail(p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory", root);
+    return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory", root);
 }

@@ -36,7 +36,7 @@ static size_t sequence_shape(unsigned lead, unsigned *second_min, unsigned *seco
     return 0;
 }
 
-int tome_utf8_valid(const char *s, size_t n)
+int tome__utf8_valid(const char *s, size_t n)
 {
     const unsigned char *b = (const unsigned char *)s;
     size_t i = 0;

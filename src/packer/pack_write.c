@@ -51,8 +51,8 @@ typedef struct keyed {
 static int compare_keyed(const void *a, const void *b)
 {
     const pack_article *x = ((const keyed *)a)->article, *y = ((const keyed *)b)->article;
-    return tome_key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
-                            y->key_size);
+    return tome__key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
+                             y->key_size);
 }
 
 /* IDs are ranks of keys; equal neighbours are duplicate keys. */
@@ -64,7 +64,7 @@ static int assign_ids(tome_packer *p, plan *pl)
     pl->ids = malloc(p->article_count * sizeof *pl->ids);
     if (!k || !pl->ids) {
         free(k);
-        return tome_pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
     for (i = 0; i < p->article_count; i++) {
         k[i].article = &p->articles[i];
@@ -78,10 +78,10 @@ static int assign_ids(tome_packer *p, plan *pl)
             /* name the sources in the order they were added */
             const keyed *first = k[i - 1].index < k[i].index ? &k[i - 1] : &k[i];
             const keyed *second = first == &k[i] ? &k[i - 1] : &k[i];
-            err = tome_pack_fail(p, TOME_PACK_ERR_DUPLICATE,
-                                 "duplicate key \"%s\": from %s and from %s",
-                                 first->article->key, first->article->source,
-                                 second->article->source);
+            err = tome__pack_fail(p, TOME_PACK_ERR_DUPLICATE,
+                                  "duplicate key \"%s\": from %s and from %s",
+                                  first->article->key, first->article->source,
+                                  second->article->source);
         }
     }
     free(k);
@@ -99,7 +99,7 @@ static void put(output *o, const void *data, size_t n)
 {
     if (o->failed || n == 0)
         return;
-    tome_hash_update(&o->hash, data, n);
+    tome__hash_update(&o->hash, data, n);
     if (fwrite(data, 1, n, o->f) != n)
         o->failed = 1;
 }
@@ -108,7 +108,7 @@ static void write_archive(const tome_packer *p, const plan *pl, const regions *g
 {
     uint8_t footer[TOME_FOOTER_SIZE];
     size_t i;
-    tome_hash_reset(&o->hash, 0);
+    tome__hash_reset(&o->hash, 0);
     put(o, pl->header, TOME_HEADER_SIZE);
     put(o, pl->dict, pl->dict_size);
     for (i = 0; i < pl->block_count; i++)
@@ -120,7 +120,7 @@ static void write_archive(const tome_packer *p, const plan *pl, const regions *g
     tome_put64(footer + FTR_FILE_SIZE, g->file_size);
     tome_put32(footer + FTR_RESERVED, 0);
     put(o, footer, FTR_CHECKSUM);
-    tome_put32(footer + FTR_CHECKSUM, tome_hash_digest(&o->hash));
+    tome_put32(footer + FTR_CHECKSUM, tome__hash_digest(&o->hash));
     put(o, footer + FTR_CHECKSUM, 4);
 }
 
@@ -136,7 +136,7 @@ static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t 
         if (errno != EEXIST)
             break;
     }
-    return tome_pack_fail(p, TOME_PACK_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
 }
 
 static int pread_all(void *user, uint64_t offset, void *dst, size_t len)
@@ -201,8 +201,8 @@ done:
     if (fd >= 0)
         close(fd);
     if (err != TOME_OK)
-        return tome_pack_fail(p, TOME_PACK_ERR_CHECK, "the archive written to %s fails its check: %s",
-                              tmp, tome_error_name(err));
+        return tome__pack_fail(p, TOME_PACK_ERR_CHECK, "the archive written to %s fails its check: %s",
+                               tmp, tome_error_name(err));
     return TOME_PACK_OK;
 }
 
@@ -219,7 +219,7 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
     if (!o.f) {
         close(fd);
         unlink(tmp);
-        return tome_pack_fail(p, TOME_PACK_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
     }
     setvbuf(o.f, NULL, _IOFBF, 1 << 20);
     write_archive(p, pl, g, &o);
@@ -227,12 +227,12 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
         int e = errno;
         fclose(o.f);
         unlink(tmp);
-        return tome_pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
     }
     if (fclose(o.f) != 0) {
         int e = errno;
         unlink(tmp);
-        return tome_pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
     }
     if ((err = check_written(p, tmp, st)) != TOME_PACK_OK) {
         unlink(tmp);
@@ -241,16 +241,16 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
     if (p->opt.ram_budget && st->workspace_memory > p->opt.ram_budget) {
         /* the blocks were sized to fit; only a very long name can do this */
         unlink(tmp);
-        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
-                              "the archive needs a reader workspace of %zu bytes, over the "
-                              "budget of %zu: a key with its title is too long for it",
-                              st->workspace_memory, p->opt.ram_budget);
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
+                               "the archive needs a reader workspace of %zu bytes, over the "
+                               "budget of %zu: a key with its title is too long for it",
+                               st->workspace_memory, p->opt.ram_budget);
     }
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return tome_pack_fail(p, TOME_PACK_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                              strerror(e));
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
+                               strerror(e));
     }
     return TOME_PACK_OK;
 }
@@ -284,9 +284,9 @@ static int fit_ram_budget(tome_packer *p)
         memset(&w, 0, sizeof w);
         w.block_size_max = w.key_block_size_max = step;
         tome_workspace_size_for(&w, &least);
-        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT,
-                              "a reader workspace of %zu bytes is too small: the smallest "
-                              "archive's needs %zu", p->opt.ram_budget, least);
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
+                               "a reader workspace of %zu bytes is too small: the smallest "
+                               "archive's needs %zu", p->opt.ram_budget, least);
     }
 }
 
@@ -299,32 +299,32 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
     if (!p || !path)
         return TOME_PACK_ERR_ARGUMENT;
     if (p->failed)
-        return tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT, "an earlier error stopped this pack");
+        return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "an earlier error stopped this pack");
     if (p->opt.block_size < 1 || p->opt.level < 1 || p->opt.level > ZSTD_maxCLevel())
-        return tome_pack_fail(p, TOME_PACK_ERR_ARGUMENT,
-                              "invalid options: block size %u, level %d (1..%d)",
-                              p->opt.block_size, p->opt.level, ZSTD_maxCLevel());
+        return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                               "invalid options: block size %u, level %d (1..%d)",
+                               p->opt.block_size, p->opt.level, ZSTD_maxCLevel());
     if (p->article_count == 0)
-        return tome_pack_fail(p, TOME_PACK_ERR_EMPTY, "nothing to pack: the input has no articles");
+        return tome__pack_fail(p, TOME_PACK_ERR_EMPTY, "nothing to pack: the input has no articles");
     if (p->opt.ram_budget && (err = fit_ram_budget(p)) != TOME_PACK_OK)
         return err;
     if (p->article_count > UINT32_MAX - 1)
-        return tome_pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles");
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles");
     memset(&pl, 0, sizeof pl);
     memset(&st, 0, sizeof st);
-    if (!(err = assign_ids(p, &pl)) && !(err = tome_plan_order_bodies(p, &pl)) &&
+    if (!(err = assign_ids(p, &pl)) && !(err = tome__plan_order_bodies(p, &pl)) &&
         (!p->opt.cluster ||
-         !(err = tome_pack_cluster(p, pl.layout, pl.layout_count, &pl.groups,
-                                   pl.segment_start))) &&
-        !(err = tome_plan_lay_out_blocks(p, &pl)) &&
-        !(err = tome_pack_dictionary(p, pl.stream, pl.sample_sizes, pl.sample_count, pl.blocks,
-                                     pl.block_count, &pl.dict, &pl.dict_size)) &&
-        !(err = tome_plan_add_key_blocks(p, &pl)) &&
-        !(err = tome_pack_compress(p, pl.stream, pl.ends, pl.layout_count, pl.blocks,
-                                   pl.block_count, pl.dict, pl.dict_size)) &&
-        !(err = tome_plan_build_tables(p, &pl))) {
-        tome_plan_place_regions(p, &pl, &g);
-        tome_plan_fill_header(p, &pl, &g);
+         !(err = tome__pack_cluster(p, pl.layout, pl.layout_count, &pl.groups,
+                                    pl.segment_start))) &&
+        !(err = tome__plan_lay_out_blocks(p, &pl)) &&
+        !(err = tome__pack_dictionary(p, pl.stream, pl.sample_sizes, pl.sample_count, pl.blocks,
+                                      pl.block_count, &pl.dict, &pl.dict_size)) &&
+        !(err = tome__plan_add_key_blocks(p, &pl)) &&
+        !(err = tome__pack_compress(p, pl.stream, pl.ends, pl.layout_count, pl.blocks,
+                                    pl.block_count, pl.dict, pl.dict_size)) &&
+        !(err = tome__plan_build_tables(p, &pl))) {
+        tome__plan_place_regions(p, &pl, &g);
+        tome__plan_fill_header(p, &pl, &g);
         err = write_file(p, &pl, &g, path, &st);
     }
     if (!err) {

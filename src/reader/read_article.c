@@ -15,13 +15,13 @@ int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
     int err;
     if (!r || !a)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_load_entry(r, id, &e)) != TOME_OK ||
-        (err = tome_name_of(r, id, &n)) != TOME_OK)
+    if ((err = tome__load_entry(r, id, &e)) != TOME_OK ||
+        (err = tome__name_of(r, id, &n)) != TOME_OK)
         return err;
     a->checksum = e.checksum;
     a->size = e.size;
-    a->key_size = n.key_size;
-    a->title_size = n.title_size;
+    a->key_size = (uint32_t)n.key_size;     /* at most TOME_KEY_SIZE_LIMIT */
+    a->title_size = (uint32_t)n.title_size; /* the same */
     a->block = e.block;
     return TOME_OK;
 }
@@ -29,11 +29,11 @@ int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
 static int copy_name(tome_reader *r, uint32_t id, int title, char *buf, size_t cap)
 {
     tome_name n;
-    uint32_t size;
+    size_t size;
     int err;
     if (!r || !buf)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_name_of(r, id, &n)) != TOME_OK)
+    if ((err = tome__name_of(r, id, &n)) != TOME_OK)
         return err;
     size = title ? n.title_size : n.key_size;
     if (cap <= size)
@@ -59,7 +59,7 @@ int tome_fetch(tome_reader *r, uint32_t id, void *dst, size_t cap, size_t *size)
     int err;
     if (!r || !size || (!dst && cap))
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_load_entry(r, id, &e)) != TOME_OK)
+    if ((err = tome__load_entry(r, id, &e)) != TOME_OK)
         return err;
 #if SIZE_MAX < 0xFFFFFFFFu
     /* 16-bit size_t: an article this long fits no buffer; say so without
@@ -69,12 +69,12 @@ int tome_fetch(tome_reader *r, uint32_t id, void *dst, size_t cap, size_t *size)
         return TOME_ERR_BUFFER;
     }
 #endif
-    *size = e.size;
-    if (cap < e.size)
+    *size = (size_t)e.size; /* fits: checked above where size_t is narrower */
+    if (cap < *size)
         return TOME_ERR_BUFFER;
-    if ((err = tome_copy_body(r, e.block, e.offset, e.size, (uint8_t *)dst, 0)) != TOME_OK)
+    if ((err = tome__copy_body(r, e.block, e.offset, e.size, (uint8_t *)dst, 0)) != TOME_OK)
         return err;
-    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome_hash_seeded(dst, e.size, id) != e.checksum)
+    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome__hash_seeded(dst, *size, id) != e.checksum)
         return TOME_ERR_CHECKSUM;
     return TOME_OK;
 }
@@ -86,7 +86,7 @@ int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t le
     int err;
     if (!r || (!dst && len))
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_load_entry(r, id, &e)) != TOME_OK)
+    if ((err = tome__load_entry(r, id, &e)) != TOME_OK)
         return err;
     if (offset > e.size || len > e.size - offset)
         return TOME_ERR_RANGE;
@@ -98,14 +98,14 @@ int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t le
         tome_block b;
         if (e.block >= r->h.block_count)
             return TOME_ERR_CORRUPT;
-        if ((err = tome_load_block(r, e.block, &b)) != TOME_OK)
+        if ((err = tome__load_block(r, e.block, &b)) != TOME_OK)
             return err;
         if (start < b.content_size)
             break;
         start -= b.content_size;
         e.block++;
     }
-    return tome_copy_body(r, e.block, (uint32_t)start, len, (uint8_t *)dst, 0);
+    return tome__copy_body(r, e.block, (uint32_t)start, len, (uint8_t *)dst, 0);
 }
 
 /* Order of the first key of key block `kb` against the query. */
@@ -113,18 +113,19 @@ static int first_key_order(tome_reader *r, uint32_t kb, const char *key, size_t 
                            int *order)
 {
     tome_name n;
-    uint32_t end;
+    size_t end;
     int err;
-    if ((err = tome_load_key_block(r, &r->keys, kb)) != TOME_OK ||
-        (err = tome_key_record(r, &r->keys, 0, &n, &end)) != TOME_OK)
+    if ((err = tome__load_key_block(r, &r->keys, kb)) != TOME_OK ||
+        (err = tome__key_record(r, &r->keys, 0, &n, &end)) != TOME_OK)
         return err;
-    *order = tome_key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
+    *order = tome__key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
     return TOME_OK;
 }
 
 int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
 {
-    uint32_t lo = 0, hi, i, count, at = 0;
+    uint32_t lo = 0, hi, i, count;
+    size_t at = 0;
     int order, err;
     if (!r || !id || (!key && key_size))
         return TOME_ERR_ARGUMENT;
@@ -141,16 +142,16 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
         else
             lo = mid;
     }
-    if ((err = tome_load_key_block(r, &r->keys, lo)) != TOME_OK)
+    if ((err = tome__load_key_block(r, &r->keys, lo)) != TOME_OK)
         return err;
     count = r->h.article_count - lo * r->h.keys_per_block;
     if (count > r->h.keys_per_block)
         count = r->h.keys_per_block;
     for (i = 0; i < count; i++) {
         tome_name n;
-        if ((err = tome_key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
+        if ((err = tome__key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
             return err;
-        order = tome_key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
+        order = tome__key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
         if (order == 0) {
             *id = lo * r->h.keys_per_block + i;
             return TOME_OK;
@@ -168,7 +169,7 @@ int tome_next(tome_reader *r, uint32_t *cursor, uint32_t *id)
         return TOME_ERR_ARGUMENT;
     if (*cursor >= r->h.article_count)
         return TOME_DONE;
-    if ((err = tome_load_order(r, *cursor, id)) != TOME_OK)
+    if ((err = tome__load_order(r, *cursor, id)) != TOME_OK)
         return err;
     (*cursor)++;
     return TOME_OK;

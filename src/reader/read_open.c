@@ -3,6 +3,7 @@
  * read_open.c - header and footer checks, workspace sizing, open.
  * Everything the rest of the reader trusts is checked here once.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "read_internal.h"
@@ -17,7 +18,7 @@ typedef char tome_state_fits_bound[(sizeof(struct tome_reader) + 64 <= TOME_STAT
  * the callback does not take one call per byte. */
 #define STAGING_MIN 256u
 
-int tome_in_body(const tome_header *h, uint64_t offset, uint64_t len)
+int tome__in_body(const tome_header *h, uint64_t offset, uint64_t len)
 {
     uint64_t end = h->file_size - TOME_FOOTER_SIZE;
     return offset >= TOME_HEADER_SIZE && offset <= end && len <= end - offset;
@@ -36,7 +37,7 @@ static int check_region(const tome_header *h, uint64_t offset, uint64_t count,
                         uint64_t record_size)
 {
     /* count < 2^33 and record_size <= 20, so the product cannot overflow. */
-    return tome_in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
+    return tome__in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
 }
 
 static int check_footer(const tome_config *c, const tome_header *h)
@@ -51,42 +52,63 @@ static int check_footer(const tome_config *c, const tome_header *h)
     return TOME_OK;
 }
 
+/* Where each 32- and 64-bit field of the header goes in tome_header: a
+ * table and a loop take less flash than a call per field. */
+typedef struct tome_field {
+    uint8_t at;    /* HDR_* offset in the header */
+    uint8_t field; /* offsetof() in tome_header */
+} tome_field;
+#define FIELD(at, member) {at, (uint8_t)offsetof(tome_header, member)}
+typedef char tome_header_fields_fit[sizeof(tome_header) <= 255 ? 1 : -1];
+
+static const tome_field fields32[] = {
+    FIELD(HDR_ARTICLE_COUNT, article_count),
+    FIELD(HDR_BODY_COUNT, body_count),
+    FIELD(HDR_BLOCK_COUNT, block_count),
+    FIELD(HDR_KEY_BLOCK_COUNT, key_block_count),
+    FIELD(HDR_KEYS_PER_BLOCK, keys_per_block),
+    FIELD(HDR_BLOCK_SIZE_MAX, block_size_max),
+    FIELD(HDR_KEY_BLOCK_SIZE_MAX, key_block_size_max),
+    FIELD(HDR_ARTICLE_SIZE_MAX, article_size_max),
+    FIELD(HDR_CHUNK_SIZE_MAX, chunk_size_max),
+    FIELD(HDR_KEY_SIZE_MAX, key_size_max),
+    FIELD(HDR_TITLE_SIZE_MAX, title_size_max),
+    FIELD(HDR_DICT_SIZE, dict_size),
+    FIELD(HDR_WORKSPACE_MEMORY, workspace_memory),
+    FIELD(HDR_WORKSPACE_CALLBACK, workspace_callback),
+    FIELD(HDR_DICT_CHECKSUM, dict_checksum),
+    FIELD(HDR_BLOCK_TABLE_CHECKSUM, block_table_checksum),
+    FIELD(HDR_ENTRY_TABLE_CHECKSUM, entry_table_checksum),
+    FIELD(HDR_ORDER_TABLE_CHECKSUM, order_table_checksum),
+};
+
+static const tome_field fields64[] = {
+    FIELD(HDR_FILE_SIZE, file_size),
+    FIELD(HDR_DICT_OFFSET, dict_offset),
+    FIELD(HDR_BLOCK_TABLE_OFFSET, block_table_offset),
+    FIELD(HDR_ENTRY_TABLE_OFFSET, entry_table_offset),
+    FIELD(HDR_ORDER_TABLE_OFFSET, order_table_offset),
+    FIELD(HDR_RAW_SIZE, raw_size),
+    FIELD(HDR_STORED_SIZE, stored_size),
+    FIELD(HDR_KEYS_SIZE, keys_size),
+    FIELD(HDR_FRAMES_SIZE, frames_size),
+};
+
 static void decode_header(const uint8_t *b, tome_header *h)
 {
+    uint8_t *base = (uint8_t *)h;
+    size_t i;
+    for (i = 0; i < sizeof fields32 / sizeof fields32[0]; i++)
+        *(uint32_t *)(void *)(base + fields32[i].field) = tome_get32(b + fields32[i].at);
+    for (i = 0; i < sizeof fields64 / sizeof fields64[0]; i++)
+        *(uint64_t *)(void *)(base + fields64[i].field) = tome_get64(b + fields64[i].at);
     h->major = tome_get16(b + HDR_MAJOR);
     h->minor = tome_get16(b + HDR_MINOR);
-    h->file_size = tome_get64(b + HDR_FILE_SIZE);
-    h->article_count = tome_get32(b + HDR_ARTICLE_COUNT);
-    h->body_count = tome_get32(b + HDR_BODY_COUNT);
-    h->block_count = tome_get32(b + HDR_BLOCK_COUNT);
-    h->key_block_count = tome_get32(b + HDR_KEY_BLOCK_COUNT);
-    h->keys_per_block = tome_get32(b + HDR_KEYS_PER_BLOCK);
-    h->block_size_max = tome_get32(b + HDR_BLOCK_SIZE_MAX);
-    h->key_block_size_max = tome_get32(b + HDR_KEY_BLOCK_SIZE_MAX);
-    h->article_size_max = tome_get32(b + HDR_ARTICLE_SIZE_MAX);
-    h->chunk_size_max = tome_get32(b + HDR_CHUNK_SIZE_MAX);
-    h->key_size_max = tome_get32(b + HDR_KEY_SIZE_MAX);
-    h->title_size_max = tome_get32(b + HDR_TITLE_SIZE_MAX);
-    h->dict_size = tome_get32(b + HDR_DICT_SIZE);
-    h->workspace_memory = tome_get32(b + HDR_WORKSPACE_MEMORY);
-    h->workspace_callback = tome_get32(b + HDR_WORKSPACE_CALLBACK);
     h->entry_record_size = b[HDR_ENTRY_RECORD_SIZE];
     h->block_bits = b[HDR_BLOCK_BITS];
     h->offset_bits = b[HDR_OFFSET_BITS];
     h->size_bits = b[HDR_SIZE_BITS];
     h->order_record_size = b[HDR_ORDER_RECORD_SIZE];
-    h->dict_offset = tome_get64(b + HDR_DICT_OFFSET);
-    h->block_table_offset = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
-    h->entry_table_offset = tome_get64(b + HDR_ENTRY_TABLE_OFFSET);
-    h->order_table_offset = tome_get64(b + HDR_ORDER_TABLE_OFFSET);
-    h->dict_checksum = tome_get32(b + HDR_DICT_CHECKSUM);
-    h->block_table_checksum = tome_get32(b + HDR_BLOCK_TABLE_CHECKSUM);
-    h->entry_table_checksum = tome_get32(b + HDR_ENTRY_TABLE_CHECKSUM);
-    h->order_table_checksum = tome_get32(b + HDR_ORDER_TABLE_CHECKSUM);
-    h->raw_size = tome_get64(b + HDR_RAW_SIZE);
-    h->stored_size = tome_get64(b + HDR_STORED_SIZE);
-    h->keys_size = tome_get64(b + HDR_KEYS_SIZE);
-    h->frames_size = tome_get64(b + HDR_FRAMES_SIZE);
 }
 
 /* The record sizes follow from the field widths; key blocks cover every
@@ -149,7 +171,7 @@ static int check_config(const tome_config *c)
     return TOME_OK;
 }
 
-int tome_parse_header(const tome_config *c, tome_header *h)
+int tome__parse_header(const tome_config *c, tome_header *h)
 {
     uint8_t b[TOME_HEADER_SIZE];
     size_t have = c->size < TOME_HEADER_SIZE ? (size_t)c->size : TOME_HEADER_SIZE;
@@ -167,7 +189,7 @@ int tome_parse_header(const tome_config *c, tome_header *h)
     if (h->major != TOME_FORMAT_MAJOR || h->minor > TOME_FORMAT_MINOR)
         return TOME_ERR_VERSION;
     if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
-        tome_get32(b + HDR_CHECKSUM) != tome_hash(b, HDR_CHECKSUM))
+        tome_get32(b + HDR_CHECKSUM) != tome__hash(b, HDR_CHECKSUM))
         return TOME_ERR_HEADER;
     if (h->file_size > c->size)
         return TOME_ERR_TRUNCATED;
@@ -187,17 +209,20 @@ static int add_piece(uint64_t *at, uint64_t size, size_t *where)
     return *at <= (uint64_t)(size_t)-1 - PIECE_ALIGN ? TOME_OK : TOME_ERR_WORKSPACE;
 }
 
-int tome_layout_for(const tome_header *h, int callback, uint32_t flags, tome_layout *l)
+int tome__layout_for(const tome_header *h, int callback, uint32_t flags, tome_layout *l)
 {
     uint64_t at = ALIGN_UP(sizeof(struct tome_reader), PIECE_ALIGN);
     int tables = h->dict_size > 0 && !(flags & TOME_OPEN_NO_DICT_TABLES);
     uint64_t staging = h->chunk_size_max > STAGING_MIN ? h->chunk_size_max : STAGING_MIN;
     int err;
     memset(l, 0, sizeof *l);
+    l->dict_size = (size_t)h->dict_size;
+    if (l->dict_size != h->dict_size)
+        return TOME_ERR_WORKSPACE; /* a 16-bit target cannot address the dictionary */
     if ((err = add_piece(&at, ZSTD_estimateDCtxSize(), &l->dctx)) ||
-        (err = add_piece(&at, tables ? ZSTD_estimateDDictSize(h->dict_size, ZSTD_dlm_byRef) : 0,
+        (err = add_piece(&at, tables ? ZSTD_estimateDDictSize(l->dict_size, ZSTD_dlm_byRef) : 0,
                          &l->ddict)) ||
-        (err = add_piece(&at, callback ? h->dict_size : 0, &l->dict)) ||
+        (err = add_piece(&at, callback ? l->dict_size : 0, &l->dict)) ||
         (err = add_piece(&at, h->block_size_max, &l->block_buf)) ||
         (err = add_piece(&at, h->key_block_size_max, &l->key_buf)) ||
         (err = add_piece(&at, callback ? staging : 0, &l->staging)))
@@ -215,8 +240,8 @@ int tome_workspace_size(const tome_config *config, size_t *size)
     int err;
     if (!size || (err = check_config(config)) != TOME_OK)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome_parse_header(config, &h)) != TOME_OK ||
-        (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+    if ((err = tome__parse_header(config, &h)) != TOME_OK ||
+        (err = tome__layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
         return err;
     *size = l.total;
     return TOME_OK;
@@ -234,7 +259,7 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size)
     h.key_block_size_max = params->key_block_size_max;
     h.chunk_size_max = params->chunk_size_max;
     h.dict_size = params->dict_size;
-    if ((err = tome_layout_for(&h, params->callback != 0, params->flags, &l)) != TOME_OK)
+    if ((err = tome__layout_for(&h, params->callback != 0, params->flags, &l)) != TOME_OK)
         return err;
     *size = l.total;
     return TOME_OK;
@@ -248,20 +273,20 @@ static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *
     if (r->data) {
         r->dict = r->data + h->dict_offset;
     } else {
-        if (r->read(r->user, h->dict_offset, base + l->dict, h->dict_size) != 0)
+        if (r->read(r->user, h->dict_offset, base + l->dict, l->dict_size) != 0)
             return TOME_ERR_READ;
         r->dict = base + l->dict;
     }
-    if (tome_hash(r->dict, h->dict_size) != h->dict_checksum)
+    if (tome__hash(r->dict, l->dict_size) != h->dict_checksum)
         return TOME_ERR_DICTIONARY;
     if (r->flags & TOME_OPEN_NO_DICT_TABLES) {
         /* Try it once now, so a bad dictionary is refused at open. */
-        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict, h->dict_size)))
+        if (ZSTD_isError(ZSTD_decompressBegin_usingDict(r->dctx, r->dict, l->dict_size)))
             return TOME_ERR_DICTIONARY;
         return TOME_OK;
     }
     r->ddict = ZSTD_initStaticDDict(base + l->ddict, l->dict - l->ddict, r->dict,
-                                    h->dict_size, ZSTD_dlm_byRef, ZSTD_dct_auto);
+                                    l->dict_size, ZSTD_dlm_byRef, ZSTD_dct_auto);
     return r->ddict ? TOME_OK : TOME_ERR_DICTIONARY;
 }
 
@@ -275,8 +300,8 @@ int tome_open(tome_reader **reader, const tome_config *config)
     if (!reader || check_config(config) != TOME_OK || !config->workspace)
         return TOME_ERR_ARGUMENT;
     *reader = NULL;
-    if ((err = tome_parse_header(config, &h)) != TOME_OK ||
-        (err = tome_layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
+    if ((err = tome__parse_header(config, &h)) != TOME_OK ||
+        (err = tome__layout_for(&h, config->read != NULL, config->flags, &l)) != TOME_OK)
         return err;
     if (config->workspace_size < l.total)
         return TOME_ERR_WORKSPACE;
@@ -289,10 +314,9 @@ int tome_open(tome_reader **reader, const tome_config *config)
     r->read = config->read;
     r->user = config->user;
     r->flags = config->flags;
-    r->bodies.buf = base + l.block_buf;
-    r->bodies.cur = TOME_NO_BLOCK;
-    r->keys.buf = base + l.key_buf;
-    r->keys.cur = TOME_NO_BLOCK;
+    r->dict_size = l.dict_size;
+    tome__slot_init(&r->bodies, base + l.block_buf);
+    tome__slot_init(&r->keys, base + l.key_buf);
     r->staging = config->read ? base + l.staging : NULL;
     r->staging_size = l.staging_size;
     r->dctx = ZSTD_initStaticDCtx(base + l.dctx, l.ddict - l.dctx);

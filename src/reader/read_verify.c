@@ -39,21 +39,21 @@ static void damage(verifier *v, tome_part part, uint32_t index, int error)
 static int hash_range(tome_reader *r, uint64_t offset, uint64_t len, uint32_t *digest)
 {
     if (r->data) {
-        *digest = tome_hash(r->data + offset, (size_t)len);
+        *digest = tome__hash(r->data + offset, (size_t)len);
         return TOME_OK;
     }
-    tome_hash_reset(&r->hash, 0);
+    tome__hash_reset(&r->hash, 0);
     while (len > 0) {
         size_t n = len < r->staging_size ? (size_t)len : r->staging_size;
         /* The staging buffer is about to be overwritten; if a block was
          * mid-decode from it, nothing refers to it between calls. */
         if (r->read(r->user, offset, r->staging, n) != 0)
             return TOME_ERR_READ;
-        tome_hash_update(&r->hash, r->staging, n);
+        tome__hash_update(&r->hash, r->staging, n);
         offset += n;
         len -= n;
     }
-    *digest = tome_hash_digest(&r->hash);
+    *digest = tome__hash_digest(&r->hash);
     return TOME_OK;
 }
 
@@ -73,7 +73,7 @@ static void check_file_and_tables(verifier *v)
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
     uint8_t tmp[4];
-    const uint8_t *stored = tome_bytes(r, h->file_size - 4, 4, tmp);
+    const uint8_t *stored = tome__bytes(r, h->file_size - 4, 4, tmp);
     if (!stored) {
         v->read_error = 1;
         return;
@@ -95,7 +95,7 @@ static void check_entries(verifier *v)
     tome_entry e;
     uint32_t id;
     for (id = 0; id < v->r->h.article_count && !v->read_error; id++) {
-        int err = tome_load_entry(v->r, id, &e);
+        int err = tome__load_entry(v->r, id, &e);
         if (err != TOME_OK)
             damage(v, TOME_PART_ENTRY_TABLE, id, err);
     }
@@ -110,30 +110,31 @@ static int check_key_block(verifier *v, uint32_t kb)
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
     tome_slot *s = kb % 2 ? &r->bodies : &r->keys, *other = kb % 2 ? &r->keys : &r->bodies;
-    uint32_t count = h->article_count - kb * h->keys_per_block, at = 0, i;
+    uint32_t count = h->article_count - kb * h->keys_per_block, i;
+    size_t at = 0;
     tome_name n, prev = {0, 0, 0, 0};
     tome_block b;
     int err, have_prev = 0;
     if (count > h->keys_per_block)
         count = h->keys_per_block;
-    if ((err = tome_load_block(r, h->block_count + kb, &b)) != TOME_OK)
+    if ((err = tome__load_block(r, h->block_count + kb, &b)) != TOME_OK)
         return err;
     v->frames += b.frame_size;
     v->keys += b.content_size;
     if (kb > 0) { /* a damaged previous block was reported on its own turn */
-        uint32_t end = 0;
-        if ((err = tome_load_key_block(r, other, kb - 1)) == TOME_ERR_READ)
+        size_t end = 0;
+        if ((err = tome__load_key_block(r, other, kb - 1)) == TOME_ERR_READ)
             return err;
         have_prev = err == TOME_OK;
         for (i = 0; i < h->keys_per_block && have_prev; i++)
-            have_prev = tome_key_record(r, other, end, &prev, &end) == TOME_OK;
+            have_prev = tome__key_record(r, other, end, &prev, &end) == TOME_OK;
     }
-    if ((err = tome_load_key_block(r, s, kb)) != TOME_OK)
+    if ((err = tome__load_key_block(r, s, kb)) != TOME_OK)
         return err;
     for (i = 0; i < count; i++) {
-        if ((err = tome_key_record(r, s, at, &n, &at)) != TOME_OK)
+        if ((err = tome__key_record(r, s, at, &n, &at)) != TOME_OK)
             return err;
-        if (have_prev && tome_key_compare(prev.key, prev.key_size, n.key, n.key_size) >= 0)
+        if (have_prev && tome__key_compare(prev.key, prev.key_size, n.key, n.key_size) >= 0)
             return TOME_ERR_CORRUPT;
         prev = n;
         have_prev = 1;
@@ -160,14 +161,14 @@ static int order_is_sound(verifier *v)
     uint32_t p, id, prev_id = 0;
     memset(&prev, 0, sizeof prev);
     for (p = 0; p < r->h.article_count; p++) {
-        int err = tome_load_order(r, p, &id);
+        int err = tome__load_order(r, p, &id);
         if (err == TOME_OK)
-            err = tome_load_entry(r, id, &e);
+            err = tome__load_entry(r, id, &e);
         if (err != TOME_OK) {
             v->read_error = err == TOME_ERR_READ;
             return 0;
         }
-        if (p > 0 && tome_storage_compare(&prev, prev_id, &e, id) >= 0)
+        if (p > 0 && tome__storage_compare(&prev, prev_id, &e, id) >= 0)
             return 0;
         prev = e;
         prev_id = id;
@@ -179,11 +180,11 @@ static int check_block(verifier *v, uint32_t index)
 {
     tome_reader *r = v->r;
     tome_block b;
-    int err = tome_load_block(r, index, &b);
+    int err = tome__load_block(r, index, &b);
     if (err == TOME_OK) {
         v->frames += b.frame_size;
         v->stored += b.content_size;
-        err = tome_finish_block(r, &r->bodies, index);
+        err = tome__slot_check(r, &r->bodies, index);
     }
     if (err != TOME_OK)
         damage(v, TOME_PART_BLOCK, index, err);
@@ -195,9 +196,9 @@ static void check_article(verifier *v, uint32_t id, const tome_entry *e)
     tome_reader *r = v->r;
     int err;
     v->rep.checked_articles++;
-    tome_hash_reset(&r->hash, id);
-    err = tome_copy_body(r, e->block, e->offset, e->size, NULL, 1);
-    if (err == TOME_OK && tome_hash_digest(&r->hash) != e->checksum)
+    tome__hash_reset(&r->hash, id);
+    err = tome__copy_body(r, e->block, e->offset, e->size, NULL, 1);
+    if (err == TOME_OK && tome__hash_digest(&r->hash) != e->checksum)
         err = TOME_ERR_CHECKSUM;
     if (err != TOME_OK)
         damage(v, TOME_PART_ARTICLE, id, err);
@@ -219,8 +220,8 @@ static void check_in_storage_order(verifier *v)
             tome_entry e;
             uint32_t id;
             int err;
-            if ((err = tome_load_order(r, p, &id)) != TOME_OK ||
-                (err = tome_load_entry(r, id, &e)) != TOME_OK) {
+            if ((err = tome__load_order(r, p, &id)) != TOME_OK ||
+                (err = tome__load_entry(r, id, &e)) != TOME_OK) {
                 /* order_is_sound() checked every record, so only a failed
                  * read gets here: verify must say so, not stop quietly. */
                 damage(v, TOME_PART_ORDER_TABLE, TOME_NO_INDEX, err);
@@ -252,7 +253,7 @@ static void check_by_id(verifier *v)
         check_block(v, b);
     for (id = 0; id < r->h.article_count && !v->read_error; id++) {
         tome_entry e;
-        int err = tome_load_entry(r, id, &e);
+        int err = tome__load_entry(r, id, &e);
         if (err == TOME_OK)
             check_article(v, id, &e);
         else

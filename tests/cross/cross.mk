@@ -6,6 +6,9 @@
 #
 #   make cross-deps    install the cross toolchains and qemu (as root)
 #   make test-cross    build and run everything, compare with x86-64
+#
+# Only the top-level targets install what is missing (cross-deps, after the
+# host's deps), then build in a second make; no object rule runs apt-get.
 
 CROSS_ARCHES = s390x armhf
 CROSS_TRIPLET_s390x = s390x-linux-gnu
@@ -28,7 +31,7 @@ CROSS_SYSROOT = $(CROSS)/sysroot
 # root), else names the exact commands.  A failed index update (a mirror
 # mid-sync) is retried, then the install is tried anyway.  xxhash.h is only
 # a header here (compiled inline), so the host's copy serves every arch.
-cross-deps:
+cross-deps: deps
 	@missing=; \
 	for a in $(CROSS_ARCHES); do \
 	  case $$a in s390x) t=$(CROSS_TRIPLET_s390x); q=$(CROSS_QEMU_s390x);; \
@@ -86,7 +89,7 @@ $(BUILD)/cross_check: $(call obj,$(BUILD),$(CROSS_CHECK_SRC)) $(BUILD)/libtome.a
 # $(1) = arch.  Static, so qemu-user needs no target libraries.
 define cross_arch_rules
 CROSS_LIBS_$(1) = -L$(CROSS_SYSROOT)/$(1)/usr/lib/$(CROSS_TRIPLET_$(1)) $(LIBS)
-$(CROSS)/$(1)/obj/%.o: %.c | cross-deps
+$(CROSS)/$(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$(CROSS_TRIPLET_$(1))-gcc $$(call role_std,$$<) $(OPT) $(WARN) $$(call role_inc,$$<) \
 	  -isystem $(CROSS_SYSROOT)/$(1)/usr/include -MMD -MP -c $$< -o $$@
@@ -113,11 +116,10 @@ $(CROSS)/$(1)/cross_check: $(call obj,$(CROSS)/$(1),$(CROSS_CHECK_SRC)) $(CROSS)
 endef
 $(foreach a,$(CROSS_ARCHES),$(eval $(call cross_arch_rules,$(a))))
 
-cross-build: $(BUILD)/tome $(BUILD)/cross_check \
-             $(foreach a,$(CROSS_ARCHES),$(addprefix $(CROSS)/$(a)/,$(CROSS_PROGRAMS)))
+cross-build: cross-deps
+	@$(MAKE) --no-print-directory $(BUILD)/tome $(BUILD)/cross_check \
+	  $(foreach a,$(CROSS_ARCHES),$(addprefix $(CROSS)/$(a)/,$(CROSS_PROGRAMS)))
 
-# Installs first (the build's order-only prerequisite), then builds, runs
-# and compares; prints "N passed, N failed".
-test-cross: cross-deps
-	@$(MAKE) --no-print-directory cross-build
+# Installs first, then builds, runs and compares; prints "N passed, N failed".
+test-cross: cross-build
 	@sh tests/cross/run.sh $(BUILD) $(CROSS) "$(CROSS_ARCHES)" "$(CROSS_TESTS)"

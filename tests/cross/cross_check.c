@@ -230,13 +230,13 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
             put_name("=", title, st.title_size);
         err = tome_fetch(a.r, id, buf, st.size, &got);
         fprintf(text, " fetch %s %zu %08lx", code(err), got,
-                (unsigned long)(err == TOME_OK ? tome_hash(buf, got) : 0));
+                (unsigned long)(err == TOME_OK ? tome__hash(buf, got) : 0));
         if (body_out && err == TOME_OK && fwrite(buf, 1, got, body_out) != got)
             exit(1);
         if (!damaged) {
             err = tome_read(a.r, id, st.size / 3, buf, st.size - st.size / 3);
             fprintf(text, " read %s %08lx", tome_error_name(err),
-                    (unsigned long)(err == TOME_OK ? tome_hash(buf, st.size - st.size / 3) : 0));
+                    (unsigned long)(err == TOME_OK ? tome__hash(buf, st.size - st.size / 3) : 0));
         }
         fprintf(text, "\n");
         free(key);
@@ -272,7 +272,7 @@ static int dump(const char *archive, const char *out)
         perror(out);
         return 1;
     }
-    fprintf(text, "archive %zu bytes, XXH32 %08lx\n", size, (unsigned long)tome_hash(bytes, size));
+    fprintf(text, "archive %zu bytes, XXH32 %08lx\n", size, (unsigned long)tome__hash(bytes, size));
     dump_mode(bytes, size, 0, body_out);
     dump_mode(bytes, size, 1, NULL);
     free(bytes);

@@ -4,25 +4,22 @@
 #
 #   make firmware        build the check program for the MPS2-AN386 board
 #                        (Cortex-M4) in two zstd builds, run both under
-#                        qemu, and diff their output with the host's
+#                        qemu, and diff their output with the host's; build
+#                        and run the example firmware (tests/firmware/example)
 #   make footprint       flash, RAM, workspace and stack table (Cortex-M4
-#                        and Cortex-M0, default and minimal zstd builds);
-#                        FOOTPRINT_STRICT=1 fails when over a budget
-#   make firmware-deps   install the cross compiler, newlib, qemu and the
-#                        kernel source that carries zstd's decoder
+#                        and Cortex-M0, default and minimal zstd builds, and
+#                        the example); FOOTPRINT_STRICT=1 fails when over a
+#                        budget
+#   make firmware-deps   install the cross compiler, newlib and qemu
 #
-# zstd's decoder for the device comes from Debian's linux-source-6.12,
-# which carries zstd 1.5.2 under lib/zstd/ (GPL-2.0+ OR BSD-3-Clause); it is
-# extracted into build/ at build time and compiled with the shim headers in
-# tests/firmware/shim/.  linux-source-6.1's copy is zstd 1.4.10, whose
-# decompression context takes 161,320 bytes on 32-bit Arm; no macro shrinks it.
+# zstd's decoder for the device is src/port/tome_zstd.c over zstd's own
+# single-file decoder, made from Debian's zstd source package in build/
+# (src/port/port.mk); xxhash.h comes from Debian's xxhash source package.
 
 .PHONY: firmware footprint firmware-deps
 
 FW          = $(BUILD)/firmware
 FW_SRC      = tests/firmware
-FW_KERNEL   = linux-source-6.12
-FW_TARBALL  = /usr/src/$(FW_KERNEL).tar.xz
 FW_CC       = arm-none-eabi-gcc
 FW_SIZE     = arm-none-eabi-size
 FW_QEMU     = qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none
@@ -31,24 +28,20 @@ FOOTPRINT_STRICT ?= 0
 # Seconds one emulated run may take before it counts as hung.
 FW_TIMEOUT  = 600
 
-# Bytes of zstd's literal buffer inside its context in the minimal build
-# (the default is 64 KiB; literals that do not fit go to the output buffer).
-FW_LITERAL_BUFFER = 2048
-FW_ZSTD_MINIMAL = -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT \
-                  -DZSTD_NO_INLINE -DZSTD_STRIP_ERROR_STRINGS \
-                  -DZSTD_DECODER_INTERNAL_BUFFER=$(FW_LITERAL_BUFFER)
-FW_READER_MINIMAL = -DTOME_NO_ERROR_NAMES
+# The minimal build: zstd's size macros and the matching workspace bound
+# (TOME_ZSTD_MINIMAL, for every file), and no error-name strings.
+FW_MINIMAL  = -DTOME_ZSTD_MINIMAL -DTOME_NO_ERROR_NAMES
 
 FW_CPU_m4 = -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
 FW_CPU_m0 = -mcpu=cortex-m0 -mthumb
 
-# The kernel's zstd decoder, compiled as one unit (zstd_decoder.c).
-FW_ZSTD_DIR = $(FW)/linux-zstd
+FW_EXAMPLE  = $(FW_SRC)/example
 FW_CHECK_SRC  = $(FW_SRC)/reader_check.c $(FW_SRC)/check_output.c \
                 $(FW_SRC)/check_damage.c $(FW_SRC)/spi_flash.c
-FW_DEVICE_SRC = $(FW_SRC)/platform_device.c $(FW_SRC)/startup.c $(FW_SRC)/semihost.c
+# the example's startup code, semihosting and linker script serve the check too
+FW_DEVICE_SRC = $(FW_SRC)/platform_device.c $(FW_EXAMPLE)/startup.c $(FW_EXAMPLE)/semihost.c
 
-FW_INCLUDES = $(CPPFLAGS_TOME) -I$(FW_SRC)/shim -I$(FW_ZSTD_DIR)/include -I$(FW)/xxhash
+FW_INCLUDES = $(CPPFLAGS_TOME) $(PORT_INC) -I$(FW_EXAMPLE)
 FW_CFLAGS   = -Os -g -ffunction-sections -fdata-sections -fno-common
 FW_ARCHIVES = $(FW)/seeds.tome $(FW)/generated.tome
 # The variants built and run; footprint also builds m0-*, which runs on the
@@ -65,7 +58,7 @@ firmware-deps: deps
 	[ -f "$$($(FW_CC) -print-file-name=libc_nano.a 2>/dev/null)" ] || \
 	  missing="$$missing libnewlib-arm-none-eabi"; \
 	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
-	[ -f $(FW_TARBALL) ] || missing="$$missing $(FW_KERNEL)"; \
+	command -v cmake >/dev/null || missing="$$missing cmake"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing firmware dependencies:$$missing"; \
@@ -77,22 +70,6 @@ firmware-deps: deps
 	    exit 1; \
 	  fi; \
 	fi
-
-# zstd's decoder, its API headers and the license, out of the kernel tarball.
-$(FW_ZSTD_DIR)/.extracted: | firmware-deps
-	@rm -rf $(FW_ZSTD_DIR) && mkdir -p $(FW_ZSTD_DIR)
-	tar -xJf $(FW_TARBALL) -C $(FW_ZSTD_DIR) --strip-components=1 \
-	  $(FW_KERNEL)/lib/zstd/common $(FW_KERNEL)/lib/zstd/decompress \
-	  $(FW_KERNEL)/include/linux/zstd.h $(FW_KERNEL)/include/linux/zstd_lib.h \
-	  $(FW_KERNEL)/include/linux/zstd_errors.h $(FW_KERNEL)/LICENSES/preferred/BSD-3-Clause
-	@touch $@
-
-# The host's xxHash header, alone in a directory: the cross compiler must
-# not see the rest of the host's /usr/include.
-$(FW)/xxhash/xxhash.h: | firmware-deps
-	@mkdir -p $(dir $@)
-	cp "$$(printf '#include <xxhash.h>\n' | $(CC) -E -x c - | \
-	  sed -n 's/^# [0-9]* "\(.*xxhash\.h\)".*/\1/p' | head -n 1)" $@
 
 # ---- archives ------------------------------------------------------------------
 
@@ -115,7 +92,7 @@ FW_HOST_OBJ = $(patsubst $(FW_SRC)/%.c,$(FW)/host/%.o,$(FW_CHECK_SRC) $(FW_SRC)/
 
 $(FW)/host/platform_host.o: FW_HOST_STD = $(HOST_STD)
 FW_HOST_STD ?= $(READER_STD)
-$(FW)/host/%.o: $(FW_SRC)/%.c | deps
+$(FW)/host/%.o: $(FW_SRC)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FW_HOST_STD) $(OPT) $(WARN) $(CPPFLAGS_TOME) -MMD -MP -c $< -o $@
 
@@ -127,17 +104,17 @@ $(FW)/host.out: $(FW)/host/reader_check $(FW_ARCHIVES)
 
 # ---- the firmware, one directory per variant ------------------------------------
 
-# $(1) variant (m4-default), $(2) CPU flags, $(3) zstd macros, $(4) reader macros
+# $(1) variant (m4-default), $(2) CPU flags, $(3) macros for every file
 define FW_VARIANT
-$(FW)/$(1)/obj/zstd_decoder.o: $(FW_SRC)/zstd_decoder.c $(FW_ZSTD_DIR)/.extracted \
-                                $(FW)/xxhash/xxhash.h
+$(FW)/$(1)/obj/src/port/tome_zstd.o: src/port/tome_zstd.c $(PORT_DECLIB)/zstddeclib.c \
+                                    $(PORT_SRC)/xxhash/xxhash.h
 	@mkdir -p $$(dir $$@)
-	$(FW_CC) $(2) -std=gnu11 $(FW_CFLAGS) -Wall -Wextra $(3) $(FW_INCLUDES) \
-	  -I$(FW_ZSTD_DIR)/lib/zstd -MMD -MP -c $$< -o $$@
+	$(FW_CC) $(2) -std=c99 $(FW_CFLAGS) -Wall -Wextra $(3) $(FW_INCLUDES) \
+	  $(PORT_DECODER_INC) -MMD -MP -c $$< -o $$@
 
-$(FW)/$(1)/obj/%.o: %.c $(FW)/xxhash/xxhash.h | $(FW_ZSTD_DIR)/.extracted
+$(FW)/$(1)/obj/%.o: %.c $(PORT_ZSTD)/lib/zstd.h $(PORT_SRC)/xxhash/xxhash.h
 	@mkdir -p $$(dir $$@)
-	$(FW_CC) $(2) $(READER_STD) $(FW_CFLAGS) $(WARN) $(4) $(FW_INCLUDES) -MMD -MP -c $$< -o $$@
+	$(FW_CC) $(2) $(READER_STD) $(FW_CFLAGS) $(WARN) $(3) $(FW_INCLUDES) -MMD -MP -c $$< -o $$@
 
 $(FW)/$(1)/obj/archives.o: $(FW_SRC)/archives.S $(FW_ARCHIVES)
 	@mkdir -p $$(dir $$@)
@@ -145,9 +122,9 @@ $(FW)/$(1)/obj/archives.o: $(FW_SRC)/archives.S $(FW_ARCHIVES)
 	  -DGENERATED_ARCHIVE='"$(FW)/generated.tome"' -c $$< -o $$@
 
 $(FW)/$(1)/check.elf: $(patsubst %.c,$(FW)/$(1)/obj/%.o,$(READER_SRC) $(FW_CHECK_SRC) $(FW_DEVICE_SRC)) \
-                      $(FW)/$(1)/obj/zstd_decoder.o $(FW)/$(1)/obj/archives.o \
-                      $(FW_SRC)/mps2_an386.ld
-	$(FW_CC) $(2) -nostartfiles --specs=nano.specs -T $(FW_SRC)/mps2_an386.ld \
+                      $(FW)/$(1)/obj/src/port/tome_zstd.o $(FW)/$(1)/obj/archives.o \
+                      $(FW_EXAMPLE)/mps2_an386.ld
+	$(FW_CC) $(2) -nostartfiles --specs=nano.specs -T $(FW_EXAMPLE)/mps2_an386.ld \
 	  -Wl,--gc-sections -Wl,-Map=$(FW)/$(1)/check.map \
 	  $$(filter %.o,$$^) -lgcc -o $$@
 
@@ -155,10 +132,65 @@ $(FW)/$(1)/run.out: $(FW)/$(1)/check.elf
 	sh $(FW_SRC)/emulate.sh $(FW_TIMEOUT) $$< $$@ "$(FW_QEMU)"
 endef
 
-$(eval $(call FW_VARIANT,m4-default,$(FW_CPU_m4),,))
-$(eval $(call FW_VARIANT,m4-minimal,$(FW_CPU_m4),$(FW_ZSTD_MINIMAL),$(FW_READER_MINIMAL)))
-$(eval $(call FW_VARIANT,m0-default,$(FW_CPU_m0),,))
-$(eval $(call FW_VARIANT,m0-minimal,$(FW_CPU_m0),$(FW_ZSTD_MINIMAL),$(FW_READER_MINIMAL)))
+$(eval $(call FW_VARIANT,m4-default,$(FW_CPU_m4),))
+$(eval $(call FW_VARIANT,m4-minimal,$(FW_CPU_m4),$(FW_MINIMAL)))
+$(eval $(call FW_VARIANT,m0-default,$(FW_CPU_m0),))
+$(eval $(call FW_VARIANT,m0-minimal,$(FW_CPU_m0),$(FW_MINIMAL)))
+
+# ---- the example firmware, built by its own Makefile from what a user has ----
+# (include/, src/common, src/reader, src/port, zstd's and xxHash's sources)
+
+FW_EXAMPLE_KEY = 000_c8a8faa057bf6430.txt
+FW_EXAMPLE_MAKE = $(MAKE) --no-print-directory -C $(FW_EXAMPLE) TOME=$(CURDIR) \
+  ZSTD=$(abspath $(PORT_ZSTD)) XXHASH=$(abspath $(PORT_SRC)/xxhash) \
+  ARCHIVE=$(abspath $(FW)/seeds.tome) TOME_TOOL=$(abspath $(BUILD)/tome) \
+  KEY=$(FW_EXAMPLE_KEY) OUT=$(abspath $(FW)/example)
+
+$(FW)/example/example.elf: $(FW)/seeds.tome $(BUILD)/tome $(PORT_DECLIB)/zstddeclib.c \
+                           $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) \
+                           $(wildcard $(FW_EXAMPLE)/*) include/tome.h
+	@$(FW_EXAMPLE_MAKE) all
+
+# The example prints the article it finds: exactly what `tome cat` prints.
+$(FW)/example.compared: $(FW)/example/example.elf
+	@$(FW_EXAMPLE_MAKE) run > /dev/null
+	@$(BUILD)/tome cat $(FW)/seeds.tome $(FW_EXAMPLE_KEY) > $(FW)/example.host-lines
+	@if cmp -s $(FW)/example.host-lines $(FW)/example/run.out; then \
+	  echo "firmware example: prints $(FW_EXAMPLE_KEY) as tome cat does ($$(wc -c < $(FW)/example/run.out) bytes)"; \
+	  touch $@; \
+	else \
+	  echo "firmware example: output differs from tome cat:"; \
+	  diff $(FW)/example.host-lines $(FW)/example/run.out | head -n 20; exit 1; \
+	fi
+
+# The same example built with CMake from tome's targets (tome::reader and
+# tome::zstd_port) and the toolchain file, as a CMake user builds it.
+FW_EXAMPLE_CMAKE = $(FW)/example-cmake
+$(FW_EXAMPLE_CMAKE)/example.elf: $(FW)/seeds.tome $(BUILD)/tome $(PORT_DECLIB)/zstddeclib.c \
+                                 $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) \
+                                 $(wildcard $(FW_EXAMPLE)/*) include/tome.h CMakeLists.txt
+	@rm -rf $(FW_EXAMPLE_CMAKE)
+	cmake -S $(FW_EXAMPLE) -B $(FW_EXAMPLE_CMAKE) \
+	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/arm-none-eabi.cmake \
+	  -DTOME_ZSTD_SOURCE_DIR=$(abspath $(PORT_ZSTD)) \
+	  -DTOME_XXHASH_INCLUDE_DIR=$(abspath $(PORT_SRC)/xxhash) \
+	  -DTOME_ZSTD_MINIMAL=ON -DTOME_NO_ERROR_NAMES=ON \
+	  -DARCHIVE=$(abspath $(FW)/seeds.tome) -DTOME_TOOL=$(abspath $(BUILD)/tome) \
+	  -DKEY=$(FW_EXAMPLE_KEY) > $(FW_EXAMPLE_CMAKE).log 2>&1 || { cat $(FW_EXAMPLE_CMAKE).log; exit 1; }
+	cmake --build $(FW_EXAMPLE_CMAKE) >> $(FW_EXAMPLE_CMAKE).log 2>&1 || \
+	  { tail -n 30 $(FW_EXAMPLE_CMAKE).log; exit 1; }
+
+$(FW)/example-cmake.compared: $(FW_EXAMPLE_CMAKE)/example.elf
+	@rm -f $(FW_EXAMPLE_CMAKE)/run.out
+	@timeout 120 $(FW_QEMU) -semihosting-config enable=on,target=native,chardev=out \
+	  -chardev file,id=out,path=$(FW_EXAMPLE_CMAKE)/run.out -kernel $< </dev/null
+	@$(BUILD)/tome cat $(FW)/seeds.tome $(FW_EXAMPLE_KEY) > $(FW)/example-cmake.host-lines
+	@if cmp -s $(FW)/example-cmake.host-lines $(FW_EXAMPLE_CMAKE)/run.out; then \
+	  echo "firmware example (CMake, tome::reader): prints $(FW_EXAMPLE_KEY) as tome cat does"; \
+	  touch $@; \
+	else \
+	  echo "firmware example (CMake): output differs from tome cat"; exit 1; \
+	fi
 
 # Each emulated run must print what the host printed, '#' lines aside.
 $(FW)/%.compared: $(FW)/%/run.out $(FW)/host.out
@@ -171,13 +203,16 @@ $(FW)/%.compared: $(FW)/%/run.out $(FW)/host.out
 	  echo "firmware $*: output differs from the host's:"; head -n 40 $(FW)/$*.diff; exit 1; \
 	fi
 
+# Each example build counts as one check.
 firmware: firmware-deps
-	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_RUN)))
+	@$(MAKE) --no-print-directory port-sources
+	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_RUN) example example-cmake))
 	@grep -h '^checks:' $(addprefix $(FW)/,$(addsuffix /run.out,$(FW_RUN))) | \
-	  awk '{p += $$2; f += $$4} END {printf "firmware: %d passed, %d failed\n", p, f}'
+	  awk '{p += $$2; f += $$4} END {printf "firmware: %d passed, %d failed\n", p + 2, f}'
 
 footprint: firmware-deps
-	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_ALL)))
+	@$(MAKE) --no-print-directory port-sources
+	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_ALL) example))
 	@STRICT=$(FOOTPRINT_STRICT) sh $(FW_SRC)/footprint.sh $(FW) $(FW_SIZE) $(FW_ALL)
 
 # Dependency files under $(FW) are included by the top Makefile's own

@@ -3,9 +3,10 @@
 # footprint.sh FW SIZE VARIANT... - the tables of `make footprint`, from
 # each variant's FW/VARIANT/check.elf, its link map and its emulated run.
 #
-#   text/data/bss   size(1) of the reader alone (src/read_*.c and
-#                   src/hash.c with the xxHash it compiles in: every
-#                   function of the objects), of zstd's decoder, and of the
+#   text/data/bss   size(1) of the reader alone (src/common/*.c and
+#                   src/reader/*.c, with the xxHash src/common/hash.c
+#                   compiles in: every function of the objects), of zstd's
+#                   decoder (src/port/tome_zstd.c), and of the
 #                   whole firmware as linked, without the embedded test
 #                   archives (.archives) and the test's scratch memory
 #                   (.arena), which size(1) -A lists apart
@@ -14,6 +15,10 @@
 #                   I/O mode (the run's '#' lines)
 #   stack           the peak stack of tome_fetch() and tome_verify(),
 #                   measured on the emulated board by painting the stack
+#
+#   example         the example firmware (FW/example/example.elf, find and
+#                   fetch through the read callback, minimal zstd): its
+#                   linked text by origin, as the reader budget counts it
 #
 # Then the budgets of the issue, on the Cortex-M4 rows, marked ok or OVER;
 # with STRICT=1 in the environment an exceeded budget makes it exit 1.
@@ -54,8 +59,8 @@ linked_by_origin() {
         }
         function add(file, bytes) {
             if (out != ".vectors" && out != ".text" && out != ".ARM.exidx") return
-            if (file ~ /\/obj\/src\//) part["reader"] += bytes
-            else if (file ~ /zstd_decoder\.o$/) part["zstd"] += bytes
+            if (file ~ /\/obj\/(tome\/)?src\/(common|reader)\//) part["reader"] += bytes
+            else if (file ~ /\/obj\/(tome\/)?src\/port\//) part["zstd"] += bytes
             else if (file ~ /\/obj\//) part["program"] += bytes
             else part["libs"] += bytes   # libc, libgcc, alignment fill
         }
@@ -104,11 +109,11 @@ row ------- ---- ---- ---- ---
 for v in $variants; do
     dir=$fw/$v
     # shellcheck disable=SC2046 # three numbers
-    set -- $(objects_size "$(find "$dir/obj/src" -name '*.o' | sort)")
+    set -- $(objects_size "$(find "$dir/obj/src/common" "$dir/obj/src/reader" -name '*.o' | sort)")
     row "$v" "reader alone (objects)" "$1" "$2" "$3"
     eval "reader_$(echo "$v" | tr - _)=$1"
     # shellcheck disable=SC2046
-    set -- $(objects_size "$dir/obj/zstd_decoder.o")
+    set -- $(objects_size "$dir/obj/src/port/tome_zstd.o")
     row "$v" "zstd decoder (object)" "$1" "$2" "$3"
     # shellcheck disable=SC2046
     set -- $(image_size "$dir/check.elf")
@@ -129,6 +134,25 @@ for v in $variants; do
 done
 echo "(the parts add up to a little more than the image: the linker merges"
 echo "identical strings after the map lists them)"
+
+example=$fw/example/example.elf
+if [ -f "$example" ]; then
+    echo
+    echo "Example firmware (tests/firmware/example: tome_open, tome_find and"
+    echo "tome_fetch through the read callback; minimal zstd; Cortex-M4), linked;"
+    echo "its .bss is the static workspace (TOME_WORKSPACE_BOUND) and the article buffer"
+    echo
+    printf '%-11s %8s %8s %13s %12s\n' "" reader zstd "program" "libc+libgcc"
+    # shellcheck disable=SC2046
+    set -- $(linked_by_origin "$fw/example/example.map")
+    example_reader=$1
+    printf '%-11s %8s %8s %13s %12s\n' example "$1" "$2" "$3" "$4"
+    # shellcheck disable=SC2046
+    set -- $(image_size "$example")
+    example_firmware=$1
+    row example "whole firmware (linked)" "$1" "$2" "$3"
+    row "" "  not counted: the archive" "$(section_size "$example" .archives)" "" ""
+fi
 
 echo
 echo "Workspace (tome_workspace_size) and peak stack (deepest over the I/O modes),"
@@ -185,6 +209,10 @@ case " $variants " in
         "$(run_value "$out" workspace seeds.tome callback)" 65536
     ;;
 esac
+if [ -f "$example" ]; then
+    budget "example: reader text, linked (find + fetch)" "$example_reader" 4096
+    budget "example: whole firmware text" "$example_firmware" 24576
+fi
 for v in $variants; do
     case $v in m4-*) ;; *) continue ;; esac
     budget "peak stack of tome_fetch ($v)" "$(stack_peak "$fw/$v/run.out" fetch)" 4096

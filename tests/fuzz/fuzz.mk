@@ -11,6 +11,9 @@
 #   make fuzz-seeds       rewrite the seed corpora from the base archives
 #   make fuzz-deps        install clang and libFuzzer (Debian, as root)
 #
+# Only these top-level targets install what is missing (deps, fuzz-deps),
+# then build in a second make; the object rules never run a package manager.
+#
 # The targets and what they check: tests/fuzz/README.md.
 
 FUZZ_CC      ?= clang
@@ -32,7 +35,7 @@ FUZZ_TARGET_SRC = $(patsubst %,tests/fuzz/fuzz_%.c,$(FUZZ_TARGETS))
 
 # ---- libFuzzer builds (clang) ------------------------------------------------
 
-fuzz-deps:
+fuzz-deps: deps
 	@if ! printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }\n' | \
 	     $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - -o /dev/null >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -47,7 +50,7 @@ fuzz-deps:
 
 
 # Coverage-instrumented objects; the fuzzer's main is linked only into targets.
-$(FUZZ_BUILD)/obj/%.o: %.c | deps fuzz-deps
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(call role_std,$<) -O1 -g $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link $(WARN) \
 	  $(call role_inc,$<) -DFUZZ_LIBFUZZER -MMD -MP -c $< -o $@
@@ -57,7 +60,8 @@ FUZZ_LIB_OBJ = $(call obj,$(FUZZ_BUILD),$(READER_SRC) $(PACKER_SRC) $(FUZZ_COMMO
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer $^ $(LIBS) -o $@
 
-fuzz-build: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
 	@sh tests/fuzz/fuzz.sh $(FUZZ_BUILD) $(BUILD)/fuzz-logs $(SECONDS) $(FUZZ_RUN)
@@ -80,7 +84,9 @@ $(ASAN)/sweep_damage: $(call obj,$(ASAN),tests/fuzz/sweep_damage.c tests/fuzz/fu
                       $(ASAN)/libtome.a
 	$(CC) $(SANITIZE) $^ $(LIBS) -o $@
 
-fuzz-tests: $(addprefix $(BUILD)/,$(FUZZ_TESTS)) $(addprefix $(ASAN)/,$(FUZZ_TESTS))
+fuzz-tests: deps
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(FUZZ_TESTS)) \
+	  $(addprefix $(ASAN)/,$(FUZZ_TESTS))
 
 # The seed corpora are committed; this rewrites them from the base
 # archives of fuzz_corpora.c (after a format or packer change).
@@ -88,5 +94,6 @@ $(BUILD)/fuzz_seeds: $(call obj,$(BUILD),tests/fuzz/make_seeds.c tests/fuzz/fuzz
                      $(BUILD)/libtome.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-fuzz-seeds: $(BUILD)/fuzz_seeds
+fuzz-seeds: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz_seeds
 	$(BUILD)/fuzz_seeds tests/fuzz/corpus

@@ -32,7 +32,7 @@ static int inside(size_t size, uint64_t offset, uint64_t len)
 static void reseal_region(uint8_t *b, size_t size, size_t field, uint64_t offset, uint64_t len)
 {
     if (inside(size, offset, len))
-        tome_put32(b + field, tome_hash(b + offset, (size_t)len));
+        tome_put32(b + field, tome__hash(b + offset, (size_t)len));
 }
 
 /* Scratch kept between calls: one decoder and one output buffer. */
@@ -88,7 +88,7 @@ static void reseal_blocks(uint8_t *b, size_t size)
         got = ZSTD_decompress_usingDict(dctx, out, content_size, b + frame, frame_size, dict,
                                         dict_size);
         if (!ZSTD_isError(got) && got == content_size)
-            tome_put32(rec + BLK_CHECKSUM, tome_hash_seeded(out, content_size, (uint32_t)i));
+            tome_put32(rec + BLK_CHECKSUM, tome__hash_seeded(out, content_size, (uint32_t)i));
     }
 }
 
@@ -121,7 +121,7 @@ static void reseal_file(uint8_t *b, size_t size)
     uint64_t file_size = tome_get64(b + HDR_FILE_SIZE);
     if (file_size >= TOME_HEADER_SIZE + TOME_FOOTER_SIZE && file_size <= size)
         tome_put32(b + file_size - TOME_FOOTER_SIZE + FTR_CHECKSUM,
-                   tome_hash(b, (size_t)file_size - TOME_FOOTER_SIZE + FTR_CHECKSUM));
+                   tome__hash(b, (size_t)file_size - TOME_FOOTER_SIZE + FTR_CHECKSUM));
 }
 
 void reseal(uint8_t *b, size_t size, unsigned what)
@@ -133,7 +133,7 @@ void reseal(uint8_t *b, size_t size, unsigned what)
     if (what & RESEAL_TABLES)
         reseal_tables(b, size);
     if (what & RESEAL_HEADER)
-        tome_put32(b + HDR_CHECKSUM, tome_hash(b, HDR_CHECKSUM));
+        tome_put32(b + HDR_CHECKSUM, tome__hash(b, HDR_CHECKSUM));
     if (what & RESEAL_TABLES)
         reseal_file(b, size);
 }

@@ -76,7 +76,7 @@ typedef struct run {
 
 static uint64_t digest_of(const void *p, size_t n)
 {
-    return tome_hash(p, n);
+    return tome__hash(p, n);
 }
 
 /* Record an outcome, and compare it with the clean run's. */
@@ -153,7 +153,7 @@ static void exercise_article(run *x, uint32_t id, uint32_t count)
     if (code == TOME_OK) {
         FUZZ_CHECK(got == a.size);
         /* fetch never returns wrong bytes as success */
-        FUZZ_CHECK((x->o->flags & TOME_OPEN_TRUST_CONTENT) || tome_hash_seeded(body, a.size, id) == a.checksum);
+        FUZZ_CHECK((x->o->flags & TOME_OPEN_TRUST_CONTENT) || tome__hash_seeded(body, a.size, id) == a.checksum);
     }
     note(x, code, code == TOME_OK ? digest_of(body, a.size) : 0);
     x->problems += code != TOME_OK;

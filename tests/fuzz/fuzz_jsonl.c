@@ -139,9 +139,9 @@ FUZZ_TARGET(jsonl)
         for (i = 0; i < p->article_count; i++) {
             const pack_article *a = &p->articles[i];
             FUZZ_CHECK(a->key_size >= 1 && a->key_size <= TOME_PACK_NAME_LIMIT);
-            FUZZ_CHECK(tome_utf8_valid(a->key, a->key_size));
+            FUZZ_CHECK(tome__utf8_valid(a->key, a->key_size));
             FUZZ_CHECK(memchr(a->key, '\0', a->key_size) == NULL);
-            FUZZ_CHECK(!a->title || tome_utf8_valid(a->title, a->title_size));
+            FUZZ_CHECK(!a->title || tome__utf8_valid(a->title, a->title_size));
         }
         if (size <= 4096 && p->article_count > 0)
             round_trip(p, fuzz_temp_dir());

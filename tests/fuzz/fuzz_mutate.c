@@ -17,6 +17,7 @@
 #include "fuzz_archive.h"
 #include "fuzz_corpora.h"
 #include "fuzz_exercise.h"
+#include "records.h"
 
 /* Room for archives that ops make longer. */
 #define IMAGE_MAX (64u * 1024u)
@@ -159,7 +160,7 @@ static void set_entry_field(program *p, image *im, uint32_t i, uint32_t which)
     for (k = 0; k < which; k++)
         bit += im->widths[k];
     put_bits(rec, bit, im->widths[which],
-             next_value(p, tome_get_bits(rec, bit, im->widths[which]), im));
+             next_value(p, tome__get_bits(rec, bit, im->widths[which]), im));
 }
 
 static void swap_bytes(image *im, uint64_t a, uint64_t b, uint64_t n)

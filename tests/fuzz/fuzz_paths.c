@@ -7,7 +7,7 @@
  * (its directories created on the way) in a fresh tree; the walk must then
  * add exactly those files, keyed by their paths with single '/' separators
  * whatever the root's trailing slashes, or, when a name is not UTF-8, fail
- * saying so.  The whole input is also checked by tome_utf8_valid against a
+ * saying so.  The whole input is also checked by tome__utf8_valid against a
  * decoder written from RFC 3629.
  */
 #include <errno.h>
@@ -128,7 +128,7 @@ FUZZ_TARGET(paths)
     int all_utf8 = 1, err;
     tome_packer *p;
 
-    FUZZ_CHECK(tome_utf8_valid((const char *)data, size) == utf8_reference(data, size));
+    FUZZ_CHECK(tome__utf8_valid((const char *)data, size) == utf8_reference(data, size));
 
     snprintf(root, sizeof root, "%s/tree", fuzz_temp_dir());
     nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

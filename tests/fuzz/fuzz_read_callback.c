@@ -18,7 +18,7 @@ FUZZ_TARGET(read_callback)
 {
     exercise_options o;
     exercise_result r;
-    uint64_t h = tome_hash(data, size);
+    uint64_t h = tome__hash(data, size);
     uint8_t *copy = malloc(size ? size : 1);
     memset(&o, 0, sizeof o);
     o.callback = 1;

@@ -22,7 +22,7 @@ FUZZ_TARGET(read_memory)
     exercise(data, size, &o, NULL, &r);
     /* Open flags from the input, so both dictionary modes and trusted
      * content get their share. */
-    o.flags = (uint32_t)(tome_hash(data, size) & (TOME_OPEN_NO_DICT_TABLES | TOME_OPEN_TRUST_CONTENT));
+    o.flags = (uint32_t)(tome__hash(data, size) & (TOME_OPEN_NO_DICT_TABLES | TOME_OPEN_TRUST_CONTENT));
     memcpy(copy, data, size);
     reseal(copy, size, RESEAL_ALL);
     exercise(copy, size, &o, NULL, &r);

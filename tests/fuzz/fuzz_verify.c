@@ -18,7 +18,7 @@ FUZZ_TARGET(verify)
 {
     exercise_options o;
     exercise_result r;
-    uint64_t h = tome_hash(data, size);
+    uint64_t h = tome__hash(data, size);
     uint8_t *copy = malloc(size ? size : 1);
     memcpy(copy, data, size);
     /* Which checksums to reseal comes from the input: each level leaves
