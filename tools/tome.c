@@ -19,7 +19,7 @@ static const char usage[] =
     "usage: tome COMMAND [ARGS]\n"
     "\n"
     "  pack INPUT... -o ARCHIVE   pack directories and .jsonl files into an archive\n"
-    "  ls ARCHIVE                 list articles: ID, key, size, title\n"
+    "  ls [--null] ARCHIVE        list articles: ID, key, size, title (escaped)\n"
     "  cat ARCHIVE KEY|#ID...     write articles to standard output\n"
     "  info ARCHIVE               sizes, ratio, dedup savings, reader memory\n"
     "  verify ARCHIVE             check everything; exit 1 and name what is damaged\n"
