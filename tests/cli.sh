@@ -1030,6 +1030,26 @@ if command -v python3 >/dev/null 2>&1 && hostile_archive i6.tome 1073741824 big 
         check "i6: extract of an article with a wrong checksum exits 1, got '$status'" test "$status" = 1
         expect_err 'key "big"' "i6: extract names the damaged article"
         dir_is i6x "" "i6: extract leaves no file and no temporary file for a damaged article"
+        # i5: SIGTERM while extract writes a file leaves neither it nor its
+        # temporary file
+        mkdir i5t
+        "$TOME" extract i6s.tome -C i5t </dev/null >"$OUT" 2>"$ERR" &
+        pid=$!
+        n=0
+        while [ $n -lt 2000 ] && [ -z "$(ls -A i5t)" ] && kill -0 $pid 2>/dev/null; do
+            sleep 0.01
+            n=$((n + 1))
+        done
+        if [ -n "$(ls -A i5t)" ]; then
+            kill -TERM $pid 2>/dev/null
+            wait $pid 2>/dev/null
+            status=$?
+            expect_status 143 "i5: extract ended by SIGTERM"
+            dir_is i5t "" "i5: SIGTERM during extract leaves no partial or temporary file"
+        else
+            wait $pid 2>/dev/null
+            echo "SKIP: i5 SIGTERM (extract finished before its file was seen)"
+        fi
     else
         echo "SKIP: i6 memory (needs /usr/bin/time)"
     fi
