@@ -352,10 +352,11 @@ int cmd_info(int argc, char **argv)
     printf("                   %zu bytes (read-callback mode)\n", callback_ws);
     /* A firmware's static workspace: the bound's arguments, ready to paste,
      * and the bound with the minimal zstd decoder (TOME_ZSTD_MINIMAL). */
-    printf("workspace bound    TOME_WORKSPACE_BOUND(%uu, %uu, %uu, %uu, 1)"
+    printf("workspace bound    TOME_WORKSPACE_BOUND(%luUL, %luUL, %luUL, %luUL, 1)"
            " /* last: 1 read callback, 0 memory */\n",
-           i.block_size_max, i.key_block_size_max, i.chunk_size_max, i.dict_size);
-    printf("                   %llu bytes (memory), %llu (read callback) with the host's zstd\n",
+           (unsigned long)i.block_size_max, (unsigned long)i.key_block_size_max,
+           (unsigned long)i.chunk_size_max, (unsigned long)i.dict_size);
+    printf("                   %llu bytes (memory), %llu (read callback) with zstd's default build\n",
            (unsigned long long)bound(&i, 0, TOME_ZSTD_DCTX_BOUND),
            (unsigned long long)bound(&i, 1, TOME_ZSTD_DCTX_BOUND));
     printf("                   %llu bytes (memory), %llu (read callback) with TOME_ZSTD_MINIMAL\n",
