@@ -948,8 +948,9 @@ b" "i5: --keep leaves no temporary file"
 # i6: memory stays bounded whatever an archive declares.  A hand-made archive
 # (docs/FORMAT.md) of a few KiB holds one article of SIZE zero bytes in 1 MiB
 # blocks that all share one zstd frame, with a wrong checksum.
+python=${PYTHON:-/usr/bin/python3}
 hostile_archive() {
-    python3 - "$@" <<'PYEOF'
+    "$python" - "$@" <<'PYEOF'
 import struct, sys
 M = 0xFFFFFFFF
 P1, P2, P3, P4, P5 = 2654435761, 2246822519, 3266489917, 668265263, 374761393
@@ -1010,7 +1011,7 @@ data += struct.pack('<I', xxh32(data))
 open(out, 'wb').write(data)
 PYEOF
 }
-if command -v python3 >/dev/null 2>&1 && hostile_archive i6.tome 1073741824 big &&
+if [ -x "$python" ] && hostile_archive i6.tome 1073741824 big &&
     hostile_archive i6s.tome 293601280 big; then
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -f '%M' -o i6.rss "$TOME" cat i6.tome big </dev/null 2>"$ERR" | wc -c >i6.count
@@ -1078,7 +1079,7 @@ if command -v python3 >/dev/null 2>&1 && hostile_archive i6.tome 1073741824 big 
         echo "SKIP: i6 out of memory (no ulimit -v under this build)"
     fi
 else
-    echo "SKIP: i6 memory and the hostile keys of i7 (needs python3)"
+    echo "SKIP: i6 memory and the hostile keys of i7 (needs $python)"
 fi
 
 # i7: control characters in keys and titles are escaped in human output;
