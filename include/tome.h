@@ -85,7 +85,7 @@ extern "C" {
 
 /* Version of this library. */
 #define TOME_VERSION_MAJOR 2
-#define TOME_VERSION_MINOR 0
+#define TOME_VERSION_MINOR 1
 #define TOME_VERSION_PATCH 0
 #define TOME_VERSION_NUMBER \
     (TOME_VERSION_MAJOR * 10000 + TOME_VERSION_MINOR * 100 + TOME_VERSION_PATCH)
@@ -206,9 +206,11 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size);
 
 /* Compile-time upper bound of tome_workspace_size(), for static arrays,
  * from the header fields block_size_max, key_block_size_max, chunk_size_max
- * and dict_size (all shown by `tome info`) and whether callback mode is used.  Assumes
- * prepared dictionary tables.  The arithmetic is done in the arguments'
- * type (at least unsigned long): pass uint64_t values to avoid wrapping. */
+ * and dict_size (all shown by `tome info`, which prints the line to paste)
+ * and whether callback mode is used.  Assumes prepared dictionary tables.
+ * The sum is computed in at least unsigned long, but each argument plus 64
+ * in the argument's own type: on a 16-bit target pass `UL` constants (as
+ * `tome info` prints them), and on a host uint64_t values. */
 /* Bytes of zstd 1.5's decompression context: default build, and the
  * TOME_ZSTD_MINIMAL build (32,304 on 32-bit Arm, 32,480 on x86-64 with
  * zstd 1.5.4).  `tome info` prints the workspace for both. */

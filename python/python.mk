@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The Python package (python/, docs/PYTHON.md), included by the Makefile.
 #
-# One interpreter for build, install and tests: Debian's, whose packages
-# (python3-dev, python3-setuptools, python3-pytest, ...) are the only ones
-# installed; a python3 earlier on PATH (pyenv, a venv) is not used unless
-# named: make python PYTHON=/path/to/python3.
+# One interpreter for build, install and tests: the Makefile's PYTHON,
+# Debian's /usr/bin/python3, whose packages (python3-dev,
+# python3-setuptools, python3-pytest, ...) are the only ones installed; a
+# python3 earlier on PATH (pyenv, a venv) is not used unless named:
+# make python PYTHON=/path/to/python3.
 #
 # The extension links $(SHARED)/libtome_pic.a: the position-independent
 # objects of libtome.so in a static archive, so the module holds the
 # library itself (no libtome.so to install or find at run time, no rpath)
 # and exports none of its symbols; zstd is the system's libzstd.so.
-PYTHON ?= /usr/bin/python3
 PYTHON_DEBIAN_PACKAGES = python3 python3-dev python3-setuptools python3-wheel python3-pip \
                          python3-pytest
 PYBUILD = $(BUILD)/python
@@ -70,10 +70,10 @@ python-uninstall:
 # The suite alone (it is also part of make test).
 python-test: python-build
 	@$(MAKE) --no-print-directory $(BUILD)/tome
-	@PYTHON=$(PYTHON) sh tests/python.sh $(BUILD)
+	@sh tests/python.sh $(BUILD)
 
 # Packs 1,000,000 short records from a generator and reports the peak RSS
 # (too slow for make test).
 python-bench: python-build
 	@$(MAKE) --no-print-directory $(BUILD)/tome
-	@TOME_PYTHON_BENCH=1 PYTHON=$(PYTHON) sh tests/python.sh $(BUILD) -k million -s
+	@TOME_PYTHON_BENCH=1 sh tests/python.sh $(BUILD) -k million -s

@@ -5,27 +5,7 @@
 # no internal function, nothing of zstd; its soname is libtome.so.MAJOR and
 # it links the shared libzstd.  Run from the repository root.
 build=$1
-passed=0
-failed=0
-
-pass() {
-    passed=$((passed + 1))
-}
-
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $*"
-}
-
-check() {
-    what=$1
-    shift
-    if "$@"; then
-        pass
-    else
-        fail "$what"
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tome-exports.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -81,5 +61,4 @@ check "no internal function is exported${leaked:+: $(echo $leaked)}" test -z "$l
 zstd=$(grep -E '^(ZSTD|ZDICT|HUF|FSE|XXH)' "$T/exported")
 check "no zstd or xxHash symbol is exported${zstd:+: $(echo $zstd)}" test -z "$zstd"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

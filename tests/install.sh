@@ -9,27 +9,7 @@
 # "N passed, M failed".
 build=$1
 REPO=$(pwd)
-passed=0
-failed=0
-
-pass() {
-    passed=$((passed + 1))
-}
-
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $*"
-}
-
-check() {
-    what=$1
-    shift
-    if "$@"; then
-        pass
-    else
-        fail "$what"
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # not_grep PATTERN FILE: FILE has no line matching PATTERN.
 not_grep() {
@@ -237,5 +217,4 @@ else
 fi
 expect_listing "$T/others" "second make uninstall (others' files stay)"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -52,8 +52,9 @@ same_sources() {
 
 # ---- PlatformIO: library.json ------------------------------------------------
 
-if command -v python3 >/dev/null; then
-    python3 - "$version" "$T/pio" <<'PY' >"$T/pio.log" 2>&1
+python=${PYTHON:-/usr/bin/python3}
+if [ -x "$python" ]; then
+    "$python" - "$version" "$T/pio" <<'PY' >"$T/pio.log" 2>&1
 import glob, json, os, sys
 version, out = sys.argv[1], sys.argv[2]
 bad = []
@@ -118,7 +119,7 @@ PY
     if [ $? -eq 0 ]; then pass; else fail "library.json:" && sed 's/^/    /' "$T/pio.log"; fi
     same_sources "library.json build.srcFilter" "$T/pio"
 else
-    fail "python3 missing (Debian: python3), needed to read library.json"
+    fail "$python missing (Debian: python3), needed to read library.json"
 fi
 
 # ---- Arduino: arduino/library.properties + make-library.sh -------------------

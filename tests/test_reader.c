@@ -353,7 +353,7 @@ static void test_error_codes(void)
     CHECK(strcmp(tome_error_name(-999), "TOME_ERR_UNKNOWN") == 0);
     CHECK(strcmp(tome_error_text(TOME_ERR_TRUNCATED), "archive is shorter than it says it is") == 0);
     CHECK_EQ(tome_version_number(), TOME_VERSION_NUMBER);
-    CHECK(strcmp(tome_version_string(), "2.0.0") == 0);
+    CHECK(strcmp(tome_version_string(), "2.1.0") == 0);
     CHECK_EQ(tome_format_version(), 200);
 
     /* TOME_ERR_ARGUMENT */

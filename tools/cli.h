@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tome.h"
 
@@ -46,6 +47,24 @@ int cli_is_help(const char *arg);
 
 /* Parse "123", "64K", "64KiB", "2M": bytes.  Non-zero on bad syntax. */
 int cli_parse_size(const char *s, uint64_t *bytes);
+
+/* Keys and titles in human output (cli_text.c): control characters,
+ * backslash and invalid UTF-8 escaped C-style (\t \n \r \\ \xHH).
+ * cli_esc() returns a string valid until four more calls. */
+int cli_needs_escape(const char *s, size_t n);
+void cli_put_escaped(FILE *f, const char *s, size_t n);
+const char *cli_esc(const char *s);
+
+/* Temporary files removed when SIGINT, SIGTERM or SIGHUP ends the command
+ * (cli_file.c).  `name` is relative to `dirfd` (AT_FDCWD: the current
+ * directory). */
+void cli_cleanup_install(void);
+int cli_cleanup_add(int dirfd, const char *name);
+void cli_cleanup_clear(void);
+
+/* Why extract refuses `key` as a path ("it has a '..' component"), or NULL
+ * when it is a safe relative path (cli_read.c). */
+const char *cli_unsafe_key_reason(const char *key);
 
 int cmd_pack(int argc, char **argv);
 int cmd_ls(int argc, char **argv);

@@ -2,7 +2,10 @@
 /*
  * cli_pack.c - `tome pack`.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,10 @@ static const char pack_usage[] =
     "\n"
     "Pack articles into ARCHIVE.  Each INPUT is a directory (every file under it\n"
     "is an article keyed by its relative path), a .jsonl file (one JSON object\n"
-    "per line with \"id\", \"text\" and optional \"title\"), or a single file.\n"
+    "per line with \"id\", \"text\" and optional \"title\"; also a FIFO or\n"
+    "/dev/stdin), or a single file.  The archive may not be an input, nor lie\n"
+    "inside an input directory.  Pack warns about keys that extract refuses\n"
+    "('..', absolute, ...) and keys with control characters.\n"
     "Identical articles are stored once.  The same inputs and options always\n"
     "give a byte-identical archive.\n"
     "\n"
@@ -52,13 +58,158 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Is this input JSON Lines?  A regular file named *.jsonl or *.ndjson, and
+ * anything that can only be read as a stream: a FIFO, a terminal, a pipe as
+ * /dev/stdin. */
+static int is_jsonl(const char *input, const struct stat *sb)
+{
+    if (S_ISFIFO(sb->st_mode) || S_ISCHR(sb->st_mode) || S_ISSOCK(sb->st_mode))
+        return 1;
+    return S_ISREG(sb->st_mode) && (has_suffix(input, ".jsonl") || has_suffix(input, ".ndjson"));
+}
+
 static int add_input(tome_packer *p, const char *input)
 {
     struct stat sb;
-    if (stat(input, &sb) == 0 && S_ISREG(sb.st_mode) &&
-        (has_suffix(input, ".jsonl") || has_suffix(input, ".ndjson")))
+    if (stat(input, &sb) == 0 && is_jsonl(input, &sb))
         return tome_pack_add_jsonl(p, input);
     return tome_pack_add_tree(p, input);
+}
+
+/* The directory part of `path` ("." when none), in a new string. */
+static char *parent_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (!slash)
+        return strdup(".");
+    while (slash > path && slash[-1] == '/')
+        slash--;
+    if (slash == path)
+        return strdup("/");
+    dir = malloc((size_t)(slash - path) + 1);
+    if (dir) {
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+    }
+    return dir;
+}
+
+/* Is `inner` (a resolved path) `outer` or beneath it? */
+static int is_within(const char *inner, const char *outer)
+{
+    size_t n = strlen(outer);
+    if (strcmp(outer, "/") == 0)
+        return 1;
+    return strncmp(inner, outer, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+}
+
+/* Everything that can be known about the inputs and the output before any
+ * work: each input exists, the output's directory exists, the output is
+ * not a directory, not one of the inputs (same file, also by another name)
+ * and not inside an input directory.  0, or an exit status after a
+ * message. */
+static int check_paths(char **inputs, int count, const char *out)
+{
+    struct stat osb, isb, dsb;
+    char *dir = parent_of(out), *real_dir = NULL;
+    int i, out_exists, status = EXIT_OK;
+    if (!dir) {
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    out_exists = stat(out, &osb) == 0;
+    if (out_exists && S_ISDIR(osb.st_mode)) {
+        cli_error("-o %s: is a directory; give the archive's file name", out);
+        status = EXIT_FAIL;
+    } else if (stat(dir, &dsb) != 0) {
+        cli_error("-o %s: directory %s: %s", out, dir, strerror(errno));
+        status = EXIT_FAIL;
+    } else if (!S_ISDIR(dsb.st_mode)) {
+        cli_error("-o %s: %s is not a directory", out, dir);
+        status = EXIT_FAIL;
+    } else if (!(real_dir = realpath(dir, NULL))) {
+        cli_error("-o %s: %s: %s", out, dir, strerror(errno));
+        status = EXIT_FAIL;
+    }
+    for (i = 0; i < count && status == EXIT_OK; i++) {
+        if (stat(inputs[i], &isb) != 0) {
+            cli_error("%s: %s", inputs[i], strerror(errno));
+            status = EXIT_FAIL;
+        } else if (out_exists && isb.st_dev == osb.st_dev && isb.st_ino == osb.st_ino) {
+            cli_error("-o %s: is the input %s; packing would destroy it", out, inputs[i]);
+            status = EXIT_FAIL;
+        } else if (S_ISDIR(isb.st_mode)) {
+            char *real_in = realpath(inputs[i], NULL);
+            if (real_in && is_within(real_dir, real_in)) {
+                cli_error("-o %s: lies inside the input directory %s; the archive would "
+                          "become one of its own articles", out, inputs[i]);
+                status = EXIT_FAIL;
+            }
+            free(real_in);
+        }
+    }
+    free(real_dir);
+    free(dir);
+    return status;
+}
+
+/* Prepare, for the signal handler, the names tome_pack_write() gives its
+ * temporary file ("OUT.tmp-PID-N", the first N free): those free now. */
+static void prepare_cleanup(const char *out)
+{
+    char tmp[4160];
+    unsigned n, added = 0;
+    struct stat sb;
+    for (n = 0; n < 100 && added < 4; n++) {
+        if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%u", out, (long)getpid(), n) >=
+            (int)sizeof tmp)
+            return;
+        if (lstat(tmp, &sb) != 0 && errno == ENOENT && cli_cleanup_add(AT_FDCWD, tmp) == 0)
+            added++;
+    }
+    cli_cleanup_install();
+}
+
+/* Keys that extract will refuse, or that print escaped: said once, after a
+ * pack.  They are valid keys, so the archive is kept. */
+static void warn_about_keys(const char *out)
+{
+    cli_archive a;
+    tome_archive_info info;
+    char *key, *prefix;
+    uint32_t id, other;
+    if (cli_open(&a, out))
+        return;
+    tome_info(a.reader, &info);
+    key = malloc((size_t)info.key_size_max + 1);
+    prefix = malloc((size_t)info.key_size_max + 1);
+    for (id = 0; key && prefix && id < tome_count(a.reader); id++) {
+        const char *why;
+        char *slash;
+        if (tome_key(a.reader, id, key, (size_t)info.key_size_max + 1) != TOME_OK)
+            break;
+        if (cli_needs_escape(key, strlen(key)))
+            cli_error("warning: key \"%s\" has control characters (or backslashes); "
+                      "ls, verify and extract show it escaped", cli_esc(key));
+        if ((why = cli_unsafe_key_reason(key)) != NULL) {
+            cli_error("warning: key \"%s\" cannot be extracted to a file: %s", cli_esc(key), why);
+            continue;
+        }
+        /* "a" and "a/b": a path cannot be a file and a directory */
+        strcpy(prefix, key);
+        for (slash = strchr(prefix, '/'); slash; slash = strchr(slash + 1, '/')) {
+            *slash = '\0';
+            if (tome_find(a.reader, prefix, strlen(prefix), &other) == TOME_OK)
+                cli_error("warning: keys \"%s\" and \"%s\" cannot both be extracted: \"%s\" "
+                          "would be a file and a directory", cli_esc(prefix), cli_esc(key),
+                          cli_esc(prefix));
+            *slash = '/';
+        }
+    }
+    free(key);
+    free(prefix);
+    cli_close(&a);
 }
 
 static int parse_options(int argc, char **argv, tome_pack_options *o, const char **out,
@@ -119,8 +270,13 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
     }
     if (!*out)
         return cli_usage_error("pack", "no output archive: give -o ARCHIVE");
+    if (!**out)
+        return cli_usage_error("pack", "the output name (-o) is empty");
     if (optind >= argc)
         return cli_usage_error("pack", "no input: give a directory or .jsonl file");
+    for (c = optind; c < argc; c++)
+        if (!argv[c][0])
+            return cli_usage_error("pack", "an INPUT name is empty");
     return EXIT_OK;
 }
 
@@ -134,6 +290,8 @@ int cmd_pack(int argc, char **argv)
     tome_pack_options_default(&o);
     if ((status = parse_options(argc, argv, &o, &out, &quiet)) != EXIT_OK)
         return status;
+    if ((status = check_paths(argv + optind, argc - optind, out)) != EXIT_OK)
+        return status;
     if (isatty(STDERR_FILENO))
         o.progress = show_progress;
     p = tome_packer_new(&o);
@@ -143,12 +301,16 @@ int cmd_pack(int argc, char **argv)
     }
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
         err = add_input(p, argv[i]);
-    if (err == TOME_PACK_OK)
+    if (err == TOME_PACK_OK) {
+        prepare_cleanup(out);
         err = tome_pack_write(p, out, &st);
+        cli_cleanup_clear();
+    }
     if (o.progress)
         fputs("\r\033[K", stderr);
     if (err != TOME_PACK_OK) {
-        cli_error("%s", tome_packer_message(p));
+        /* the message may quote a key from the input: escaped like every key */
+        cli_error("%s", cli_esc(tome_packer_message(p)));
         tome_packer_free(p);
         return EXIT_FAIL;
     }
@@ -160,5 +322,6 @@ int cmd_pack(int argc, char **argv)
                st.archive_bytes ? (double)st.raw_bytes / (double)st.archive_bytes : 0.0,
                st.near_duplicate_groups, st.dict_size, st.workspace_memory);
     tome_packer_free(p);
+    warn_about_keys(out);
     return EXIT_OK;
 }

@@ -19,7 +19,7 @@ static const char usage[] =
     "usage: tome COMMAND [ARGS]\n"
     "\n"
     "  pack INPUT... -o ARCHIVE   pack directories and .jsonl files into an archive\n"
-    "  ls ARCHIVE                 list articles: ID, key, size, title\n"
+    "  ls [--null] ARCHIVE        list articles: ID, key, size, title (escaped)\n"
     "  cat ARCHIVE KEY|#ID...     write articles to standard output\n"
     "  info ARCHIVE               sizes, ratio, dedup savings, reader memory\n"
     "  verify ARCHIVE             check everything; exit 1 and name what is damaged\n"
@@ -103,6 +103,11 @@ int cli_open(cli_archive *a, const char *path)
         close(fd);
         return -1;
     }
+    if (sb.st_size == 0) {
+        cli_error("%s: empty file (0 bytes), not a tome archive", path);
+        close(fd);
+        return -1;
+    }
     a->map_size = (size_t)sb.st_size;
     if (a->map_size > 0) {
         a->map = mmap(NULL, a->map_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -120,9 +125,15 @@ int cli_open(cli_archive *a, const char *path)
     err = tome_workspace_size(&c, &a->workspace_size);
     if (err == TOME_OK) {
         a->workspace = malloc(a->workspace_size);
+        if (!a->workspace) {
+            cli_error("%s: out of memory: the reader needs a workspace of %zu bytes", path,
+                      a->workspace_size);
+            cli_close(a);
+            return -1;
+        }
         c.workspace = a->workspace;
         c.workspace_size = a->workspace_size;
-        err = a->workspace ? tome_open(&a->reader, &c) : TOME_ERR_WORKSPACE;
+        err = tome_open(&a->reader, &c);
     }
     if (err != TOME_OK) {
         cli_error("%s: %s (%s)", path, tome_error_text(err), tome_error_name(err));

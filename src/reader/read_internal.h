@@ -32,10 +32,12 @@ typedef struct tome_header {
 } tome_header;
 
 /* One block table record. */
+/* Widest fields first: no padding, so the reader's state stays within the
+ * 64-byte step of the workspace layout it had (193,408 bytes for the mails). */
 typedef struct tome_block {
     uint64_t frame_offset;
-    uint32_t frame_size;
     size_t content_size; /* at most a buffer's size, so a size_t */
+    uint32_t frame_size;
     uint32_t checksum; /* of the decompressed content */
 } tome_block;
 

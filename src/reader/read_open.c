@@ -14,9 +14,11 @@ typedef char tome_state_fits_bound[(sizeof(struct tome_reader) + 64 <= TOME_STAT
 #define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~(uint64_t)((a)-1))
 /* zstd wants 8; 64 keeps each piece on its own cache line. */
 #define PIECE_ALIGN 64u
-/* Smallest staging buffer: big enough that hashing the whole file through
- * the callback does not take one call per byte. */
-#define STAGING_MIN 256u
+/* Smallest staging buffer, so that hashing the whole file through the
+ * callback does not take one call per byte.  No larger than the 64 bytes
+ * TOME_WORKSPACE_BOUND adds to chunk_size_max, or the bound would fall short
+ * for an archive whose largest chunk is smaller. */
+#define STAGING_MIN 64u
 
 int tome__in_body(const tome_header *h, uint64_t offset, uint64_t len)
 {

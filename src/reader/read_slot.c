@@ -106,6 +106,9 @@ int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, size_t upto)
         return TOME_OK;
     if (same && s->state == TOME_SLOT_FAILED)
         return s->error;
+    /* Past the end of the block held: refused before anything is undone. */
+    if (same && upto > s->block.content_size)
+        return TOME_ERR_CORRUPT;
     if (!same || s->state != TOME_SLOT_DECODING) {
         /* Begun again after losing the context (same): this time to the
          * end, or two slots taking turns would decode it again and again. */

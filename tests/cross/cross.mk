@@ -54,24 +54,30 @@ cross-deps: deps
 	    exit 1; \
 	  fi; \
 	fi
-	@$(MAKE) --no-print-directory $(foreach a,$(CROSS_ARCHES),$(CROSS_SYSROOT)/$(a)/.unpacked)
-
-# libzstd-dev of a foreign arch, whatever version its index has, unpacked
-# (never installed).  Needs the arch in dpkg's list for its package index.
-$(CROSS_SYSROOT)/%/.unpacked:
-	@rm -rf $(CROSS_SYSROOT)/$* $(CROSS_SYSROOT)/$*.debs && mkdir -p $(CROSS_SYSROOT)/$*.debs
-	@if ! (cd $(CROSS_SYSROOT)/$*.debs && apt-get download -qq libzstd-dev:$* >/dev/null 2>&1); then \
+	@new=; \
+	for a in $(CROSS_ARCHES); do \
+	  dpkg --print-foreign-architectures | grep -qx $$a || new="$$new $$a"; \
+	done; \
+	if [ -n "$$new" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "adding architecture $* to dpkg's list for its package index"; \
-	    dpkg --add-architecture $* && \
+	    echo "adding architectures$$new to dpkg's list, for their package index"; \
+	    for a in $$new; do dpkg --add-architecture $$a || exit 1; done; \
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; \
-	    (cd $(CROSS_SYSROOT)/$*.debs && apt-get download -qq libzstd-dev:$*) || exit 1; \
 	  else \
-	    echo "cannot download libzstd-dev:$*; run as root:"; \
-	    echo "  dpkg --add-architecture $* && apt-get update"; \
+	    echo "run as root: for a in$$new; do dpkg --add-architecture \$$a; done; apt-get update"; \
 	    exit 1; \
 	  fi; \
 	fi
+	@$(MAKE) --no-print-directory $(foreach a,$(CROSS_ARCHES),$(CROSS_SYSROOT)/$(a)/.unpacked)
+
+# libzstd-dev of a foreign arch, whatever version its index has, unpacked
+# (never installed).  cross-deps has put the arch in dpkg's list and fetched
+# its index; this rule only downloads (no root needed) and unpacks.
+$(CROSS_SYSROOT)/%/.unpacked:
+	@rm -rf $(CROSS_SYSROOT)/$* $(CROSS_SYSROOT)/$*.debs && mkdir -p $(CROSS_SYSROOT)/$*.debs
+	@(cd $(CROSS_SYSROOT)/$*.debs && apt-get download -qq libzstd-dev:$* >/dev/null) || { \
+	  echo "cannot download libzstd-dev:$*: is $* in dpkg --print-foreign-architectures, and"; \
+	  echo "its index fetched (apt-get update)?"; exit 1; }
 	dpkg-deb -x $(CROSS_SYSROOT)/$*.debs/libzstd-dev_*_$*.deb $(CROSS_SYSROOT)/$*
 	@touch $@
 
