@@ -125,7 +125,8 @@ unsigned tome_format_version(void);
     X(TOME_ERR_DECOMPRESS, -13, "a block failed to decompress")               \
     X(TOME_ERR_CHECKSUM, -14, "content does not match its checksum")          \
     X(TOME_ERR_DICTIONARY, -15, "the dictionary is damaged")                  \
-    X(TOME_ERR_DAMAGED, -16, "verification found damage")
+    X(TOME_ERR_DAMAGED, -16, "verification found damage")                    \
+    X(TOME_ERR_KEYS, -17, "keys are not unique and in order, or not UTF-8 without NUL")
 
 #define TOME_ERROR_ENUM_ITEM(name, value, text) name = value,
 enum tome_error { TOME_ERROR_LIST(TOME_ERROR_ENUM_ITEM) };
@@ -341,7 +342,8 @@ typedef enum tome_part {
     TOME_PART_BLOCK_TABLE = 2,
     TOME_PART_ENTRY_TABLE = 3, /* index = article ID when one record is bad */
     TOME_PART_ORDER_TABLE = 4,
-    TOME_PART_KEYS = 5,        /* index = key block: bad records or key order */
+    TOME_PART_KEYS = 5,        /* index = key block: bad records (TOME_ERR_CORRUPT),
+                                  keys out of order or not UTF-8 (TOME_ERR_KEYS) */
     TOME_PART_BLOCK = 6,       /* index = block number */
     TOME_PART_ARTICLE = 7      /* index = article ID */
 } tome_part;

@@ -12,6 +12,7 @@
 
 #include "format.h"
 #include "hash.h"
+#include "pack_internal.h"
 #include "testlib.h"
 
 /* XXH32 and size of the archive of small_corpus() at level 3, dictionary
@@ -685,6 +686,67 @@ static void test_block_damage_names_articles(void)
     corpus_free(&c);
 }
 
+/* Keys the format forbids (a NUL, invalid UTF-8), written by a packer whose
+ * checks were bypassed, with every checksum valid: verify names the key
+ * block with TOME_ERR_KEYS. */
+typedef struct key_damage {
+    tome_part part;
+    uint32_t index;
+    int error, count;
+} key_damage;
+
+static void record_key_damage(void *user, tome_part part, uint32_t index, int error)
+{
+    key_damage *d = user;
+    d->part = part;
+    d->index = index;
+    d->error = error;
+    d->count++;
+}
+
+static void check_forbidden_key(const char *what, size_t at, char byte)
+{
+    tome_pack_options o = test_options(3, TOME_DICT_OFF, 16384);
+    tome_packer *p;
+    const char *path = temp_path("badkey.tome");
+    key_damage d = {TOME_PART_FILE, 0, 0, 0};
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    opened a;
+    o.check = 0; /* the packer's own verify would refuse to write it */
+    p = tome_packer_new(&o);
+    CHECK_EQ(tome_pack_add(p, "ok-a", 4, NULL, 0, "one", 3, "a"), TOME_PACK_OK);
+    CHECK_EQ(tome_pack_add(p, "ok-b", 4, NULL, 0, "two", 3, "b"), TOME_PACK_OK);
+    p->articles[0].key[at] = byte; /* behind the packer's back */
+    CHECK_EQ(tome_pack_write(p, path, NULL), TOME_PACK_OK);
+    tome_packer_free(p);
+    bytes = read_file(path, &size);
+    unlink(path);
+    CHECK(bytes != NULL);
+    if (!bytes)
+        return;
+    open_archive(&a, bytes, size, 0, 0);
+    CHECK_EQ(a.err, TOME_OK);
+    if (a.err == TOME_OK) {
+        CHECK_EQ(tome_verify(a.r, record_key_damage, &d, NULL), TOME_ERR_DAMAGED);
+        CHECK_EQ(d.count, 1);
+        CHECK_EQ(d.part, TOME_PART_KEYS);
+        CHECK_EQ(d.index, 0);
+        CHECK_EQ(d.error, TOME_ERR_KEYS);
+        if (d.error != TOME_ERR_KEYS)
+            fprintf(stderr, "forbidden key (%s): verify said %s\n", what, tome_error_name(d.error));
+    }
+    close_archive(&a);
+    free(bytes);
+}
+
+static void test_forbidden_keys(void)
+{
+    check_forbidden_key("NUL", 2, '\0');
+    check_forbidden_key("invalid UTF-8", 3, (char)0xFF);
+    check_forbidden_key("a surrogate's lead", 3, (char)0xED);
+}
+
 /* The whole archive of a fixed corpus is frozen: a format or packer change
  * shows up here.  Tied to the zstd release that produced it. */
 /* Names in many key blocks: lookups at every boundary, and a damaged key
@@ -1057,6 +1119,7 @@ static void test_verify_after_context_moved(void)
 
 int main(void)
 {
+    test_forbidden_keys();
     test_error_codes();
     test_seeds();
     test_edge_corpus();

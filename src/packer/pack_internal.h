@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "tome_pack.h"
+#include "utf8.h"
 
 /* Keys and titles are described by u16 sizes on disk. */
 #define TOME_PACK_NAME_LIMIT 65535u
@@ -105,7 +106,5 @@ int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *s
                           size_t sample_count, const pack_block *blocks, size_t block_count,
                           uint8_t **dict, size_t *dict_size);
 
-/* True when [s, s + n) is valid UTF-8 (no overlongs, no surrogates). */
-int tome__utf8_valid(const char *s, size_t n);
 
 #endif

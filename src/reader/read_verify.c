@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "read_internal.h"
+#include "utf8.h"
 
 typedef struct verifier {
     tome_reader *r;
@@ -134,8 +135,9 @@ static int check_key_block(verifier *v, uint32_t kb)
     for (i = 0; i < count; i++) {
         if ((err = tome__key_record(r, s, at, &n, &at)) != TOME_OK)
             return err;
-        if (have_prev && tome__key_compare(prev.key, prev.key_size, n.key, n.key_size) >= 0)
-            return TOME_ERR_CORRUPT;
+        if (!tome__key_valid(n.key, n.key_size) ||
+            (have_prev && tome__key_compare(prev.key, prev.key_size, n.key, n.key_size) >= 0))
+            return TOME_ERR_KEYS;
         prev = n;
         have_prev = 1;
     }

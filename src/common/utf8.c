@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * pack_utf8.c - strict UTF-8 validation for keys, titles and JSON text.
+ * utf8.c - strict UTF-8 validation, for keys, titles and JSON text (packer)
+ * and for keys (verifier).
  */
-#include "pack_internal.h"
+#include "utf8.h"
 
 /* Length of the sequence led by `lead` and the allowed range of its second
  * byte; the narrowed ranges are what exclude overlongs, surrogates and code
@@ -60,4 +61,13 @@ int tome__utf8_valid(const char *s, size_t n)
         i += len;
     }
     return 1;
+}
+
+int tome__key_valid(const uint8_t *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (s[i] == 0)
+            return 0;
+    return tome__utf8_valid((const char *)s, n);
 }
