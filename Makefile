@@ -88,6 +88,8 @@ help:
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
 	@echo "make test-cmake the CMake build and its CTest suite (host, and the reader for Cortex-M4)"
 	@echo "make test-cross the test suite on s390x (big-endian) and armhf (32-bit) under qemu-user"
+	@echo "make web        build/web/: the reader in the browser (WebAssembly), docs/WEB.md"
+	@echo "make test-web   that page in headless Chromium, archives read by HTTP range requests"
 	@echo "make install    install headers, both libraries, tome.pc, the tool and its man page"
 	@echo "                (PREFIX=$(PREFIX), DESTDIR; also BINDIR, LIBDIR, INCLUDEDIR, MAN1DIR)"
 	@echo "make uninstall  remove what install put there"
@@ -217,8 +219,9 @@ demo: all
 
 # ---- more targets, each in its own fragment ---------------------------------
 # zstd's sources for the device port; fuzzing and cross-architecture runs;
-# the firmware build for Cortex-M
--include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
+# the firmware build for Cortex-M; the reader in the browser
+-include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk \
+  web/web.mk
 
 # ---- install -----------------------------------------------------------------
 
