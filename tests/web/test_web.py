@@ -387,8 +387,9 @@ def main():
             driver.save_screenshot(os.path.join(build, "web-screenshot-article.png"))
             t0 = time.time()
             r = page.verify()
-            print("mails: verify by URL in %.1f s, %d articles checked, %d bytes fetched in all" %
-                  (time.time() - t0, r["report"]["checked"] if r else -1, page.fetched()))
+            print("mails: verify by URL in %.1f s, %d articles checked, %d bytes fetched in all, "
+                  "%s requests" % (time.time() - t0, r["report"]["checked"] if r else -1, page.fetched(),
+                                   page.el("#fetched").get_attribute("data-requests")))
             check("mails: verify says intact", r and r["intact"], r)
 
             page.open_url(base + "/data/mails-damaged.tome")
