@@ -158,7 +158,8 @@ function looksLikeHtml(key, text) {
 }
 
 /* No script runs (sandbox without allow-scripts) and nothing is loaded
- * (the policy below), so an article cannot reach the network. */
+ * (the policy below, on top of the page's own, which the frame inherits),
+ * so an article cannot reach the network. */
 const FRAME_POLICY = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; ' +
   'style-src \'unsafe-inline\'; img-src data:; font-src data:">';
 
@@ -181,7 +182,8 @@ async function showArticle(id) {
     $('article-text').textContent = text;
     const html = looksLikeHtml(a.key, text);
     $('article-mode').hidden = !html;
-    $('article-frame').srcdoc = html ? FRAME_POLICY + text : '';
+    /* the policy after a doctype, which must come first to keep standards mode */
+    $('article-frame').srcdoc = html ? text.replace(/^(\s*<!doctype[^>]*>)?/i, (d) => d + FRAME_POLICY) : '';
     showMode(html);
     for (const tr of $('list').tBodies[0].rows) tr.classList.toggle('on', Number(tr.dataset.id) === a.id);
   } catch (e) { failed(e); }

@@ -56,6 +56,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     roots = {}      # URL prefix -> folder
     sent = {}       # path -> body bytes sent
     requests = {}   # path -> requests answered
+    misses = []     # paths asked for and not found
     lock = threading.Lock()
     types = {".html": "text/html; charset=utf-8", ".js": "text/javascript",
              ".css": "text/css", ".wasm": "application/wasm", ".png": "image/png"}
@@ -83,6 +84,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self, head):
         path, full = self.locate()
         if full is None:
+            self.misses.append(path)
             self.send_error(404)
             return
         size = os.path.getsize(full)
@@ -274,6 +276,13 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
 
+    # the server: the page under /app/, the archives under /data/
+    Handler.roots = {"/app/": os.path.join(build, "web"), "/data/": work}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % server.server_port
+    print("server on " + base)
+
     # the archives: seeds, HTML, and the mails when the corpus is here
     seeds = os.path.join(work, "seeds.tome")
     run(tome, "pack", "seeds", "-o", seeds, "-q")
@@ -282,9 +291,9 @@ def main():
     os.makedirs(html_dir)
     with open(os.path.join(html_dir, "page.html"), "w") as f:
         f.write("<!DOCTYPE html><html><head><title>t</title></head><body>"
-                "<h1 id='hello'>Hello from an article</h1>"
+                "<h1 id='hello'>Hello from an article</h1><img src='%s/data/leak.png' alt=''>"
                 "<script>document.body.dataset.ran = 'yes'; parent.document.title = 'escaped';</script>"
-                "</body></html>\n")
+                "</body></html>\n" % base)
     with open(os.path.join(html_dir, "plain.txt"), "w") as f:
         f.write("<b>not html</b>: a text article\n")
     run(tome, "pack", html_dir, "-o", os.path.join(work, "html.tome"), "-q")
@@ -303,12 +312,6 @@ def main():
     else:
         print("mails: SKIPPED: the corpus tarball %s is absent" % a.corpus)
 
-    # the server: the page under /app/, the archives under /data/
-    Handler.roots = {"/app/": os.path.join(build, "web"), "/data/": work}
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = "http://127.0.0.1:%d" % server.server_port
-    print("server on " + base)
     profile = tempfile.mkdtemp(prefix="tome-web-chromium-")
     driver = None
     try:
@@ -355,9 +358,13 @@ def main():
         driver.switch_to.frame(frame)
         hello = driver.find_element(By.ID, "hello").text
         ran = driver.execute_script("return document.body.dataset.ran || ''")
+        mode = driver.execute_script("return document.compatMode")
         driver.switch_to.default_content()
         check("html: rendered, its script did not run", hello == "Hello from an article" and ran == ""
               and driver.title == "tome reader", (hello, ran, driver.title))
+        check("html: in standards mode, its image not loaded from the network",
+              mode == "CSS1Compat" and "/data/leak.png" not in Handler.requests and
+              "/data/leak.png" not in Handler.misses, (mode, Handler.misses))
         page.search("plain.txt")
         check("html: a text article stays text", page.el("#article-text").is_displayed()
               and "<b>not html</b>" in page.el("#article-text").text)
