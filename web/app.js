@@ -18,6 +18,7 @@ let seq = 0;
 let busy = 0;
 let archive = null;          /* the open reply */
 let view = { kind: 'list', start: 0 };
+let notes = [];              /* what the worker said while opening */
 
 /* For tests and the console: the last article's bytes and the open archive. */
 window.tome = { archive: null, article: null, verify: null };
@@ -47,7 +48,7 @@ worker.onmessage = (ev) => {
     $('verify-percent').textContent = Math.floor(100 * m.progress.done / m.progress.total) + '%';
     return;
   }
-  if (m.note) { setStatus(m.note); return; }
+  if (m.note) { notes.push(m.note); setStatus(m.note); return; }
   const p = pending.get(m.seq);
   pending.delete(m.seq);
   showStats(m.stats);
@@ -73,6 +74,7 @@ function failed(e) { setStatus(e.message, true); }
 async function openArchive(args, label) {
   setStatus('opening ' + label + ' ...');
   archive = null;
+  notes = [];
   try {
     archive = await call('open', args);
   } catch (e) {
@@ -81,7 +83,8 @@ async function openArchive(args, label) {
     return;
   }
   window.tome.archive = archive;
-  setStatus(archive.name + ': ' + bytes(archive.count) + ' articles, ' + bytes(archive.size) + ' bytes');
+  setStatus(archive.name + ': ' + bytes(archive.count) + ' articles, ' + bytes(archive.size) + ' bytes' +
+            notes.map((n) => ' (' + n + ')').join(''));
   $('main').hidden = false;
   showInfo();
   clearArticle();
