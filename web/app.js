@@ -127,20 +127,31 @@ async function showList(start) {
   } catch (e) { failed(e); }
 }
 
-async function search(prefix) {
+/* A page of the keys starting with `prefix`: the first page from a
+ * search, later ones `from` where the page before ended; `starts` holds
+ * the first IDs of the pages before, for Previous. */
+async function search(prefix, from, starts) {
   if (!prefix) return showList(0);
+  starts = starts || [];
   try {
-    const r = await call('search', { prefix, limit: PAGE });
-    view = { kind: 'search', prefix };
+    const r = await call('search', { prefix, limit: PAGE, from });
+    view = { kind: 'search', prefix, starts, first: r.first,
+             next: r.more ? r.rows[r.rows.length - 1].id + 1 : null };
     fillRows(r.rows);
+    const n = starts.length * PAGE;
     $('page').textContent = r.rows.length === 0 ? 'no key starts with "' + prefix + '"'
-      : r.rows.length + (r.more ? '+' : '') + (r.rows.length === 1 ? ' key starts' : ' keys start') +
-        ' with "' + prefix + '"' +
-        (r.exact !== null ? ' (one is exact)' : '');
-    $('prev').disabled = true;
-    $('next').disabled = true;
+      : 'keys ' + (n + 1) + '–' + (n + r.rows.length) + (r.more ? ' (more follow)' : '') +
+        ' starting with "' + prefix + '"' + (r.exact !== null ? ', one exactly' : '');
+    $('prev').disabled = starts.length === 0;
+    $('next').disabled = !r.more;
     if (r.exact !== null) await showArticle(r.exact);
   } catch (e) { failed(e); }
+}
+
+function page(step) {
+  if (view.kind === 'list') return showList(Math.max(0, view.start + step * PAGE));
+  if (step > 0) return search(view.prefix, view.next, view.starts.concat([view.first]));
+  return search(view.prefix, view.starts[view.starts.length - 1], view.starts.slice(0, -1));
 }
 
 /* ---- an article ----------------------------------------------------------- */
@@ -278,8 +289,8 @@ $('file').addEventListener('change', () => {
 });
 $('search-form').addEventListener('submit', (e) => { e.preventDefault(); search($('search').value); });
 $('show-all').addEventListener('click', () => { $('search').value = ''; showList(0); });
-$('prev').addEventListener('click', () => showList(Math.max(0, view.start - PAGE)));
-$('next').addEventListener('click', () => showList(view.start + PAGE));
+$('prev').addEventListener('click', () => page(-1));
+$('next').addEventListener('click', () => page(1));
 $('list').tBodies[0].addEventListener('click', (e) => {
   const tr = e.target.closest('tr');
   if (tr) showArticle(Number(tr.dataset.id));

@@ -305,13 +305,19 @@ function list(msg) {
 function search(msg) {
   const prefix = msg.prefix || '';
   const limit = msg.limit || 50;
-  const out = { prefix, exact: null, rows: [], more: false };
+  const out = { prefix, exact: null, first: 0, rows: [], more: false };
   putString(prefix, (p, n) => withBuffer(4, (idp) => {
-    let err = wasm.tw_find(p, n, idp);
-    if (err === 0) out.exact = u32(idp, 1)[0];
-    else if (err !== -10) fail(err);
-    else if ((err = wasm.tw_lower_bound(p, n, idp))) fail(err);
-    let id = u32(idp, 1)[0];
+    let id;
+    if (typeof msg.from === 'number') {
+      id = msg.from >>> 0; /* a later page: where the one before ended */
+    } else {
+      let err = wasm.tw_find(p, n, idp);
+      if (err === 0) out.exact = u32(idp, 1)[0];
+      else if (err !== -10) fail(err);
+      else if ((err = wasm.tw_lower_bound(p, n, idp))) fail(err);
+      id = u32(idp, 1)[0];
+    }
+    out.first = id;
     const count = wasm.tw_count();
     for (; id < count; id++) {
       const k = key(id);

@@ -411,6 +411,19 @@ def main():
                                    page.el("#fetched").get_attribute("data-requests")))
             check("mails: verify says intact", r and r["intact"], r)
 
+            # a prefix with many keys, a page at a time
+            page.search("easy-ham-1/")
+            many = [list(r) for r in listing(tome, mails) if r[1].startswith("easy-ham-1/")]
+            first = page.rows()
+            page.el("#next").click()
+            page.idle()
+            second = page.rows()
+            page.el("#prev").click()
+            page.idle()
+            check("mails: prefix search pages forward and back like tome ls",
+                  first == many[:50] and second == many[50:100] and page.rows() == many[:50],
+                  (len(many), first[:1], second[:1]))
+
             page.open_url(base + "/data/mails-damaged.tome")
             want = damaged_articles(tome, os.path.join(work, "mails-damaged.tome"))
             r = page.verify()
