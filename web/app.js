@@ -161,8 +161,9 @@ function clearArticle() {
   $('article-meta').textContent = '';
   $('article-text').textContent = '';
   $('article-text').hidden = false;
-  $('article-frame').hidden = true;
-  $('article-frame').srcdoc = '';
+  $('article-html').hidden = true;
+  $('article-html').textContent = '';
+  frameDoc = '';
   $('article-mode').hidden = true;
   window.tome.article = null;
 }
@@ -177,9 +178,24 @@ function looksLikeHtml(key, text) {
 const FRAME_POLICY = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; ' +
   'style-src \'unsafe-inline\'; img-src data:; font-src data:">';
 
+let frameDoc = '';           /* the HTML article shown, with FRAME_POLICY */
+
+/* A new frame each time it is shown: Chromium may not paint a frame whose
+ * srcdoc changed while it was hidden. */
 function showMode(html) {
   $('article-text').hidden = html;
-  $('article-frame').hidden = !html;
+  const box = $('article-html');
+  box.textContent = '';
+  box.hidden = !html;
+  if (html) {
+    const f = document.createElement('iframe');
+    f.id = 'article-frame';
+    f.setAttribute('sandbox', '');
+    f.referrerPolicy = 'no-referrer';
+    f.title = 'article';
+    f.srcdoc = frameDoc;
+    box.appendChild(f);
+  }
   $('as-html').disabled = html;
   $('as-text').disabled = !html;
 }
@@ -197,7 +213,7 @@ async function showArticle(id) {
     const html = looksLikeHtml(a.key, text);
     $('article-mode').hidden = !html;
     /* the policy after a doctype, which must come first to keep standards mode */
-    $('article-frame').srcdoc = html ? text.replace(/^(\s*<!doctype[^>]*>)?/i, (d) => d + FRAME_POLICY) : '';
+    frameDoc = html ? text.replace(/^(\s*<!doctype[^>]*>)?/i, (d) => d + FRAME_POLICY) : '';
     showMode(html);
     for (const tr of $('list').tBodies[0].rows) tr.classList.toggle('on', Number(tr.dataset.id) === a.id);
   } catch (e) { failed(e); }

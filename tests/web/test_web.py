@@ -377,6 +377,13 @@ def main():
         check("html: in standards mode, its image not loaded from the network",
               mode == "CSS1Compat" and "/data/leak.png" not in Handler.requests and
               "/data/leak.png" not in Handler.misses, (mode, Handler.misses))
+        time.sleep(0.3)  # let the frame paint
+        driver.save_screenshot(os.path.join(build, "web-screenshot-html.png"))
+        page.el("#as-text").click()
+        source = page.el("#article-text").is_displayed() and "<h1 id='hello'>" in page.el("#article-text").text
+        page.el("#as-html").click()
+        check("html: Source shows its text, Rendered the frame again",
+              source and page.el("#article-frame").is_displayed() and not page.el("#article-text").is_displayed())
         page.search("plain.txt")
         check("html: a text article stays text", page.el("#article-text").is_displayed()
               and "<b>not html</b>" in page.el("#article-text").text)
