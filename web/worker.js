@@ -7,9 +7,10 @@
  * synchronous XMLHttpRequest for an archive given by URL, FileReaderSync
  * for a file the user chose.  Fetched ranges are cached in 1 KiB-aligned
  * chunks, and a long sequential run of reads (verify's pass over the whole
- * file) turns on a read-ahead window of up to 1 MiB, so browsing a large archive on a
- * server downloads only the header, the dictionary, the index parts and the
- * blocks actually read, while a full pass needs few requests.
+ * file) turns on a read-ahead window of up to 1 MiB, so browsing a large
+ * archive on a server downloads only the header, the dictionary, the index
+ * parts and the blocks actually read, while a full pass needs few requests.
+ * (1 KiB, not 64 KiB: docs/WEB.md, "What it fetches".)
  *
  * Messages in: {seq, op, ...}; out: {seq, ok, result | error, stats} and,
  * during verify, {progress: {done, total}}.
