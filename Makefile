@@ -98,6 +98,8 @@ help:
 	@echo "make python     install the Python package for PYTHON=$(PYTHON) (Debian's packages; docs/PYTHON.md)"
 	@echo "make python-test   the Python package's pytest suite (also in make test)"
 	@echo "make python-bench  pack 1,000,000 records from Python; peak RSS"
+	@echo "make web        build/web/: the reader in the browser (WebAssembly), docs/WEB.md"
+	@echo "make test-web   that page in headless Chromium, archives read by HTTP range requests"
 	@echo "make install    install headers, both libraries, tome.pc, the tool and its man page"
 	@echo "                (PREFIX=$(PREFIX), DESTDIR; also BINDIR, LIBDIR, INCLUDEDIR, MAN1DIR)"
 	@echo "make uninstall  remove what install put there"
@@ -228,8 +230,9 @@ demo: all
 
 # ---- more targets, each in its own fragment ---------------------------------
 # zstd's sources for the device port; fuzzing and cross-architecture runs;
-# the firmware build for Cortex-M; the Python package
--include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk
+# the firmware build for Cortex-M; the Python package; the reader in the browser
+-include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk \
+  web/web.mk
 include python/python.mk
 
 # ---- install -----------------------------------------------------------------
