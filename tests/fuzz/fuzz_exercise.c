@@ -12,9 +12,9 @@
 #include "hash.h"
 #include "tome.h"
 
-/* A set of result codes, one bit per code (codes run from -16 to 1). */
-#define CODE_BIT(c) (1u << ((c) + 16))
-#define IS_ONE_OF(code, set) ((code) >= -16 && (code) <= 1 && (CODE_BIT(code) & (set)))
+/* A set of result codes, one bit per code (codes run from -32 to 1). */
+#define CODE_BIT(c) ((uint64_t)1 << ((c) + 32))
+#define IS_ONE_OF(code, set) ((code) >= -32 && (code) <= 1 && (CODE_BIT(code) & (set)))
 
 /* stat, key, title and find decode the article's key block (format 2.0),
  * so they may meet a damaged frame or a key block failing its checksum. */
@@ -40,7 +40,8 @@
      CODE_BIT(TOME_ERR_VERSION) | CODE_BIT(TOME_ERR_TRUNCATED) | CODE_BIT(TOME_ERR_HEADER) | \
      CODE_BIT(TOME_ERR_LIMIT) | CODE_BIT(TOME_ERR_DICTIONARY) | CODE_BIT(TOME_ERR_WORKSPACE))
 #define ALLOWED_DAMAGE                                                                     \
-    (CODE_BIT(TOME_ERR_CHECKSUM) | CODE_BIT(TOME_ERR_CORRUPT) | CODE_BIT(TOME_ERR_DECOMPRESS))
+    (CODE_BIT(TOME_ERR_CHECKSUM) | CODE_BIT(TOME_ERR_CORRUPT) | CODE_BIT(TOME_ERR_DECOMPRESS) | \
+     CODE_BIT(TOME_ERR_KEYS))
 
 /* The archive seen through the read callback. */
 typedef struct source {
