@@ -88,6 +88,7 @@ help:
 	@echo "make test       all tests, plain and under ASan+UBSan"
 	@echo "make check-corpus  pack, extract, dedup and damage the SpamAssassin corpus"
 	@echo "make bench      tome against solid zstd, one frame per article, zip, SquashFS, ZIM"
+	@echo "make bench-scale  tome at scale: linux-source-6.12 (quarter, whole, 1M JSONL lines); long, not in CI"
 	@echo "make firmware   the reader bare-metal on an emulated Cortex-M4; output must match the host's"
 	@echo "make footprint  flash, RAM, workspace and stack of the reader on Cortex-M4 and M0"
 	@echo "make fuzz SECONDS=N  every libFuzzer target for N seconds (clang)"
@@ -218,6 +219,21 @@ test-cmake: firmware-deps
 	cmake -S . -B $(CMAKE_BUILD) >/dev/null
 	cmake --build $(CMAKE_BUILD) -j2 >/dev/null
 	ctest --test-dir $(CMAKE_BUILD) --output-on-failure
+
+# At the sizes users have (long, not in CI): the quarter and whole
+# linux-source-6.12 tree and 1M lines of it as JSON Lines, against solid zstd
+# and SquashFS 1 MiB; bytes, wall time, peak RSS.  SCALE="quarter" for one.
+SCALE_PACKAGES = linux-source-6.12 zstd squashfs-tools time
+.PHONY: bench-scale
+bench-scale: all
+	@missing=; for p in $(SCALE_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
+	@sh tests/bench/scale.sh $(BUILD) $(SCALE)
 
 # ---- demo ----------------------------------------------------------------------
 
