@@ -107,6 +107,24 @@ help:
 	@echo "make deps       install missing build dependencies (Debian, as root)"
 	@echo "make clean      remove $(BUILD)/"
 
+# The tail of the *-deps recipes: the Debian packages a recipe listed in the
+# shell variable `missing` are installed (as root), or named with the command
+# to run.  $(1) says what they are for.  A failed index update (a mirror
+# mid-sync) is not fatal: the lists at hand may do.
+define install_missing
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+    echo "installing $(1):$$missing"; \
+    apt-get update -qq || echo "apt-get update failed; installing from the lists at hand"; \
+    DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+  else \
+    echo "missing $(1); run: sudo apt-get install -y$$missing"; \
+    exit 1; \
+  fi; \
+fi
+endef
+
 # Installs what is missing (as root), or says exactly what to run.
 deps:
 	@if ! printf '#include <zstd.h>\n#include <zdict.h>\n#include <xxhash.h>\n' | \
@@ -138,7 +156,8 @@ $(SHARED)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(call role_std,$<) $(OPT) -fPIC $(WARN) $(call role_inc,$<) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (bench-scale's corpora hold folders named *.d: never look in there)
+-include $(shell find $(BUILD) -path $(BUILD)/bench-scale -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- library and tool ------------------------------------------------------
 
@@ -228,11 +247,7 @@ SCALE_PACKAGES = linux-source-6.12 zstd squashfs-tools time
 bench-scale: all
 	@missing=; for p in $(SCALE_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
-	fi
+	$(call install_missing,bench-scale dependencies)
 	@sh tests/bench/scale.sh $(BUILD) $(SCALE)
 
 # ---- demo ----------------------------------------------------------------------

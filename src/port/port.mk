@@ -76,17 +76,7 @@ port-deps:
 	command -v riscv64-unknown-elf-gcc >/dev/null || missing="$$missing gcc-riscv64-unknown-elf"; \
 	[ -f "$$(riscv64-unknown-elf-gcc -print-file-name=picolibc.specs 2>/dev/null)" ] || \
 	  missing="$$missing picolibc-riscv64-unknown-elf"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing port check dependencies:$$missing"; \
-	    apt-get update -qq || echo "apt-get update failed; installing from the lists at hand"; \
-	    DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "missing port check dependencies; run: sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call install_missing,port check dependencies)
 
 port-check: port-deps
 	@$(MAKE) --no-print-directory port-sources

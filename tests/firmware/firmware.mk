@@ -59,17 +59,7 @@ firmware-deps: deps
 	  missing="$$missing libnewlib-arm-none-eabi"; \
 	command -v qemu-system-arm >/dev/null || missing="$$missing qemu-system-arm"; \
 	command -v cmake >/dev/null || missing="$$missing cmake"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing firmware dependencies:$$missing"; \
-	    apt-get update -qq || echo "apt-get update failed; installing from the lists at hand"; \
-	    DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "missing firmware dependencies; run: sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call install_missing,firmware dependencies)
 
 # ---- archives ------------------------------------------------------------------
 
