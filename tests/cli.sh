@@ -34,18 +34,8 @@ mkdir log
 OUT=$T/log/out
 ERR=$T/log/err
 
-passed=0
-failed=0
+. "$REPO/tests/lib.sh" # passed, failed, pass, fail, check, finish
 status=0
-
-pass() {
-    passed=$((passed + 1))
-}
-
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $*"
-}
 
 # Show the last command's standard error, indented (after a failure).
 show_err() {
@@ -133,17 +123,6 @@ dir_is() {
         pass
     else
         fail "$3: $1 holds [$(echo $got)], expected [$2]"
-    fi
-}
-
-# check WHAT COMMAND...: passes when COMMAND succeeds.
-check() {
-    what=$1
-    shift
-    if "$@"; then
-        pass
-    else
-        fail "$what"
     fi
 }
 
@@ -1235,5 +1214,4 @@ run cat i13s.tome s
 printf 'from stdin' >i13s.expected
 expect_out_bytes i13s.expected "i13: pack /dev/stdin"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
