@@ -5,7 +5,7 @@
  * This header is the reference manual of the reader library.
  *
  * A tome archive holds text articles, each with a unique key (a UTF-8
- * string) and an optional title, compressed with zstd into small blocks.
+ * string), an optional title and any number of aliases (more keys), compressed with zstd into small blocks.
  * Articles are numbered 0..count-1 in byte-wise order of their keys, so an
  * ID is the rank of its key.  The on-disk format is specified in
  * docs/FORMAT.md.
@@ -84,15 +84,15 @@ extern "C" {
 /* ---- versions ---------------------------------------------------------- */
 
 /* Version of this library. */
-#define TOME_VERSION_MAJOR 2
-#define TOME_VERSION_MINOR 1
+#define TOME_VERSION_MAJOR 3
+#define TOME_VERSION_MINOR 0
 #define TOME_VERSION_PATCH 0
 #define TOME_VERSION_NUMBER \
     (TOME_VERSION_MAJOR * 10000 + TOME_VERSION_MINOR * 100 + TOME_VERSION_PATCH)
 
 /* Newest on-disk format this library reads and writes.  A reader refuses a
  * file with a newer major version, or the same major and a newer minor. */
-#define TOME_FORMAT_MAJOR 2
+#define TOME_FORMAT_MAJOR 3
 #define TOME_FORMAT_MINOR 0
 
 /* Library version of the compiled code, as TOME_VERSION_NUMBER and as
@@ -142,7 +142,7 @@ const char *tome_error_text(int code);
 /* ---- opening ----------------------------------------------------------- */
 
 /* Sizes of the fixed parts of the format (see docs/FORMAT.md). */
-#define TOME_HEADER_SIZE 176
+#define TOME_HEADER_SIZE 160
 #define TOME_FOOTER_SIZE 24
 
 /* The read callback of callback mode: copy `len` bytes of the archive
@@ -156,9 +156,10 @@ typedef int (*tome_read_fn)(void *user, uint64_t offset, void *dst, size_t len);
  * at the start of every block instead.  Saves TOME_ZSTD_DDICT_BOUND bytes of
  * workspace, costs time per block decompressed. */
 #define TOME_OPEN_NO_DICT_TABLES 0x1u
-/* tome_fetch() skips the per-article checksum.  Faster on slow CPUs; a
- * damaged block may then yield wrong bytes without an error.  tome_verify()
- * always checks. */
+/* tome_fetch() and tome_read() skip the segment checksums of body blocks.
+ * Faster on slow CPUs; a damaged block may then yield wrong bytes without an
+ * error.  Index frames and block heads are still checked (what to read and
+ * for which ID never rests on unchecked bytes); tome_verify() checks all. */
 #define TOME_OPEN_TRUST_CONTENT 0x2u
 
 /* Everything the reader needs, in one struct.  Zero-initialise it, then set
@@ -197,7 +198,7 @@ int tome_workspace_size(const tome_config *config, size_t *size);
  * Errors: TOME_ERR_ARGUMENT, TOME_ERR_WORKSPACE (the total overflows). */
 typedef struct tome_workspace_params {
     uint32_t block_size_max;
-    uint32_t key_block_size_max;
+    uint32_t index_size_max;
     uint32_t chunk_size_max;
     uint32_t dict_size;
     int callback;   /* nonzero: callback mode */
@@ -206,7 +207,7 @@ typedef struct tome_workspace_params {
 int tome_workspace_size_for(const tome_workspace_params *params, size_t *size);
 
 /* Compile-time upper bound of tome_workspace_size(), for static arrays,
- * from the header fields block_size_max, key_block_size_max, chunk_size_max
+ * from the header fields block_size_max, index_size_max, chunk_size_max
  * and dict_size (all shown by `tome info`, which prints the line to paste)
  * and whether callback mode is used.  Assumes prepared dictionary tables.
  * The sum is computed in at least unsigned long, but each argument plus 64
@@ -228,12 +229,12 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size);
 #define TOME_ZSTD_DDICT_BOUND (27UL * 1024UL + 512UL)
 #endif
 #define TOME_STATE_BOUND 2048u
-#define TOME_WORKSPACE_BOUND(block_size_max, key_block_size_max, chunk_size_max,   \
+#define TOME_WORKSPACE_BOUND(block_size_max, index_size_max, chunk_size_max,       \
                              dict_size, callback)                                \
     (TOME_STATE_BOUND + TOME_ZSTD_DCTX_BOUND + 64u +                            \
      ((dict_size) ? TOME_ZSTD_DDICT_BOUND + 64u : 0u) +                         \
      ((callback) ? (dict_size) + 64u : 0u) + (block_size_max) + 64u +           \
-     (key_block_size_max) + 64u + ((callback) ? (chunk_size_max) + 64u : 0u))
+     (index_size_max) + 64u + ((callback) ? (chunk_size_max) + 64u : 0u))
 
 /* Open an archive.  Checks the magic, version, header checksum, every
  * header field against the archive size and the caller's limits, the footer,
@@ -252,20 +253,25 @@ typedef struct tome_archive_info {
     uint64_t file_size;        /* bytes of the archive proper */
     uint32_t article_count;    /* articles (keys) */
     uint32_t body_count;       /* distinct bodies stored (after dedup) */
+    uint32_t alias_count;      /* aliases (more keys for articles) */
+    uint32_t search_count;     /* entries of the folded search tree */
+    uint32_t meta_count;       /* metadata pairs (needs the metadata frame
+                                  decoded: 0 when it is damaged) */
     uint32_t block_count;      /* zstd frames holding bodies */
-    uint32_t key_block_count;  /* zstd frames holding keys and titles */
-    uint32_t keys_per_block;   /* keys in each key block (the last may hold fewer) */
-    uint32_t block_size_max;   /* largest decompressed block of either kind */
-    uint32_t key_block_size_max; /* largest decompressed key block */
+    uint32_t index_frame_count; /* zstd frames of the trees and metadata */
+    uint32_t name_leaf_count;  /* frames holding keys, titles and locations */
+    uint32_t block_size_max;   /* largest decompressed body block */
+    uint32_t index_size_max;   /* largest decompressed index frame */
     uint32_t chunk_size_max;   /* largest compressed piece read at once */
     uint32_t article_size_max; /* largest article */
-    uint32_t key_size_max;     /* longest key, bytes */
+    uint32_t key_size_max;     /* longest key or alias, bytes */
     uint32_t title_size_max;   /* longest title, bytes */
+    uint32_t fold_size_max;    /* longest folded string of the search tree */
     uint32_t dict_size;        /* 0 when no dictionary */
     uint64_t raw_size;         /* sum of all article lengths */
-    uint64_t stored_size;      /* sum of distinct bodies (decompressed blocks) */
-    uint64_t keys_size;        /* decompressed key blocks */
-    uint64_t compressed_size;  /* all compressed blocks plus dictionary */
+    uint64_t stored_size;      /* sum of body blocks' contents (heads included) */
+    uint64_t index_size;       /* block table plus index frames, compressed */
+    uint64_t compressed_size;  /* all frames plus dictionary */
 } tome_archive_info;
 
 /* Number of articles; IDs are 0..count-1. */
@@ -277,61 +283,142 @@ void tome_info(const tome_reader *reader, tome_archive_info *info);
 /* ---- articles ---------------------------------------------------------- */
 
 typedef struct tome_article {
-    uint32_t checksum;     /* XXH32 of the article's bytes, seeded with its ID */
     uint32_t size;         /* bytes */
     uint32_t key_size;     /* bytes, without a terminator */
     uint32_t title_size;   /* bytes, 0 when the article has no title */
-    uint32_t block;        /* block holding the article's first byte */
+    uint32_t alias_count;  /* aliases of the article */
+    uint32_t block;        /* body block holding the article's first byte */
+    uint32_t body;         /* its body's index among that block's bodies */
 } tome_article;
 
-/* Describe article `id`.  The sizes of key and title come from the
- * article's key block, which is decompressed (a few KiB, kept in the
- * workspace) when it is not the last one used.
+/* Describe article `id`: sizes from its name entry (in a name leaf, a
+ * few KiB decompressed and kept in the workspace), and its size from the
+ * head of its body block, which binds the body to the ID.
  * Errors: TOME_ERR_RANGE (id >= count), TOME_ERR_CORRUPT, TOME_ERR_READ,
  * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM. */
 int tome_stat(tome_reader *reader, uint32_t id, tome_article *article);
 
 /* Copy article `id`'s key (or title) into `buf` and terminate it with NUL;
  * `cap` must be at least key_size + 1 (title_size + 1); key_size_max + 1
- * from tome_info() always suffices.  An absent title copies "".  Keys and
- * titles live in compressed key blocks; each key block is checked against
- * its checksum whenever it is decompressed, so a damaged archive cannot
- * return another key.  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER,
- * TOME_ERR_CORRUPT, TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
+ * (title_size_max + 1) from tome_info() always suffices.  An absent title
+ * copies "".  Name leaves are checked against their checksums whenever they
+ * are decompressed, so a damaged archive cannot return another key.
+ * Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+ * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_key(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 
-/* Decompress article `id` into `dst` (`cap` bytes) and check its checksum
- * (unless TOME_OPEN_TRUST_CONTENT).  On success *size is its length.  On
- * TOME_ERR_BUFFER, *size is the length needed and nothing was decompressed
- * (SIZE_MAX where size_t cannot hold it: 16-bit targets; see tome_stat()).
- * Blocks are decompressed only as far as needed, and the last block is kept,
- * so fetching neighbours or iterating with tome_next() decompresses each
- * block once.  Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+/* Copy alias number `n` (0 .. alias_count - 1 of tome_stat()) of article
+ * `id` into `buf`, NUL-terminated; key_size_max + 1 always suffices.
+ * Errors: as tome_key(), TOME_ERR_RANGE when n >= the article's aliases. */
+int tome_alias(tome_reader *reader, uint32_t id, uint32_t n, char *buf, size_t cap);
+
+/* Decompress article `id` into `dst` (`cap` bytes).  Every byte returned
+ * was checked against its segment's checksum (unless
+ * TOME_OPEN_TRUST_CONTENT), and the body was checked to be article `id`'s.
+ * On success *size is its length.  On TOME_ERR_BUFFER, *size is the length
+ * needed and nothing was decompressed (SIZE_MAX where size_t cannot hold
+ * it: 16-bit targets; see tome_stat()).  Blocks are decompressed only as far
+ * as needed, and the last block is kept, so fetching neighbours or
+ * iterating with tome_next() decompresses each block once.
+ * Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
  * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_fetch(tome_reader *reader, uint32_t id, void *dst, size_t cap,
                size_t *size);
 
 /* Copy `len` bytes of article `id` starting at byte `offset` into `dst`,
- * for articles too big for the caller's RAM.  No checksum is checked (the
- * whole article is needed for that).  Errors: as tome_fetch(), and
- * TOME_ERR_RANGE when offset + len exceeds the article. */
+ * for articles too big for the caller's RAM.  Checked as tome_fetch():
+ * each segment the range touches is decoded whole and checked.
+ * Errors: as tome_fetch(), and TOME_ERR_RANGE when offset + len exceeds
+ * the article. */
 int tome_read(tome_reader *reader, uint32_t id, uint64_t offset, void *dst,
               size_t len);
 
-/* Find the article whose key is exactly `key` (`key_size` bytes, need not be
- * NUL-terminated): a binary search over the key blocks' first keys, then a
- * scan of one key block.  Errors: TOME_ERR_NOT_FOUND, TOME_ERR_CORRUPT,
- * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
+/* Find the article whose key, or one of whose aliases, is exactly `key`
+ * (`key_size` bytes, need not be NUL-terminated): one descent of the name
+ * tree (a frame per level), then of the alias tree when no key matches.
+ * *id is the article's ID (tome_key() gives its canonical key).
+ * Errors: TOME_ERR_NOT_FOUND, TOME_ERR_CORRUPT, TOME_ERR_DECOMPRESS,
+ * TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_find(tome_reader *reader, const char *key, size_t key_size,
               uint32_t *id);
 
 /* Iterate over all articles in storage order (the order of their bytes in
  * the archive), which reads the archive sequentially and decompresses each
  * block once when each article is fetched in turn.  Set *cursor = 0, then
- * call until it returns TOME_DONE; each TOME_OK call sets *id.  Every ID is
- * visited once.  Errors: TOME_ERR_CORRUPT, TOME_ERR_READ. */
+ * call until it returns TOME_DONE; each TOME_OK call sets *id.  The cursor
+ * is the position in storage order: every ID is visited exactly once, or an
+ * error is returned (the block heads listing the IDs are checked).
+ * Errors: TOME_ERR_CORRUPT, TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM,
+ * TOME_ERR_READ. */
 int tome_next(tome_reader *reader, uint32_t *cursor, uint32_t *id);
+
+/* ---- search ------------------------------------------------------------ */
+
+/* Prefix search over keys, titles and aliases, folded (case and accents
+ * ignored, docs/FORMAT.md "Folding") or exact, a match at a time through a
+ * caller-owned cursor.  Matches come in the order of the search tree:
+ * folded string, then ID; an article matching by several texts comes once
+ * per text.  A query decodes one frame per tree level, then the leaves
+ * holding matches: no scan of the archive.
+ *
+ *     tome_search s;
+ *     tome_match m;
+ *     int rc = tome_search_start(r, &s, "strasse", 7, TOME_SEARCH_ALL);
+ *     while (rc == TOME_OK && (rc = tome_search_next(r, &s, &m)) == TOME_OK)
+ *         ... m.id, m.source ...
+ *     (rc is TOME_DONE at the end)
+ */
+#define TOME_SEARCH_KEYS 0x1u    /* match keys */
+#define TOME_SEARCH_TITLES 0x2u  /* match titles */
+#define TOME_SEARCH_ALIASES 0x4u /* match aliases */
+#define TOME_SEARCH_ALL 0x7u
+/* Unfolded: the text must begin with the query byte for byte. */
+#define TOME_SEARCH_EXACT 0x8u
+/* Longest query, in bytes after folding. */
+#define TOME_QUERY_MAX 256u
+
+typedef struct tome_search {
+    uint32_t flags;
+    uint32_t frame;      /* leaf of the next entry */
+    uint32_t entry;      /* its position in the leaf */
+    uint32_t query_size; /* folded query */
+    uint32_t exact_size; /* the query as given (TOME_SEARCH_EXACT) */
+    uint32_t state;
+    uint8_t query[TOME_QUERY_MAX];
+    uint8_t exact[TOME_QUERY_MAX];
+} tome_search;
+
+typedef struct tome_match {
+    uint32_t id;     /* the article */
+    uint32_t source; /* 0 its key, 1 its title, 2 + j its alias j */
+} tome_match;
+
+/* Begin a search.  Errors: TOME_ERR_ARGUMENT (query not UTF-8, longer than
+ * TOME_QUERY_MAX folded, no source flag), TOME_ERR_NOT_FOUND (the archive
+ * has no search tree, or the reader was built with TOME_NO_FOLDING), and the
+ * errors of decoding a frame. */
+int tome_search_start(tome_reader *reader, tome_search *search,
+                      const char *query, size_t query_size, uint32_t flags);
+
+/* The next match: TOME_OK and *match, TOME_DONE after the last, or an
+ * error of decoding a frame. */
+int tome_search_next(tome_reader *reader, tome_search *search, tome_match *match);
+
+/* ---- metadata ---------------------------------------------------------- */
+
+/* Metadata pair `index` (0 .. meta_count - 1, in name order) copied into
+ * `name` and `value`, NUL-terminated.  Errors: TOME_ERR_RANGE,
+ * TOME_ERR_BUFFER, and the errors of decoding a frame. */
+int tome_meta_at(tome_reader *reader, uint32_t index, char *name, size_t name_cap,
+                 char *value, size_t value_cap);
+
+/* The value of metadata `name` (NUL-terminated) into `value`; *size its
+ * bytes (on TOME_ERR_BUFFER, the bytes needed without the terminator).
+ * Errors: TOME_ERR_NOT_FOUND, TOME_ERR_BUFFER, and the errors of decoding
+ * a frame. */
+int tome_meta_get(tome_reader *reader, const char *name, char *value, size_t cap,
+                  size_t *size);
 
 /* ---- verification ------------------------------------------------------ */
 
@@ -339,13 +426,16 @@ int tome_next(tome_reader *reader, uint32_t *cursor, uint32_t *id);
 typedef enum tome_part {
     TOME_PART_FILE = 0,        /* whole-file checksum or footer */
     TOME_PART_DICTIONARY = 1,
-    TOME_PART_BLOCK_TABLE = 2,
-    TOME_PART_ENTRY_TABLE = 3, /* index = article ID when one record is bad */
-    TOME_PART_ORDER_TABLE = 4,
-    TOME_PART_KEYS = 5,        /* index = key block: bad records (TOME_ERR_CORRUPT),
-                                  keys out of order or not UTF-8 (TOME_ERR_KEYS) */
-    TOME_PART_BLOCK = 6,       /* index = block number */
-    TOME_PART_ARTICLE = 7      /* index = article ID */
+    TOME_PART_BLOCK_TABLE = 2, /* index = record */
+    TOME_PART_NAMES = 3,       /* index = name tree frame; TOME_ERR_KEYS for
+                                  keys out of order, not unique or not UTF-8 */
+    TOME_PART_ALIASES = 4,     /* index = alias tree frame */
+    TOME_PART_SEARCH = 5,      /* index = search tree frame */
+    TOME_PART_BLOCK = 6,       /* index = body block */
+    TOME_PART_ARTICLE = 7,     /* index = article ID */
+    TOME_PART_META = 8,        /* the metadata frame */
+    TOME_PART_BINDINGS = 9     /* name entries, block heads, aliases and search
+                                  entries disagree (TOME_NO_INDEX) */
 } tome_part;
 
 #define TOME_NO_INDEX 0xFFFFFFFFu
@@ -362,9 +452,10 @@ typedef struct tome_verify_report {
     uint32_t checked_articles;
 } tome_verify_report;
 
-/* Check everything: the whole-file checksum, each table's checksum, every
- * record's bounds, key order, storage order, each block's content, and each
- * article's content.  Reports every problem to `on_damage` (may be
+/* Check everything docs/FORMAT.md's "What a verifier checks" lists: the
+ * whole-file checksum, every block table record, every frame's content and
+ * structure, key order, and the bindings between names, bodies, aliases and
+ * search entries, in one pass with no memory beyond the workspace.  Reports every problem to `on_damage` (may be
  * NULL) and fills `report` (may be NULL).  Returns TOME_OK when the archive
  * is intact, TOME_ERR_DAMAGED when anything was reported, or TOME_ERR_READ
  * when the callback failed. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * format.h - the on-disk layout of docs/FORMAT.md, shared by reader and
- * packer.  Offsets are the tables of that document; keep them in step.
+ * format.h - the on-disk layout of docs/FORMAT.md (format 3.0), shared by
+ * reader and packer.  Offsets are the tables of that document; keep them in
+ * step.  The variable-length codecs are in codec.h.
  */
 #ifndef TOME_FORMAT_H
 #define TOME_FORMAT_H
@@ -15,7 +16,7 @@
 #define TOME_HEADER_MAGIC "\x89TOME\r\n\x1a"
 #define TOME_FOOTER_MAGIC "\x1a\n\rEMOT\x89"
 
-/* header field offsets */
+/* header field offsets (docs/FORMAT.md, "Header") */
 enum {
     HDR_MAGIC = 0,
     HDR_MAJOR = 8,
@@ -24,56 +25,68 @@ enum {
     HDR_FILE_SIZE = 16,
     HDR_ARTICLE_COUNT = 24,
     HDR_BODY_COUNT = 28,
-    HDR_BLOCK_COUNT = 32,
-    HDR_KEY_BLOCK_COUNT = 36,
-    HDR_KEYS_PER_BLOCK = 40,
-    HDR_BLOCK_SIZE_MAX = 44,
-    HDR_KEY_BLOCK_SIZE_MAX = 48,
-    HDR_ARTICLE_SIZE_MAX = 52,
-    HDR_CHUNK_SIZE_MAX = 56,
-    HDR_KEY_SIZE_MAX = 60,
-    HDR_TITLE_SIZE_MAX = 64,
-    HDR_DICT_SIZE = 68,
-    HDR_WORKSPACE_MEMORY = 72,
-    HDR_WORKSPACE_CALLBACK = 76,
-    HDR_ENTRY_RECORD_SIZE = 80,
-    HDR_BLOCK_BITS = 81,
-    HDR_OFFSET_BITS = 82,
-    HDR_SIZE_BITS = 83,
-    HDR_ORDER_RECORD_SIZE = 84,
-    HDR_RESERVED8 = 85, /* 3 bytes */
-    HDR_DICT_OFFSET = 88,
-    HDR_BLOCK_TABLE_OFFSET = 96,
-    HDR_ENTRY_TABLE_OFFSET = 104,
-    HDR_ORDER_TABLE_OFFSET = 112,
-    HDR_DICT_CHECKSUM = 120,
-    HDR_BLOCK_TABLE_CHECKSUM = 124,
-    HDR_ENTRY_TABLE_CHECKSUM = 128,
-    HDR_ORDER_TABLE_CHECKSUM = 132,
+    HDR_ALIAS_COUNT = 32,
+    HDR_SEARCH_COUNT = 36,
+    HDR_BODY_BLOCKS = 40,
+    HDR_NAME_LEAVES = 44,
+    HDR_NAME_FRAMES = 48,
+    HDR_ALIAS_LEAVES = 52,
+    HDR_ALIAS_FRAMES = 56,
+    HDR_SEARCH_LEAVES = 60,
+    HDR_SEARCH_FRAMES = 64,
+    HDR_META_FRAMES = 68,
+    HDR_BLOCK_SIZE_MAX = 72,
+    HDR_INDEX_SIZE_MAX = 76,
+    HDR_ARTICLE_SIZE_MAX = 80,
+    HDR_CHUNK_SIZE_MAX = 84,
+    HDR_KEY_SIZE_MAX = 88,
+    HDR_TITLE_SIZE_MAX = 92,
+    HDR_FOLD_SIZE_MAX = 96,
+    HDR_DICT_SIZE = 100,
+    HDR_WORKSPACE_MEMORY = 104,
+    HDR_WORKSPACE_CALLBACK = 108,
+    HDR_FOLD_VERSION = 112,
+    HDR_DICT_CHECKSUM = 116,
+    HDR_DICT_OFFSET = 120,
+    HDR_BLOCK_TABLE_OFFSET = 128,
     HDR_RAW_SIZE = 136,
     HDR_STORED_SIZE = 144,
-    HDR_KEYS_SIZE = 152,
-    HDR_FRAMES_SIZE = 160,
-    HDR_RESERVED32 = 168,
-    HDR_CHECKSUM = 172
+    HDR_RESERVED = 152,
+    HDR_CHECKSUM = 156
 };
 
 enum { FTR_MAGIC = 0, FTR_FILE_SIZE = 8, FTR_RESERVED = 16, FTR_CHECKSUM = 20 };
 
-/* block table record */
+/* block table record (docs/FORMAT.md, "Block table") */
 enum { BLK_FRAME_OFFSET = 0, BLK_FRAME_SIZE = 8, BLK_CONTENT_SIZE = 12,
-       BLK_CHECKSUM = 16, BLK_RECORD_SIZE = 20 };
+       BLK_FIRST = 16, BLK_CONTENT_CHECKSUM = 20, BLK_RECORD_CHECKSUM = 24,
+       BLK_RECORD_SIZE = 28 };
 
-/* entry table record: the checksum, then bit fields from bit 32 */
-enum { ENT_CHECKSUM = 0, ENT_FIELDS_BIT = 32, ENT_RECORD_SIZE_MAX = 16 };
+/* Frame kinds, in block table order; a frame's content checksum is seeded
+ * with TOME_CONTENT_SEED(kind, index within kind). */
+enum { TOME_KIND_BODY = 1, TOME_KIND_NAME = 2, TOME_KIND_ALIAS = 3,
+       TOME_KIND_SEARCH = 4, TOME_KIND_META = 5 };
+#define TOME_CONTENT_SEED(kind, index) (((uint32_t)(kind) << 28) | (uint32_t)(index))
+/* Frames of one kind are fewer than this, so the seed's index fits. */
+#define TOME_KIND_FRAMES_LIMIT 0x10000000u
 
-enum { ORD_RECORD_SIZE_MAX = 4 };
+/* Body block head: u32 head_size first, u32 head checksum last. */
+#define TOME_HEAD_SIZE_MIN 9u
 
-/* key block record: key_size, title_size, key bytes, title bytes */
-enum { KEY_REC_KEY_SIZE = 0, KEY_REC_TITLE_SIZE = 2 };
+/* Search entry sources: 0 key, 1 title, 2 + j alias j. */
+enum { TOME_SOURCE_KEY = 0, TOME_SOURCE_TITLE = 1, TOME_SOURCE_ALIAS = 2 };
 
-/* Largest key and title a u16 can describe. */
+/* Folding of docs/FORMAT.md, "Folding". */
+#define TOME_FOLD_VERSION 1u
+/* A folded string is at most this many times its source's bytes. */
+#define TOME_FOLD_GROWTH 3u
+
+/* Largest key, alias key and title; largest folded string. */
 #define TOME_KEY_SIZE_LIMIT 65535u
+#define TOME_FOLD_SIZE_LIMIT (TOME_FOLD_GROWTH * TOME_KEY_SIZE_LIMIT)
+
+/* A tree's root level is below this: the descent's bound. */
+#define TOME_TREE_LEVELS_LIMIT 32u
 
 static inline uint16_t tome_get16(const uint8_t *p)
 {
