@@ -60,7 +60,7 @@ SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 COMMON_SRC = $(sort $(wildcard src/common/*.c))
 READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
 PACKER_SRC = $(sort $(wildcard src/packer/*.c))
-TOOL_SRC   = tools/tome.c tools/cli_pack.c tools/cli_read.c tools/cli_text.c tools/cli_file.c
+TOOL_SRC   = $(sort $(wildcard tools/*.c))
 TESTS      = test_reader test_alloc test_pack_input
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))

@@ -66,11 +66,30 @@ void cli_cleanup_clear(void);
  * when it is a safe relative path (cli_read.c). */
 const char *cli_unsafe_key_reason(const char *key);
 
+/* Buffers sized from the archive's header (cli_article.c): one for a key,
+ * title or alias (*cap bytes), one for a piece of an article: the largest
+ * article when below 1 MiB, else 1 MiB, so what an archive declares does
+ * not decide how much memory a command uses.  NULL when out of memory. */
+char *cli_name_buffer(const tome_reader *r, size_t *cap);
+void *cli_article_buffer(const tome_reader *r, size_t *cap);
+
+/* Where an article's bytes go: 0, or -1 with errno set. */
+typedef int (*cli_sink_fn)(void *user, const void *data, size_t len);
+
+/* cli_emit_article() result when the sink failed (errno set). */
+#define CLI_SINK_FAILED 1000
+
+/* Send article `id` to `sink` in pieces of `cap` bytes; *size gets its
+ * size.  The reader checks every piece before it is sent. */
+int cli_emit_article(tome_reader *r, uint32_t id, void *buf, size_t cap, cli_sink_fn sink,
+                     void *user, uint64_t *size);
+
 int cmd_pack(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 #endif

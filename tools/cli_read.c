@@ -12,18 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "cli.h"
 
-/* Articles up to this size are fetched whole (the reader checks them);
- * larger ones are streamed in pieces of this size and checked here, so
- * memory stays bounded whatever size an archive declares. */
-#define PIECE_SIZE ((size_t)1 << 20)
-
 static const char ls_usage[] =
-    "usage: tome ls [--null] ARCHIVE\n\n"
+    "usage: tome ls [--null] [--aliases] ARCHIVE\n\n"
     "List every article, one per line: ID, key, size in bytes, title,\n"
     "separated by tabs, in ID (key) order.\n\n"
     "Keys and titles are escaped C-style, so that each article is one line\n"
@@ -32,36 +24,30 @@ static const char ls_usage[] =
     "\\xHH per byte) and for bytes that are not valid UTF-8.  verify and\n"
     "extract escape keys in their messages the same way.\n\n"
     "  --null   for scripts: the four fields raw (unescaped), each followed\n"
-    "           by a NUL byte, so an article is four NUL-terminated fields\n";
+    "           by a NUL byte, so an article is four NUL-terminated fields\n"
+    "  --aliases   after the title, the article's aliases (other keys that\n"
+    "           find it), a field each; with --null the list ends with an\n"
+    "           empty field\n";
 static const char cat_usage[] =
     "usage: tome cat ARCHIVE KEY|#ID...\n\n"
     "Write the named articles to standard output, byte for byte.  An argument\n"
     "'#N' (N digits) names article ID N; use --key KEY for a key that itself\n"
     "looks like that.  After '--' every argument is a KEY or #ID, even one\n"
     "that starts with '-'.  An article larger than 1 MiB is written as it is\n"
-    "read and checked at its end: when it does not match its checksum, cat\n"
-    "says so and exits 1 (what was written is then wrong).\n";
+    "read, a checked piece at a time: when a piece is damaged, cat stops\n"
+    "there, says so and exits 1 (what was written is then incomplete).\n";
 static const char info_usage[] =
     "usage: tome info ARCHIVE\n\n"
-    "Show counts, sizes, the compression ratio, bytes saved by deduplication,\n"
-    "and the reader workspace (RAM) this archive needs.\n";
+    "Show counts, sizes, the compression ratio (articles, keys and titles\n"
+    "against the file), bytes saved by deduplication, the index's bytes per\n"
+    "article and share of the archive, the reader workspace (RAM) this\n"
+    "archive needs, and the archive's metadata as 'meta NAME VALUE' lines.\n";
 static const char verify_usage[] =
     "usage: tome verify ARCHIVE\n\n"
-    "Check the whole archive: checksums of the file, tables and blocks, and\n"
-    "every article's content.  Names each damaged part and article.  Exit\n"
+    "Check the whole archive: the file's checksum, every table record and\n"
+    "frame, every body, key order, and that names, bodies, aliases and search\n"
+    "entries agree.  Names each damaged part and article.  Exit\n"
     "status 0 when intact, 1 when damaged or unreadable.\n";
-static const char extract_usage[] =
-    "usage: tome extract ARCHIVE -C DIR [--keep]\n\n"
-    "Write every article to DIR/KEY, creating directories as needed.  Packing a\n"
-    "directory and extracting it gives byte-identical files.\n\n"
-    "Each file is written to a temporary file beside it and renamed over the\n"
-    "old one when complete and checked, so an existing file is replaced, never\n"
-    "truncated in place, and a failure leaves no partial file.  Symbolic links\n"
-    "under DIR are never followed: a key whose path meets one is refused, as is\n"
-    "a key that is absolute or has an empty, '.' or '..' component.\n\n"
-    "  -C, --directory DIR   where to write (created if missing)\n"
-    "  -k, --keep            never replace an existing file: refuse it, name it,\n"
-    "                        and exit 1\n";
 
 /* Handle --help and count positional arguments for the simple commands;
  * `cat` alone takes "--key KEY" and "--" (the rest are keys), `ls` alone
@@ -86,7 +72,7 @@ static int simple_args(int argc, char **argv, const char *usage, int min, int ma
                 return cli_usage_error(argv[0], "--key needs a KEY");
             if (!*first)
                 return cli_usage_error(argv[0], "give the ARCHIVE before --key");
-        } else if (ls && strcmp(argv[i], "--null") == 0) {
+        } else if (ls && (strcmp(argv[i], "--null") == 0 || strcmp(argv[i], "--aliases") == 0)) {
             continue;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error(argv[0], "unknown option '%s'", argv[i]);
@@ -104,64 +90,6 @@ static int simple_args(int argc, char **argv, const char *usage, int min, int ma
     return EXIT_OK;
 }
 
-static char *key_buffer(const tome_reader *r, size_t *cap)
-{
-    tome_archive_info info;
-    tome_info(r, &info);
-    *cap = (info.key_size_max > info.title_size_max ? info.key_size_max : info.title_size_max) + 1;
-    return malloc(*cap);
-}
-
-/* A buffer for one piece of an article: the largest article when smaller
- * than PIECE_SIZE, else PIECE_SIZE (what the archive declares does not
- * decide how much memory is used). */
-static void *article_buffer(const tome_reader *r, size_t *cap)
-{
-    tome_archive_info info;
-    tome_info(r, &info);
-    *cap = info.article_size_max < PIECE_SIZE ? info.article_size_max : PIECE_SIZE;
-    return malloc(*cap ? *cap : 1);
-}
-
-/* Where an article's bytes go: 0, or -1 with errno set. */
-typedef int (*sink_fn)(void *user, const void *data, size_t len);
-
-/* emit_article() result when the sink failed (errno set). */
-#define EMIT_SINK_FAILED 1000
-
-/* Send article `id` to `sink`.  One that fits `buf` is fetched whole, and
- * the reader checks it before a byte is sent.  A larger one is read in
- * pieces (tome_read() checks no checksum) and hashed here with the rule of
- * docs/FORMAT.md: XXH32 seeded with the ID, against the entry's checksum;
- * TOME_ERR_CHECKSUM when it differs, after the sink got every byte. */
-static int emit_article(tome_reader *r, uint32_t id, void *buf, size_t cap, sink_fn sink,
-                        void *user, uint64_t *size_out)
-{
-    tome_article art;
-    XXH32_state_t h;
-    uint64_t off;
-    size_t size;
-    int err = tome_stat(r, id, &art);
-    if (err != TOME_OK)
-        return err;
-    *size_out = art.size;
-    if (art.size <= cap) {
-        if ((err = tome_fetch(r, id, buf, cap, &size)) != TOME_OK)
-            return err;
-        return sink(user, buf, size) ? EMIT_SINK_FAILED : TOME_OK;
-    }
-    XXH32_reset(&h, id);
-    for (off = 0; off < art.size; off += size) {
-        size = art.size - off < cap ? (size_t)(art.size - off) : cap;
-        if ((err = tome_read(r, id, off, buf, size)) != TOME_OK)
-            return err;
-        XXH32_update(&h, buf, size);
-        if (sink(user, buf, size))
-            return EMIT_SINK_FAILED;
-    }
-    return XXH32_digest(&h) == art.checksum ? TOME_OK : TOME_ERR_CHECKSUM;
-}
-
 static void put_field(const char *s, int raw)
 {
     if (raw)
@@ -175,15 +103,17 @@ int cmd_ls(int argc, char **argv)
     cli_archive a;
     char *key, *title;
     size_t cap;
-    uint32_t id;
-    int i, raw = 0, first, status = simple_args(argc, argv, ls_usage, 1, 1, &first);
+    uint32_t id, n = 0;
+    int i, raw = 0, aliases = 0, first, status = simple_args(argc, argv, ls_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
-    for (i = 1; i < argc; i++)
+    for (i = 1; i < argc; i++) {
         raw |= strcmp(argv[i], "--null") == 0;
+        aliases |= strcmp(argv[i], "--aliases") == 0;
+    }
     if (cli_open(&a, argv[first]))
         return EXIT_FAIL;
-    key = key_buffer(a.reader, &cap);
+    key = cli_name_buffer(a.reader, &cap);
     title = malloc(cap);
     for (id = 0; key && title && id < tome_count(a.reader); id++) {
         tome_article art;
@@ -208,7 +138,24 @@ int cmd_ls(int argc, char **argv)
             put_field(key, 0);
             printf("\t%u\t", art.size);
             put_field(title, 0);
+        }
+        for (n = 0; aliases && err == TOME_OK && n < art.alias_count; n++) {
+            /* the key buffer holds an alias as well (key_size_max covers both) */
+            if ((err = tome_alias(a.reader, id, n, key, cap)) != TOME_OK)
+                break;
+            if (!raw)
+                putchar('\t');
+            put_field(key, raw);
+        }
+        if (aliases && raw)
+            putchar('\0');
+        if (!raw)
             putchar('\n');
+        if (err != TOME_OK) {
+            cli_error("%s: article %u: alias %u: %s (%s)", a.path, id, n, tome_error_text(err),
+                      tome_error_name(err));
+            status = EXIT_FAIL;
+            break;
         }
     }
     if (!key || !title) {
@@ -251,7 +198,7 @@ int cmd_cat(int argc, char **argv)
         return status;
     if (cli_open(&a, argv[first]))
         return EXIT_FAIL;
-    buf = article_buffer(a.reader, &cap);
+    buf = cli_article_buffer(a.reader, &cap);
     for (i = 1; buf && i < argc; i++) {
         uint32_t id = 0;
         uint64_t size = 0;
@@ -269,14 +216,15 @@ int cmd_cat(int argc, char **argv)
         err = resolve(a.reader, argv[i], force_key || rest, &id);
         force_key = 0;
         if (err == TOME_OK)
-            err = emit_article(a.reader, id, buf, cap, to_stdout, NULL, &size);
-        if (err == EMIT_SINK_FAILED) {
+            err = cli_emit_article(a.reader, id, buf, cap, to_stdout, NULL, &size);
+        if (err == CLI_SINK_FAILED) {
             cli_error("writing standard output: %s", strerror(errno));
             status = EXIT_FAIL;
             break;
         }
-        if (err == TOME_ERR_CHECKSUM && size > cap) {
-            cli_error("%s: %s: %s: the %llu bytes written to standard output are wrong", a.path,
+        if (err != TOME_OK && size > cap) {
+            cli_error("%s: %s: %s: stopped before the end of its %llu bytes, which were "
+                      "written to standard output as far as they checked", a.path,
                       cli_esc(argv[i]), tome_error_text(err), (unsigned long long)size);
             status = EXIT_FAIL;
         } else if (err != TOME_OK) {
@@ -305,10 +253,67 @@ static int copy_from_map(void *user, uint64_t offset, void *dst, size_t len)
 static uint64_t bound(const tome_archive_info *i, int callback, uint64_t dctx)
 {
     uint64_t b = TOME_WORKSPACE_BOUND((uint64_t)i->block_size_max,
-                                      (uint64_t)i->key_block_size_max,
+                                      (uint64_t)i->index_size_max,
                                       (uint64_t)i->chunk_size_max, (uint64_t)i->dict_size,
                                       callback);
     return b - TOME_ZSTD_DCTX_BOUND + dctx;
+}
+
+/* Bytes of every key and title: part of what was packed, so part of the
+ * raw size the ratio divides.  0 after a message when a name is damaged. */
+static int names_size(cli_archive *a, uint64_t *total)
+{
+    char *buf;
+    size_t cap;
+    uint32_t id;
+    int err = TOME_OK;
+    *total = 0;
+    if (!(buf = cli_name_buffer(a->reader, &cap))) {
+        cli_error("out of memory");
+        return -1;
+    }
+    for (id = 0; err == TOME_OK && id < tome_count(a->reader); id++) {
+        if ((err = tome_key(a->reader, id, buf, cap)) == TOME_OK)
+            *total += strlen(buf);
+        if (err == TOME_OK && (err = tome_title(a->reader, id, buf, cap)) == TOME_OK)
+            *total += strlen(buf);
+    }
+    free(buf);
+    if (err != TOME_OK)
+        cli_error("%s: article %u: %s", a->path, id - 1, tome_error_text(err));
+    return err == TOME_OK ? 0 : -1;
+}
+
+/* "meta NAME VALUE" lines, escaped like keys. */
+static int print_meta(cli_archive *a, const tome_archive_info *i)
+{
+    char name[1024], *value;
+    size_t size;
+    uint32_t k;
+    int err = TOME_OK;
+    if (!(value = malloc(i->index_size_max + 1u))) {
+        cli_error("out of memory");
+        return -1;
+    }
+    for (k = 0; err == TOME_OK && k < i->meta_count; k++) {
+        err = tome_meta_at(a->reader, k, name, sizeof name, value, i->index_size_max + 1u);
+        if (err == TOME_ERR_BUFFER) { /* a name over 1 KiB: shown cut */
+            err = TOME_OK;
+            continue;
+        }
+        if (err == TOME_OK) {
+            fputs("meta ", stdout);
+            cli_put_escaped(stdout, name, strlen(name));
+            putchar(' ');
+            size = strlen(value);
+            cli_put_escaped(stdout, value, size);
+            putchar('\n');
+        }
+    }
+    free(value);
+    if (err != TOME_OK)
+        cli_error("%s: metadata: %s", a->path, tome_error_text(err));
+    return err == TOME_OK ? 0 : -1;
 }
 
 int cmd_info(int argc, char **argv)
@@ -317,6 +322,7 @@ int cmd_info(int argc, char **argv)
     tome_archive_info i;
     tome_config c;
     size_t callback_ws = 0;
+    uint64_t names = 0, raw;
     int first, status = simple_args(argc, argv, info_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
@@ -328,24 +334,33 @@ int cmd_info(int argc, char **argv)
     c.user = a.map;
     c.size = a.map_size;
     tome_workspace_size(&c, &callback_ws);
+    if (names_size(&a, &names) != 0)
+        status = EXIT_FAIL;
+    raw = i.raw_size + names;
     printf("archive            %s\n", a.path);
     printf("format             %u.%u\n", i.format_major, i.format_minor);
     printf("file size          %llu bytes\n", (unsigned long long)i.file_size);
-    printf("articles           %u (%u distinct bodies)\n", i.article_count, i.body_count);
-    printf("raw size           %llu bytes\n", (unsigned long long)i.raw_size);
-    printf("dedup saved        %llu bytes (stored %llu bytes)\n",
-           (unsigned long long)(i.raw_size - i.stored_size), (unsigned long long)i.stored_size);
-    printf("blocks             %u (largest %u bytes decompressed)\n", i.block_count,
-           i.block_size_max);
-    printf("key blocks         %u (%u keys each, %llu bytes of keys and titles, largest %u)\n",
-           i.key_block_count, i.keys_per_block, (unsigned long long)i.keys_size,
-           i.key_block_size_max);
+    printf("articles           %u (%u distinct bodies, %u aliases)\n", i.article_count,
+           i.body_count, i.alias_count);
+    printf("raw size           %llu bytes (%llu of articles, %llu of keys and titles)\n",
+           (unsigned long long)raw, (unsigned long long)i.raw_size, (unsigned long long)names);
+    printf("dedup saved        %llu bytes\n",
+           (unsigned long long)(i.raw_size > i.stored_size ? i.raw_size - i.stored_size : 0));
+    printf("body blocks        %u (largest %u bytes decompressed, %llu in all)\n", i.block_count,
+           i.block_size_max, (unsigned long long)i.stored_size);
+    printf("index              %llu bytes, %.2f per article, %.2f%% of the archive\n",
+           (unsigned long long)i.index_size,
+           i.article_count ? (double)i.index_size / (double)i.article_count : 0.0,
+           i.file_size ? 100.0 * (double)i.index_size / (double)i.file_size : 0.0);
+    printf("index frames       %u (%u name leaves; largest %u bytes decompressed)\n",
+           i.index_frame_count, i.name_leaf_count, i.index_size_max);
+    printf("search entries     %u (folded keys, titles and aliases)\n", i.search_count);
     printf("largest chunk      %u bytes (compressed input read at once)\n", i.chunk_size_max);
     printf("dictionary         %u bytes\n", i.dict_size);
-    printf("compressed         %llu bytes (blocks and dictionary)\n",
+    printf("compressed         %llu bytes (frames and dictionary)\n",
            (unsigned long long)i.compressed_size);
     printf("ratio              %.3f (raw size / file size)\n",
-           i.file_size ? (double)i.raw_size / (double)i.file_size : 0.0);
+           i.file_size ? (double)raw / (double)i.file_size : 0.0);
     printf("largest article    %u bytes\n", i.article_size_max);
     printf("longest key        %u bytes\n", i.key_size_max);
     printf("reader workspace   %zu bytes (memory mode)\n", a.workspace_size);
@@ -354,7 +369,7 @@ int cmd_info(int argc, char **argv)
      * and the bound with the minimal zstd decoder (TOME_ZSTD_MINIMAL). */
     printf("workspace bound    TOME_WORKSPACE_BOUND(%luUL, %luUL, %luUL, %luUL, 1)"
            " /* last: 1 read callback, 0 memory */\n",
-           (unsigned long)i.block_size_max, (unsigned long)i.key_block_size_max,
+           (unsigned long)i.block_size_max, (unsigned long)i.index_size_max,
            (unsigned long)i.chunk_size_max, (unsigned long)i.dict_size);
     printf("                   %llu bytes (memory), %llu (read callback) with zstd's default build\n",
            (unsigned long long)bound(&i, 0, TOME_ZSTD_DCTX_BOUND),
@@ -362,8 +377,10 @@ int cmd_info(int argc, char **argv)
     printf("                   %llu bytes (memory), %llu (read callback) with TOME_ZSTD_MINIMAL\n",
            (unsigned long long)bound(&i, 0, TOME_ZSTD_DCTX_BOUND_MINIMAL),
            (unsigned long long)bound(&i, 1, TOME_ZSTD_DCTX_BOUND_MINIMAL));
+    if (print_meta(&a, &i) != 0)
+        status = EXIT_FAIL;
     cli_close(&a);
-    return EXIT_OK;
+    return status;
 }
 
 typedef struct damage_list {
@@ -390,8 +407,9 @@ static void collect(void *user, tome_part part, uint32_t index, int error)
 
 static const char *part_name(tome_part part)
 {
-    static const char *names[] = {"file",        "dictionary", "block table", "entry table",
-                                  "order table", "key block",  "block",       "article"};
+    static const char *names[] = {"file",         "dictionary", "block table", "name frame",
+                                  "alias frame",  "search frame", "block",     "article",
+                                  "metadata",     "bindings"};
     return (unsigned)part < sizeof names / sizeof names[0] ? names[part] : "?";
 }
 
@@ -410,7 +428,7 @@ int cmd_verify(int argc, char **argv)
         return EXIT_FAIL;
     }
     err = tome_verify(a.reader, collect, &l, &rep);
-    key = key_buffer(a.reader, &cap);
+    key = cli_name_buffer(a.reader, &cap);
     for (k = 0; k < l.count; k++) {
         const struct damage_item *d = &l.items[k];
         const char *why = tome_error_text(d->error);
@@ -437,296 +455,3 @@ int cmd_verify(int argc, char **argv)
     return err == TOME_OK ? EXIT_OK : EXIT_FAIL;
 }
 
-/* Why a key cannot become a path under the target, or NULL when it can. */
-const char *cli_unsafe_key_reason(const char *key)
-{
-    const char *c = key;
-    if (*key == '\0')
-        return "it is empty";
-    if (*key == '/')
-        return "it is absolute";
-    while (*c) {
-        size_t n = strcspn(c, "/");
-        if (n == 0)
-            return "it has an empty component ('//')";
-        if (n == 1 && c[0] == '.')
-            return "it has a '.' component";
-        if (n == 2 && c[0] == '.' && c[1] == '.')
-            return "it has a '..' component";
-        c += n;
-        if (*c == '/' && c[1] == '\0')
-            return "it ends in '/'";
-        if (*c == '/')
-            c++;
-    }
-    return NULL;
-}
-
-/* mkdir -p of the target itself: the user named it, so symbolic links in
- * it are theirs to follow. */
-static int make_directory(const char *dir)
-{
-    char *copy = strdup(dir), *slash;
-    int ok = copy != NULL;
-    for (slash = copy && copy[0] ? copy + 1 : NULL; ok && slash && (slash = strchr(slash, '/'));
-         slash++) {
-        *slash = '\0';
-        ok = mkdir(copy, 0777) == 0 || errno == EEXIST;
-        *slash = '/';
-    }
-    ok = ok && (mkdir(dir, 0777) == 0 || errno == EEXIST);
-    free(copy);
-    return ok ? 0 : -1;
-}
-
-typedef struct extractor {
-    const char *archive, *dir;
-    int root;         /* the target, open */
-    int keep;         /* --keep */
-    unsigned serial;  /* temporary names */
-    void *buf;
-    size_t cap;
-    char *key;
-    size_t key_cap;
-    tome_reader *reader;
-} extractor;
-
-/* Refuse article `id`: name its key (escaped) and the reason. */
-static int refuse(const extractor *x, uint32_t id, const char *why)
-{
-    cli_error("%s: article %u: key \"%s\" is not a safe relative path (%s); skipped", x->archive,
-              id, cli_esc(x->key), why);
-    return -1;
-}
-
-/* Open the directory that holds the key's last component, creating the
- * directories on the way, beneath x->root without following any symbolic
- * link.  Returns a descriptor and points *name at the last component;
- * -1 after a message. */
-static int open_parent(extractor *x, uint32_t id, char *path, char **name)
-{
-    int fd = x->root;
-    char *c = path, *slash;
-    while ((slash = strchr(c, '/')) != NULL) {
-        struct stat sb;
-        int next;
-        *slash = '\0';
-        if (mkdirat(fd, c, 0777) != 0 && errno != EEXIST) {
-            cli_error("%s/%s: cannot create directory %s: %s", cli_esc(x->dir), cli_esc(x->key),
-                      cli_esc(path), strerror(errno));
-            *slash = '/';
-            break;
-        }
-        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0) {
-            int e = errno, link = fstatat(fd, c, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-                                   S_ISLNK(sb.st_mode);
-            if (link || e == ENOTDIR || e == ELOOP) {
-                cli_error("%s: article %u: key \"%s\": \"%s\" is %sunder %s; skipped", x->archive,
-                          id, cli_esc(x->key), cli_esc(path),
-                          link ? "a symbolic link (never followed) " : "not a directory ",
-                          cli_esc(x->dir));
-            } else {
-                cli_error("%s/%s: %s", cli_esc(x->dir), cli_esc(path), strerror(e));
-            }
-            *slash = '/';
-            break;
-        }
-        *slash = '/';
-        if (fd != x->root)
-            close(fd);
-        fd = next;
-        c = slash + 1;
-    }
-    if (slash) {
-        if (fd != x->root)
-            close(fd);
-        return -1;
-    }
-    *name = c;
-    return fd;
-}
-
-typedef struct file_sink {
-    int fd;
-} file_sink;
-
-static int to_file(void *user, const void *data, size_t len)
-{
-    const file_sink *f = user;
-    const unsigned char *p = data;
-    while (len > 0) {
-        ssize_t n = write(f->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = ENOSPC;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Write article `id` (key in x->key) to x->dir/KEY: a temporary file beside
- * it, renamed over it only when complete.  0, or -1 after a message. */
-static int extract_one(extractor *x, uint32_t id, char *path)
-{
-    const char *why = cli_unsafe_key_reason(x->key);
-    char *name, tmp[64];
-    struct stat sb;
-    file_sink f;
-    uint64_t size = 0;
-    int dfd, err, e, exists, status = -1;
-    if (why)
-        return refuse(x, id, why);
-    strcpy(path, x->key);
-    if ((dfd = open_parent(x, id, path, &name)) < 0)
-        return -1;
-    exists = fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
-    if (exists && S_ISLNK(sb.st_mode)) {
-        cli_error("%s: article %u: key \"%s\": %s/%s is a symbolic link (never followed); "
-                  "skipped", x->archive, id, cli_esc(x->key), cli_esc(x->dir), cli_esc(x->key));
-        goto done;
-    }
-    if (exists && S_ISDIR(sb.st_mode)) {
-        cli_error("%s: article %u: key \"%s\": %s/%s is a directory; skipped", x->archive, id,
-                  cli_esc(x->key), cli_esc(x->dir), cli_esc(x->key));
-        goto done;
-    }
-    if (exists && !S_ISREG(sb.st_mode)) {
-        cli_error("%s: article %u: key \"%s\": %s/%s exists and is not a regular file; skipped",
-                  x->archive, id, cli_esc(x->key), cli_esc(x->dir), cli_esc(x->key));
-        goto done;
-    }
-    if (exists && x->keep) {
-        cli_error("%s/%s: exists; not replaced (--keep)", cli_esc(x->dir), cli_esc(x->key));
-        goto done;
-    }
-    /* a fresh name: the prepared path is removed if a signal ends us */
-    do {
-        snprintf(tmp, sizeof tmp, ".tome-extract-%ld-%u.tmp", (long)getpid(), x->serial++);
-        cli_cleanup_add(dfd, tmp);
-        f.fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (f.fd < 0)
-            cli_cleanup_clear();
-    } while (f.fd < 0 && errno == EEXIST);
-    if (f.fd < 0) {
-        cli_error("%s/%s: cannot create a temporary file beside it: %s", cli_esc(x->dir),
-                  cli_esc(x->key), strerror(errno));
-        goto done;
-    }
-    err = emit_article(x->reader, id, x->buf, x->cap, to_file, &f, &size);
-    e = errno;
-    if (err == EMIT_SINK_FAILED) {
-        cli_error("%s/%s: %s; nothing written", cli_esc(x->dir), cli_esc(x->key), strerror(e));
-    } else if (err != TOME_OK) {
-        cli_error("%s: article %u: key \"%s\": %s; nothing written", x->archive, id,
-                  cli_esc(x->key), tome_error_text(err));
-    }
-    if (close(f.fd) != 0 && err == TOME_OK) {
-        cli_error("%s/%s: %s; nothing written", cli_esc(x->dir), cli_esc(x->key),
-                  strerror(errno));
-        err = EMIT_SINK_FAILED;
-    }
-    if (err == TOME_OK) {
-#ifdef RENAME_NOREPLACE
-        int r = x->keep ? renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE)
-                        : renameat(dfd, tmp, dfd, name);
-#else
-        int r = renameat(dfd, tmp, dfd, name);
-#endif
-        if (r == 0) {
-            status = 0;
-        } else if (errno == EEXIST && x->keep) {
-            cli_error("%s/%s: exists; not replaced (--keep)", cli_esc(x->dir), cli_esc(x->key));
-        } else {
-            cli_error("%s/%s: %s", cli_esc(x->dir), cli_esc(x->key), strerror(errno));
-        }
-    }
-    if (status != 0)
-        unlinkat(dfd, tmp, 0);
-    cli_cleanup_clear();
-done:
-    if (dfd != x->root)
-        close(dfd);
-    return status;
-}
-
-int cmd_extract(int argc, char **argv)
-{
-    static const struct option longs[] = {{"directory", required_argument, 0, 'C'},
-                                          {"keep", no_argument, 0, 'k'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-    extractor x;
-    cli_archive a;
-    char *path = NULL;
-    uint32_t cursor = 0, id;
-    int c, err = TOME_DONE, status = EXIT_OK;
-    memset(&x, 0, sizeof x);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":C:kh", longs, NULL)) != -1) {
-        if (c == 'C')
-            x.dir = optarg;
-        else if (c == 'k')
-            x.keep = 1;
-        else if (c == 'h') {
-            fputs(extract_usage, stdout);
-            return EXIT_OK;
-        } else if (c == ':')
-            return cli_usage_error("extract", "option '%s' needs a value", argv[optind - 1]);
-        else
-            return cli_usage_error("extract", "unknown option '%s'", argv[optind - 1]);
-    }
-    if (!x.dir)
-        return cli_usage_error("extract", "no target: give -C DIR");
-    if (!x.dir[0])
-        return cli_usage_error("extract", "the target directory name (-C) is empty");
-    if (optind != argc - 1)
-        return cli_usage_error("extract", "give exactly one ARCHIVE");
-    if (!argv[optind][0])
-        return cli_usage_error("extract", "the ARCHIVE name is empty");
-    if (cli_open(&a, argv[optind]))
-        return EXIT_FAIL;
-    x.archive = a.path;
-    if (make_directory(x.dir) != 0 ||
-        (x.root = open(x.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        cli_error("%s: %s", cli_esc(x.dir),
-                  errno == ENOTDIR || errno == EEXIST ? "not a directory" : strerror(errno));
-        cli_close(&a);
-        return EXIT_FAIL;
-    }
-    x.reader = a.reader;
-    x.buf = article_buffer(a.reader, &x.cap);
-    x.key = key_buffer(a.reader, &x.key_cap);
-    if (x.buf && x.key)
-        path = malloc(x.key_cap);
-    if (!path) {
-        cli_error("out of memory");
-        status = EXIT_FAIL;
-    }
-    cli_cleanup_install();
-    /* storage order: each block is decompressed once */
-    while (path && (err = tome_next(a.reader, &cursor, &id)) == TOME_OK) {
-        if ((err = tome_key(a.reader, id, x.key, x.key_cap)) != TOME_OK) {
-            cli_error("%s: article %u: %s", a.path, id, tome_error_text(err));
-            status = EXIT_FAIL;
-            continue;
-        }
-        if (extract_one(&x, id, path) != 0)
-            status = EXIT_FAIL;
-    }
-    if (path && err != TOME_DONE && err != TOME_OK) {
-        cli_error("%s: %s", a.path, tome_error_text(err));
-        status = EXIT_FAIL;
-    }
-    close(x.root);
-    free(path);
-    free(x.key);
-    free(x.buf);
-    cli_close(&a);
-    return status;
-}

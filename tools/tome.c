@@ -24,6 +24,8 @@ static const char usage[] =
     "  info ARCHIVE               sizes, ratio, dedup savings, reader memory\n"
     "  verify ARCHIVE             check everything; exit 1 and name what is damaged\n"
     "  extract ARCHIVE -C DIR     write every article back as a file under DIR\n"
+    "  search ARCHIVE QUERY       articles whose key, title or alias begins with QUERY\n"
+    "                             (case and accents ignored)\n"
     "  --version                  library version and the format version it reads\n"
     "\n"
     "'tome COMMAND --help' describes a command.  Exit status: 0 success,\n"
@@ -157,6 +159,7 @@ static const struct {
 } commands[] = {
     {"pack", cmd_pack}, {"ls", cmd_ls},           {"cat", cmd_cat},
     {"info", cmd_info}, {"verify", cmd_verify}, {"extract", cmd_extract},
+    {"search", cmd_search},
 };
 
 int main(int argc, char **argv)
