@@ -1214,4 +1214,91 @@ run cat i13s.tome s
 printf 'from stdin' >i13s.expected
 expect_out_bytes i13s.expected "i13: pack /dev/stdin"
 
+# ---- 15. find what you don't know the exact key of: search, aliases, metadata ----
+
+cp "$REPO/tests/data/multilingual.jsonl" ml.jsonl
+run pack ml.jsonl --meta title="Phrases" --meta language=mul --meta "date=2026-12-01" -o ml.tome
+expect_status 0 "pack of the multilingual corpus with metadata"
+run info ml.tome
+expect_out "meta date 2026-12-01" "info prints metadata"
+expect_out "meta language mul" "info prints metadata"
+expect_out "meta title Phrases" "info prints metadata"
+expect_out "articles           18 (18 distinct bodies, 8 aliases)" "info counts aliases"
+# search_ids QUERY [OPTIONS]: the IDs tome search prints, space-separated
+search_keys() {
+    q=$1
+    shift
+    "$TOME" search ml.tome "$q" "$@" </dev/null 2>"$ERR" | cut -f2 | tr '\n' ' '
+}
+for pair in "strasse:de/strasse" "STRASSE:de/strasse" "straße:de/strasse" \
+            "istanbul:tr/istanbul" "İSTANBUL:tr/istanbul" "izmir:tr/izmir" "ışık:tr/isik" \
+            "isik:tr/isik" "οδυσσεας:el/odysseas" "ΟΔΥΣΣΈΑΣ:el/odysseas" "θαλασσα:el/thalassa" \
+            "ежик:ru/ezhik" "ЁЖИК:ru/ezhik" "елка:ru/yolka" "ecole:fr/ecole" "oeuvre:fr/oeuvre" \
+            "garcon:fr/garcon" "munchen:de/muenchen" "munich:de/muenchen" "aesir:misc/aesir" \
+            "lodz:misc/lodz" "pierre robin:misc/pierre-robin" "pierre-robin:misc/pierre-robin" \
+            "arger:de/aerger"; do
+    q=${pair%%:*}
+    want=${pair#*:}
+    got=$(search_keys "$q")
+    check "search '$q' finds $want (got: $got)" test "$got" = "$want "
+done
+got=$(search_keys "STRASSE" --exact)
+check "search --exact 'STRASSE' finds nothing (got: $got)" test -z "$got"
+got=$(search_keys "Straße" --exact)
+check "search --exact 'Straße' finds de/strasse (got: $got)" test "$got" = "de/strasse "
+got=$(search_keys "de/" --keys)
+check "search --keys 'de/' finds the three German keys in order (got: $got)" \
+    test "$got" = "de/aerger de/muenchen de/strasse "
+got=$(search_keys "de/" --keys --limit 2)
+check "search --limit 2 stops after two (got: $got)" test "$got" = "de/aerger de/muenchen "
+got=$(search_keys "de/strassenbau" --aliases)
+check "search --aliases finds an article by its alias (got: $got)" test "$got" = "de/strasse "
+got=$(search_keys "de/strassenbau" --titles)
+check "search --titles does not look at aliases (got: $got)" test -z "$got"
+run search ml.tome "$(printf 'bad\377')"
+expect_status 2 "search for invalid UTF-8 is a usage error"
+run search ml.tome
+expect_status 2 "search without a query"
+# aliases: cat by alias, ls --aliases, extract as copies or links, verify
+run cat ml.tome tr/constantinople
+expect_status 0 "cat by alias"
+expect_out "İstanbul iki kıtaya" "cat by alias gives the article"
+run ls --aliases ml.tome
+expect_out "tr/istanbul${tab}" "ls --aliases"
+check "ls --aliases lists the alias after the title" \
+    grep -q "^[0-9]*${tab}tr/istanbul${tab}[0-9]*${tab}İstanbul${tab}tr/constantinople\$" "$OUT"
+run ls --aliases --null ml.tome
+expect_status 0 "ls --aliases --null"
+run extract ml.tome -C mlx
+expect_status 0 "extract with aliases"
+same_file mlx/tr/istanbul mlx/tr/constantinople "an alias is extracted as a copy"
+check "the copy is a regular file" test -f mlx/tr/constantinople -a ! -L mlx/tr/constantinople
+run extract ml.tome -C mll --symlinks
+expect_status 0 "extract --symlinks"
+check "an alias is a symbolic link with --symlinks" test -L mll/tr/constantinople
+check "the link is relative: ../tr/istanbul" test "$(readlink mll/tr/constantinople)" = "../tr/istanbul"
+same_file mll/tr/istanbul mll/tr/constantinople "the link reads as the article"
+run verify ml.tome
+expect_status 0 "verify of an archive with aliases, search and metadata"
+# a symbolic link inside a packed tree becomes an alias, not a copy
+mkdir -p tree/sub
+printf 'real\n' >tree/sub/real.txt
+ln -s sub/real.txt tree/link.txt
+ln -s ../../outside tree/sub/out 2>/dev/null
+run pack tree -o tree.tome
+expect_status 0 "pack of a tree with a symbolic link"
+run ls --aliases tree.tome
+check "the link is an alias of the file it points to" \
+    grep -q "^0${tab}sub/real.txt${tab}5${tab}${tab}link.txt\$" "$OUT"
+run extract tree.tome -C treex --symlinks
+same_tree tree treex "pack then extract --symlinks gives the tree back, link and all"
+# metadata and aliases the packer refuses
+run pack ml.jsonl --meta novalue -o bad.tome
+expect_status 2 "--meta without '=' is a usage error"
+printf '%s\n' '{"id":"a","text":"x","aliases":["b"]}' '{"id":"b","text":"y"}' >clash.jsonl
+run pack clash.jsonl -o clash.tome
+expect_status 1 "an alias equal to a key is refused"
+expect_err "\"b\"" "the refusal names the alias"
+dir_is . "$(ls -A)" "no archive left behind by a refused pack"
+
 finish
