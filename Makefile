@@ -62,6 +62,8 @@ READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
 PACKER_SRC = $(sort $(wildcard src/packer/*.c))
 TOOL_SRC   = $(sort $(wildcard tools/*.c))
 TESTS      = test_reader test_alloc test_pack_input
+# run by tests/run.sh with the golden archives' folder
+EXTRA_TESTS = test_golden
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))
@@ -208,8 +210,8 @@ $(ASAN)/test_%: $(ASAN)/obj/tests/test_%.o $(ASAN)/libtome.a
 
 # python-deps and $(PYBUILD): the Python package's suite (python/python.mk).
 test: deps python-deps
-	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(FUZZ_TESTS) tome libtome.so) \
-	  $(addprefix $(ASAN)/,$(TESTS) $(FUZZ_TESTS) tome) $(PYBUILD)/lib/.built
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(TESTS) $(EXTRA_TESTS) $(FUZZ_TESTS) tome libtome.so) \
+	  $(addprefix $(ASAN)/,$(TESTS) $(EXTRA_TESTS) $(FUZZ_TESTS) tome) $(PYBUILD)/lib/.built
 	@sh tests/run.sh $(BUILD) $(ASAN) $(TESTS) $(FUZZ_TESTS)
 
 # The SpamAssassin corpus beside the repository (see ../shared/corpora).

@@ -42,12 +42,14 @@ suite spdx sh tests/spdx.sh
 suite exports sh tests/exports.sh "$build"
 suite install sh tests/install.sh "$build"
 suite manifests sh tests/manifests.sh
+suite golden sh tests/golden.sh "$build"
 # the Python package, built in $build/python by make test (plain build only)
 suite python sh tests/python.sh "$build"
 for dir in "$build" "$asan"; do
     for t in "$@"; do
         suite "$dir/$t" "$dir/$t"
     done
+    suite "$dir/test_golden" "$dir/test_golden" tests/golden
     suite "$dir/cli" sh tests/cli.sh "$dir/tome"
 done
 echo "$passed passed, $failed failed"
