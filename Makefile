@@ -19,10 +19,11 @@ READER_STD = -std=c99 -pedantic
 HOST_STD   = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 # Each role sees only its own folder and src/common/: the packer cannot
 # include the reader's private headers (a compile error), nor the reverse.
-# Tests see everything.
-INC_READER    = -Iinclude -Isrc/common -Isrc/reader
+# Tests see everything.  src/common/ (the reader's role) also sees the
+# generated headers of $(BUILD)/gen/ (the folding table).
+INC_READER    = -Iinclude -Isrc/common -Isrc/reader -I$(BUILD)/gen
 INC_PACKER    = -Iinclude -Isrc/common -Isrc/packer
-CPPFLAGS_TOME = -Iinclude -Isrc/common -Isrc/reader -Isrc/packer
+CPPFLAGS_TOME = -Iinclude -Isrc/common -Isrc/reader -Isrc/packer -I$(BUILD)/gen
 # The language and include path of a source file, by its folder.
 role_std = $(if $(filter src/common/% src/reader/%,$(1)),$(READER_STD),$(HOST_STD))
 role_inc = $(if $(filter src/common/% src/reader/%,$(1)),$(INC_READER),$(if \
@@ -34,7 +35,7 @@ ZSTD_LIBS ?= -l:libzstd.a
 LIBS       = $(ZSTD_LIBS) -lpthread
 # The shared library links the system's shared zstd.
 SHARED_LIBS ?= -lzstd -lpthread
-DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf python3
+DEBIAN_PACKAGES = libzstd-dev libxxhash-dev pkgconf python3 unicode-data
 # One Python for every build step and test: Debian's, whose packages
 # (python3-pytest, ...) the project installs; the first python3 on PATH may
 # be another one.
@@ -61,7 +62,7 @@ COMMON_SRC = $(sort $(wildcard src/common/*.c))
 READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
 PACKER_SRC = $(sort $(wildcard src/packer/*.c))
 TOOL_SRC   = $(sort $(wildcard tools/*.c))
-TESTS      = test_reader test_alloc test_pack_input
+TESTS      = test_reader test_alloc test_pack_input test_fold
 # run by tests/run.sh with the golden archives' folder
 EXTRA_TESTS = test_golden
 
@@ -133,7 +134,8 @@ deps:
 	     $(CC) -E -x c - >/dev/null 2>&1 || \
 	   [ "$$($(CC) -print-file-name=libzstd.a)" = libzstd.a ] || \
 	   [ "$$($(CC) -print-file-name=libzstd.so)" = libzstd.so ] || \
-	   ! command -v pkg-config >/dev/null || [ ! -x $(PYTHON) ]; then \
+	   ! command -v pkg-config >/dev/null || [ ! -x $(PYTHON) ] || \
+	   [ ! -f $(UNICODE_DIR)/UnicodeData.txt ] || [ ! -f $(UNICODE_DIR)/CaseFolding.txt ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing build dependencies: $(DEBIAN_PACKAGES)"; \
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 5; done; \
@@ -143,6 +145,20 @@ deps:
 	    exit 1; \
 	  fi; \
 	fi
+
+# ---- generated sources -----------------------------------------------------
+
+# The folding table (docs/FORMAT.md, "Folding"), from Debian's unicode-data;
+# never committed, never edited.  src/common/fold.c includes it.
+UNICODE_DIR ?= /usr/share/unicode
+FOLD_TABLE   = $(BUILD)/gen/fold_table.h
+
+$(FOLD_TABLE): tools/gen_fold.py $(UNICODE_DIR)/UnicodeData.txt $(UNICODE_DIR)/CaseFolding.txt
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/gen_fold.py --unicode-dir $(UNICODE_DIR) -o $@
+
+$(UNICODE_DIR)/%.txt:
+	@echo "missing $@: run make deps (Debian: apt-get install unicode-data)"; exit 1
 
 # ---- objects -------------------------------------------------------------
 
@@ -267,6 +283,13 @@ demo: all
 -include src/port/port.mk tests/fuzz/fuzz.mk tests/cross/cross.mk tests/firmware/firmware.mk \
   web/web.mk
 include python/python.mk
+
+# Every build's object of fold.c includes the generated table: made first
+# (after a first build, the -MMD dependency files say so too).
+FOLD_OBJECTS = $(foreach d,$(BUILD) $(ASAN) $(SHARED) $(FUZZ_BUILD) \
+                 $(addprefix $(CROSS)/,$(CROSS_ARCHES)) $(addprefix $(FW)/,$(FW_ALL)), \
+                 $(d)/obj/src/common/fold.o) $(WEB_OBJ)/src/common/fold.o
+$(FOLD_OBJECTS): $(FOLD_TABLE)
 
 # ---- install -----------------------------------------------------------------
 

@@ -7,6 +7,10 @@
 # out: Arduino compiles every file under src/.  Zip OUT/tome for the IDE's
 # "Add .ZIP Library", or copy it into the sketchbook's libraries/ folder.
 # zstd's decoder and xxhash.h come from other libraries (not bundled).
+# Arduino runs no generator: the folding table src/common/fold.c includes is
+# generated here into src/ (tools/gen_fold.py with $PYTHON, default
+# python3, from Unicode 15.0's files in $UNICODE_DIR, default Debian's
+# unicode-data in /usr/share/unicode).
 set -e
 if [ $# -ne 1 ]; then
     echo "usage: sh arduino/make-library.sh OUT" >&2
@@ -19,4 +23,6 @@ mkdir -p "$lib/src"
 cp "$root/arduino/library.properties" "$root/LICENSE" "$lib/"
 cp "$root"/src/common/*.c "$root"/src/common/*.h "$root"/src/reader/*.c \
     "$root"/src/reader/*.h "$root/include/tome.h" "$lib/src/"
+"${PYTHON:-python3}" "$root/tools/gen_fold.py" --unicode-dir "${UNICODE_DIR:-/usr/share/unicode}" \
+    -o "$lib/src/fold_table.h" >/dev/null
 echo "$lib"

@@ -7,6 +7,10 @@
 #                            zstd.h (default: zstd); not bundled.
 #   TOME_XXHASH_INCLUDE_DIR  folder of xxhash.h, when no required component
 #                            provides it (header only: compiled in).
+#   TOME_FOLDING, TOME_UNICODE_DIR, TOME_PYTHON
+#                            the folding table, generated at build time
+#                            (cmake/tome-fold.cmake; ESP-IDF's Python runs
+#                            the generator unless TOME_PYTHON says otherwise)
 if(NOT DEFINED TOME_IDF_ZSTD_COMPONENT)
   set(TOME_IDF_ZSTD_COMPONENT zstd)
 endif()
@@ -31,4 +35,14 @@ idf_component_register(
 
 if(TOME_XXHASH_INCLUDE_DIR AND COMPONENT_LIB)
   target_include_directories(${COMPONENT_LIB} PRIVATE "${TOME_XXHASH_INCLUDE_DIR}")
+endif()
+
+# The folding table, in the build (not in script mode, where no command can
+# be added).
+if(COMPONENT_LIB AND NOT CMAKE_SCRIPT_MODE_FILE)
+  idf_build_get_property(_tome_idf_python PYTHON)
+  include("${_tome_root}/cmake/tome-fold.cmake")
+  tome_fold_table("${_tome_root}" "${_tome_idf_python}")
+  target_include_directories(${COMPONENT_LIB} PRIVATE ${TOME_FOLD_INCLUDE_DIR})
+  target_compile_definitions(${COMPONENT_LIB} PRIVATE ${TOME_FOLD_DEFINITIONS})
 endif()

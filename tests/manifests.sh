@@ -148,8 +148,15 @@ if sh arduino/make-library.sh "$T/arduino" >/dev/null 2>"$T/arduino.log"; then
         grep "/$f\$" "$T/arduino.origin"
     done >"$T/arduino.sources"
     same_sources "the Arduino library" "$T/arduino.sources"
-    check "the Arduino library holds only files of src/common, src/reader and include/tome.h" \
-        test "$(ls "$lib/src" | wc -l)" -eq "$(wc -l <"$T/arduino.origin")"
+    # and the folding table, generated: what a fresh generation writes
+    if [ -x "$python" ] && "$python" tools/gen_fold.py -o "$T/fold_table.h" >/dev/null; then
+        check "the Arduino library's fold_table.h is not tools/gen_fold.py's" \
+            cmp -s "$lib/src/fold_table.h" "$T/fold_table.h"
+    else
+        fail "tools/gen_fold.py (Debian: unicode-data)"
+    fi
+    check "the Arduino library holds only files of src/common, src/reader, include/tome.h and fold_table.h" \
+        test "$(ls "$lib/src" | grep -vx fold_table.h | wc -l)" -eq "$(wc -l <"$T/arduino.origin")"
     check "the Arduino library has library.properties" test -f "$lib/library.properties"
     # Flat in src/ (all Arduino puts on the include path), it still compiles.
     if printf '#include <zstd.h>\n#include <xxhash.h>\n' | ${CC:-cc} -E -x c - >/dev/null 2>&1; then
@@ -183,6 +190,7 @@ while read -r p; do
     fixed=${fixed%/}
     check "$yml names $p, which does not exist" test -e "$fixed"
     case $fixed in
+    tools/gen_fold.py) ;; # the folding table's generator, run by the build
     src/packer* | tools* | tests* | src | include/tome_pack.h) fail "$yml names $p (not the reader)" ;;
     esac
 done <"$T/idf.files"

@@ -22,7 +22,7 @@ WEB_OPT    = -O2
 WEB_STATIC = $(addprefix $(WEB_OUT)/,index.html app.js worker.js style.css)
 WEB_C_SRC  = $(READER_SRC) web/tome_web.c
 WEB_OBJS   = $(patsubst %.c,$(WEB_OBJ)/%.o,$(WEB_C_SRC)) $(WEB_OBJ)/src/port/tome_zstd.o
-WEB_INC    = -Iinclude -Isrc/common -Isrc/reader -isystem $(PORT_ZSTD)/lib -isystem $(PORT_SRC)/xxhash
+WEB_INC    = -Iinclude -Isrc/common -Isrc/reader -I$(BUILD)/gen -isystem $(PORT_ZSTD)/lib -isystem $(PORT_SRC)/xxhash
 
 # clang, wasm-ld (lld), wasi-libc and clang's wasm32 builtins; Chromium,
 # its driver and Selenium (Debian's, for /usr/bin/python3) for the test.

@@ -79,5 +79,6 @@ port-deps:
 	$(call install_missing,port check dependencies)
 
 port-check: port-deps
-	@$(MAKE) --no-print-directory port-sources
-	@sh tests/port/targets.sh $(BUILD)/port-check $(PORT_ZSTD)/lib $(PORT_SRC)/xxhash $(PORT_DECLIB)
+	@$(MAKE) --no-print-directory port-sources $(FOLD_TABLE)
+	@sh tests/port/targets.sh $(BUILD)/port-check $(PORT_ZSTD)/lib $(PORT_SRC)/xxhash $(PORT_DECLIB) \
+	  $(dir $(FOLD_TABLE))

@@ -25,6 +25,9 @@ endfunction()
 
 tome_add_test_program(test_reader)
 tome_add_test_program(test_pack_input)
+if(TOME_FOLDING)
+  tome_add_test_program(test_fold)
+endif()
 
 # The fuzz targets' corpus replay and the damage sweeps (plain C, no
 # libFuzzer), as `make test` runs them: replay.c with every fuzz_*.c.

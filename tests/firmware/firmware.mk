@@ -137,7 +137,7 @@ FW_EXAMPLE_MAKE = $(MAKE) --no-print-directory -C $(FW_EXAMPLE) TOME=$(CURDIR) \
   KEY=$(FW_EXAMPLE_KEY) OUT=$(abspath $(FW)/example)
 
 $(FW)/example/example.elf: $(FW)/seeds.tome $(BUILD)/tome $(PORT_DECLIB)/zstddeclib.c \
-                           $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) \
+                           $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) tools/gen_fold.py \
                            $(wildcard $(FW_EXAMPLE)/*) include/tome.h
 	@$(FW_EXAMPLE_MAKE) all
 
@@ -157,7 +157,7 @@ $(FW)/example.compared: $(FW)/example/example.elf
 # tome::zstd_port) and the toolchain file, as a CMake user builds it.
 FW_EXAMPLE_CMAKE = $(FW)/example-cmake
 $(FW_EXAMPLE_CMAKE)/example.elf: $(FW)/seeds.tome $(BUILD)/tome $(PORT_DECLIB)/zstddeclib.c \
-                                 $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) \
+                                 $(PORT_SRC)/xxhash/xxhash.h $(READER_SRC) $(wildcard src/port/*.c) tools/gen_fold.py \
                                  $(wildcard $(FW_EXAMPLE)/*) include/tome.h CMakeLists.txt
 	@rm -rf $(FW_EXAMPLE_CMAKE)
 	cmake -S $(FW_EXAMPLE) -B $(FW_EXAMPLE_CMAKE) \

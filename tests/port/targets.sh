@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# targets.sh OUT ZSTD_LIB XXHASH_DIR DECODER_DIR - the reader on targets the
+# targets.sh OUT ZSTD_LIB XXHASH_DIR DECODER_DIR GEN_DIR - the reader on targets the
 # host suite never runs on, as compile checks (`make port-check`):
 #
 #   msp430, avr   16-bit int and size_t (clang): the reader (src/common,
@@ -17,15 +17,17 @@
 #
 # The reader must compile without a warning under -Wall -Wextra -Wconversion
 # (-Werror); zstd's and xxHash's own headers are system headers here.
-# ZSTD_LIB holds zstd.h, XXHASH_DIR xxhash.h, DECODER_DIR zstddeclib.c.
+# ZSTD_LIB holds zstd.h, XXHASH_DIR xxhash.h, DECODER_DIR zstddeclib.c,
+# GEN_DIR the generated fold_table.h (make's build/gen/).
 set -u
 out=$1
 zstd=$2
 xxhash=$3
 decoder=$4
+gen=$5
 warn="-Wall -Wextra -Wconversion -Werror"
 reader_src=$(ls src/common/*.c src/reader/*.c)
-inc="-Iinclude -Isrc/common -Isrc/reader -isystem $zstd -isystem $xxhash"
+inc="-Iinclude -Isrc/common -Isrc/reader -I$gen -isystem $zstd -isystem $xxhash"
 passed=0
 failed=0
 mkdir -p "$out"
