@@ -57,6 +57,13 @@ static int open_mode(const w_archive *w, int callback, tome_reader **r, uint32_t
 
 static w_archive arch;
 
+static void print_damage(void *user, tome_part part, uint32_t index, int error)
+{
+    (void)user;
+    fprintf(stderr, "damage: part %d index %u %s\n", (int)part, (unsigned)index,
+            tome_error_name(error));
+}
+
 static char long_body[41];
 
 static const w_spec *spec_main(void)
@@ -259,7 +266,7 @@ static void test_main_archive(void)
         check_meta(r);
         {
             tome_verify_report rep;
-            CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_OK);
+            CHECK_EQ(tome_verify(r, print_damage, NULL, &rep), TOME_OK);
         }
     }
 }
