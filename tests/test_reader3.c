@@ -433,6 +433,11 @@ static void test_body_rules(void)
     arch.blocks[b3 + 1].seg_sum_damage = 1;
     rebuild(NULL);
     if ((r = open_ok())) {
+        tome_verify_report rep;
+        CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_ERR_DAMAGED);
+        CHECK(rep.damaged_parts & (1u << TOME_PART_BLOCK));
+        CHECK_EQ(rep.damaged_blocks, 1);
+        CHECK(rep.damaged_parts & (1u << TOME_PART_ARTICLE));
         CHECK_EQ(tome_fetch(r, 3, buf, sizeof buf, &size), TOME_ERR_CHECKSUM);
         CHECK_EQ(tome_read(r, 3, 0, buf, 3), TOME_OK);   /* block b3 alone */
         CHECK_EQ(tome_read(r, 3, 20, buf, 20), TOME_OK);  /* blocks b3 + 2, b3 + 3 */
@@ -445,6 +450,9 @@ static void test_body_rules(void)
     arch.names[4] = arch.names[5];
     rebuild(NULL);
     if ((r = open_ok())) {
+        tome_verify_report rep;
+        CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_ERR_DAMAGED);
+        CHECK_EQ(rep.damaged_parts, 1u << TOME_PART_BINDINGS);
         CHECK_EQ(tome_fetch(r, 4, buf, sizeof buf, &size), TOME_ERR_CORRUPT);
         CHECK_EQ(tome_stat(r, 4, &(tome_article){0}), TOME_ERR_CORRUPT);
         CHECK_EQ(tome_fetch(r, 5, buf, sizeof buf, &size), TOME_OK);
@@ -498,8 +506,12 @@ static void test_record_rules(void)
     /* a record's checksum */
     arch.file.p[tome_get64(arch.header + HDR_BLOCK_TABLE_OFFSET) + 2] ^= 1;
     w_refile(&arch);
-    if ((r = open_ok()))
+    if ((r = open_ok())) {
+        tome_verify_report rep;
         CHECK_EQ(tome_fetch(r, 0, buf, sizeof buf, &size), TOME_ERR_CORRUPT);
+        CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_ERR_DAMAGED);
+        CHECK(rep.damaged_parts & (1u << TOME_PART_BLOCK_TABLE));
+    }
     /* a content checksum */
     build(spec_main());
     set_record(name0, BLK_CONTENT_CHECKSUM, 12345);

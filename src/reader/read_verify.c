@@ -119,8 +119,9 @@ static void check_records(verifier *v)
 
 /* ---- 3, 4: body blocks ---- */
 
-/* Every ID listed in the head in r->head, as damaged articles. */
-static void damage_listed(verifier *v, int err)
+/* The IDs listed in the head in r->head, as damaged articles: all of
+ * them, or (last_only) those of its last body. */
+static void damage_listed(verifier *v, int err, int last_only)
 {
     tome_reader *r = v->r;
     tome_head *hd = &r->head;
@@ -132,9 +133,18 @@ static void damage_listed(verifier *v, int err)
         for (j = 0; j < n && !c.bad; j++) {
             if (j)
                 id += tome__get_varint(&c);
-            damage(v, TOME_PART_ARTICLE, id, err);
+            if (!last_only || i + 1 == hd->bodies)
+                damage(v, TOME_PART_ARTICLE, id, err);
         }
     }
+}
+
+/* A damaged block holding the continuation of a body that started in
+ * block `carrier`: that body's articles are damaged too. */
+static void damage_carried(verifier *v, uint32_t carrier, int err)
+{
+    if (carrier != TOME_NO_BLOCK && tome__head_load(v->r, carrier) == TOME_OK)
+        damage_listed(v, err, 1);
 }
 
 /* Block b: whole (checksum, chunks, frame end), head, segments, and its
@@ -154,16 +164,23 @@ static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *hea
         return err;
     *head_ok = 1;
     v->stored += r->body.block.content_size;
-    if ((err = tome__body_check(r, hd->area)) != TOME_OK)
-        return err;
-    if (hd->carry != (*pending < hd->area ? *pending : hd->area) || hd->first != v->listings)
-        return TOME_ERR_CORRUPT;
+    /* the carry against what the previous block left (UINT64_MAX: not
+     * known, the previous head was damaged); then what this one leaves */
+    err = *pending != UINT64_MAX &&
+                  hd->carry != (*pending < hd->area ? *pending : hd->area)
+              ? TOME_ERR_CORRUPT
+              : TOME_OK;
     tome__cursor_init(&c, r->body.buf + hd->sizes_at, hd->end_at - hd->sizes_at);
     for (i = 0; i < hd->bodies; i++)
         sum += tome__get_varint(&c);
-    *pending = hd->bodies ? hd->carry + sum - hd->area : *pending - hd->carry;
-    if (hd->carry + sum < hd->area)
-        *pending = 0;
+    if (hd->bodies)
+        *pending = hd->carry + sum > hd->area ? hd->carry + sum - hd->area : 0;
+    else if (*pending != UINT64_MAX)
+        *pending = *pending > hd->carry ? *pending - hd->carry : 0;
+    if (err != TOME_OK || hd->first != v->listings)
+        return TOME_ERR_CORRUPT;
+    if ((err = tome__body_check(r, hd->area)) != TOME_OK)
+        return err;
     /* the listings: (ID, block, body) into the multiset, sizes into raw */
     tome__cursor_init(&c, r->body.buf + hd->sizes_at, hd->end_at - hd->sizes_at);
     {
@@ -194,17 +211,26 @@ static void check_bodies(verifier *v)
 {
     tome_reader *r = v->r;
     uint64_t pending = 0;
-    uint32_t b;
+    uint32_t b, carrier = TOME_NO_BLOCK; /* the block where a continuing body starts */
     for (b = 0; b < r->h.body_blocks && !v->read_error; b++) {
+        uint64_t before = pending;
         int head_ok, err = check_body_block(v, b, &pending, &head_ok);
+        uint32_t bodies = head_ok ? r->head.bodies : 0, carry = head_ok ? r->head.carry : 1;
         if (err != TOME_OK) {
             damage(v, TOME_PART_BLOCK, b, err);
             if (head_ok)
-                damage_listed(v, err);
-            pending = 0;
+                damage_listed(v, err, 0);
+            else
+                pending = UINT64_MAX;
+            if (before != 0 && carry > 0)
+                damage_carried(v, carrier, err);
         }
+        if (bodies > 0)
+            carrier = b;
+        if (pending == 0 || pending == UINT64_MAX)
+            carrier = pending == 0 ? TOME_NO_BLOCK : carrier;
     }
-    if (pending != 0)
+    if (pending != 0 && pending != UINT64_MAX)
         damage(v, TOME_PART_BLOCK, r->h.body_blocks - 1, TOME_ERR_CORRUPT);
 }
 
