@@ -103,6 +103,8 @@ typedef struct damage {
     int part, error;
     uint32_t index;
     int found;
+    int log[8][3]; /* what was reported, for the message when not found */
+    int log_count;
 } damage;
 
 static void on_damage(void *user, tome_part part, uint32_t index, int error)
@@ -110,6 +112,12 @@ static void on_damage(void *user, tome_part part, uint32_t index, int error)
     damage *d = user;
     if ((int)part == d->part && error == d->error && index == d->index)
         d->found = 1;
+    if (d->log_count < 8) {
+        d->log[d->log_count][0] = (int)part;
+        d->log[d->log_count][1] = error;
+        d->log[d->log_count][2] = (int)index;
+        d->log_count++;
+    }
 }
 
 static void hex_to_bytes(const char *hex, size_t n, char *out)
@@ -271,15 +279,22 @@ int main(int argc, char **argv)
                 d.index = strcmp(a2, "-") == 0 ? TOME_NO_INDEX : (uint32_t)strtoul(a2, NULL, 10);
                 d.error = error_code(a3);
                 d.found = 0;
+                d.log_count = 0;
                 if (err != TOME_OK)
                     fprintf(stderr, "%s: open gave %s, expected success\n", name,
                             tome_error_name(err));
                 CHECK_EQ(err, TOME_OK);
                 if (err == TOME_OK) {
                     CHECK_EQ(tome_verify(r, on_damage, &d, NULL), TOME_ERR_DAMAGED);
-                    if (!d.found)
-                        fprintf(stderr, "%s: verify did not report %s %s %s\n", name, a1, a2,
-                                a3);
+                    if (!d.found) {
+                        int k;
+                        fprintf(stderr, "%s: verify did not report %s %s %s; it reported:", name,
+                                a1, a2, a3);
+                        for (k = 0; k < d.log_count; k++)
+                            fprintf(stderr, " (%d %d %s)", d.log[k][0], d.log[k][2],
+                                    tome_error_name(d.log[k][1]));
+                        fputc('\n', stderr);
+                    }
                     CHECK(d.found);
                 }
             } else if (strcmp(kind, "valid") == 0) {

@@ -155,8 +155,7 @@ int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t le
     return tome__body_copy(r, &body, offset, len, (uint8_t *)dst);
 }
 
-/* The ordinal of the leaf entry whose string is exactly q, in tree t. */
-static int find_in(tome_reader *r, unsigned kind, const uint8_t *q, size_t q_size,
+int tome__find_in(tome_reader *r, unsigned kind, const uint8_t *q, size_t q_size,
                    tome_entry *e, uint32_t *ordinal)
 {
     tome_tree t;
@@ -191,14 +190,14 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
         return TOME_ERR_ARGUMENT;
     if (key_size > r->h.key_size_max)
         return TOME_ERR_NOT_FOUND;
-    err = find_in(r, TOME_KIND_NAME, (const uint8_t *)key, key_size, &e, &ordinal);
+    err = tome__find_in(r, TOME_KIND_NAME, (const uint8_t *)key, key_size, &e, &ordinal);
     if (err == TOME_OK) {
         *id = ordinal;
         return TOME_OK;
     }
     if (err != TOME_ERR_NOT_FOUND)
         return err;
-    if ((err = find_in(r, TOME_KIND_ALIAS, (const uint8_t *)key, key_size, &e, &ordinal)) !=
+    if ((err = tome__find_in(r, TOME_KIND_ALIAS, (const uint8_t *)key, key_size, &e, &ordinal)) !=
         TOME_OK)
         return err;
     *id = e.id; /* below article_count, checked by the entry's parse */

@@ -266,6 +266,12 @@ int tome__descend(tome_reader *r, const tome_tree *t, const uint8_t *q, size_t q
                   int prefix, tome_frame *leaf);
 
 /* Alias number `n` of name entry `e` (in the index slot): its ordinal. */
+/* The ordinal of the leaf entry whose string is exactly q in the tree of
+ * `kind`, and the entry (pointing into the index buffer).
+ * TOME_ERR_NOT_FOUND when there is none. */
+int tome__find_in(tome_reader *r, unsigned kind, const uint8_t *q, size_t q_size, tome_entry *e,
+                  uint32_t *ordinal);
+
 int tome__alias_ordinal(tome_reader *r, const tome_entry *e, uint32_t n, uint32_t *ordinal);
 
 /* The first min(size, cap) bytes of text `source` (0 key, 1 title, 2 + j

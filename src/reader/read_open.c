@@ -91,9 +91,7 @@ static int check_footer(const tome_config *c, const tome_header *h)
 /* A tree's leaves and frames (check 5). */
 static int tree_sound(uint32_t leaves, uint32_t frames, uint32_t entries)
 {
-    if (leaves > frames || (leaves == 0) != (frames == 0) || leaves > entries)
-        return 0;
-    return leaves == 0 || frames - leaves < leaves;
+    return leaves <= frames && (leaves == 0) == (frames == 0) && leaves <= entries;
 }
 
 /* Check 5: counts. */

@@ -99,10 +99,13 @@ static int overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
     return an && bn && a < b + bn && b < a + an;
 }
 
+/* Frames lie in block table order, so that they cannot overlap is one
+ * comparison with the previous good record's end. */
 static void check_records(verifier *v)
 {
     tome_reader *r = v->r;
     const tome_header *h = &r->h;
+    uint64_t prev_end = 0;
     uint32_t i;
     for (i = 0; i < h->block_total && !v->read_error; i++) {
         tome_block b;
@@ -110,10 +113,13 @@ static void check_records(verifier *v)
         if (err == TOME_OK &&
             (overlaps(b.frame_offset, b.frame_size, h->dict_offset, h->dict_size) ||
              overlaps(b.frame_offset, b.frame_size, h->block_table_offset,
-                      (uint64_t)h->block_total * BLK_RECORD_SIZE)))
+                      (uint64_t)h->block_total * BLK_RECORD_SIZE) ||
+             b.frame_offset < prev_end))
             err = TOME_ERR_CORRUPT;
         if (err != TOME_OK)
             damage(v, TOME_PART_BLOCK_TABLE, i, err);
+        else
+            prev_end = b.frame_offset + b.frame_size;
     }
 }
 
@@ -464,6 +470,34 @@ static void check_tree(verifier *v, unsigned kind, tome_part part, uint8_t *last
         damage(v, part, TOME_NO_INDEX, TOME_ERR_CORRUPT);
 }
 
+/* No alias key is also a key: each alias looked up among the keys (the
+ * two trees are walked apart, as the index buffer holds one frame). */
+static void check_alias_keys(verifier *v)
+{
+    tome_reader *r = v->r;
+    tome_tree t;
+    uint32_t ordinal;
+    tome__tree_of(r, TOME_KIND_ALIAS, &t);
+    for (ordinal = 0; ordinal < t.entries && !v->read_error; ordinal++) {
+        uint8_t str[TOME_QUERY_MAX];
+        tome_entry e;
+        uint32_t leaf = 0, found;
+        int err = tome__leaf_entry(r, &t, ordinal, str, sizeof str, &e);
+        if (err == TOME_OK && e.size <= sizeof str) {
+            size_t n = e.size;
+            err = tome__find_first(r, t.base, t.leaves, ordinal, &leaf);
+            if (err == TOME_OK) {
+                err = tome__find_in(r, TOME_KIND_NAME, str, n, &e, &found);
+                err = err == TOME_OK ? TOME_ERR_KEYS : err == TOME_ERR_NOT_FOUND ? TOME_OK : err;
+            }
+        }
+        if (err != TOME_OK) {
+            damage(v, TOME_PART_ALIASES, leaf - t.base, err);
+            return;
+        }
+    }
+}
+
 int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user,
                 tome_verify_report *report)
 {
@@ -489,6 +523,9 @@ int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user,
         check_tree(&v, TOME_KIND_SEARCH, TOME_PART_SEARCH, last);
         check_tree(&v, TOME_KIND_META, TOME_PART_META, last);
     }
+    if (!v.read_error && !(v.rep.damaged_parts & ((1u << TOME_PART_NAMES) |
+                                                  (1u << TOME_PART_ALIASES))))
+        check_alias_keys(&v);
     r->flags = flags;
     if (!v.read_error && v.rep.damaged_parts == 0) {
         const tome_header *h = &r->h;
