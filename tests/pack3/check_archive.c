@@ -4,7 +4,9 @@
  * docs/FORMAT.md alone (no reader code): every header field, block table
  * record, frame, body block head, tree and binding; then the bytes each
  * region takes.  For testing the packer before and beside the reader.
- *     check_archive ARCHIVE [--dump]
+ *     check_archive ARCHIVE
+ * Build: cc -Iinclude -Isrc/common tests/pack3/check_archive.c
+ *        src/common/{codec,hash,fold,utf8}.c -lzstd
  * Exit 0 when everything holds; otherwise the first broken rule.
  */
 #include <stdarg.h>
@@ -527,7 +529,8 @@ int main(int argc, char **argv)
             if (tf.size != kf.size || memcmp(tf.data, kf.data, kf.size)) {
                 e.s = tf; e.source = 1;
                 expected_search[expected_count++] = e;
-            }
+            } else
+                free(tf.data);
         }
         for (k = 0; k < alias_list_sizes[i]; k++) {
             e.s = folded(&alias_keys[alias_lists[i][k]]);
