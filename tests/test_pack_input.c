@@ -70,8 +70,39 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     return TOME_PACK_OK;
 }
 
+/* Aliases the readers hand the packer: "alias=key" each. */
+static char *recorded_aliases[MAX_RECORDED];
+static size_t alias_count;
+
+int tome_pack_add_alias(tome_packer *p, const char *alias, size_t alias_size, const char *key,
+                        size_t key_size, const char *source)
+{
+    char *pair = malloc(alias_size + key_size + 2);
+    (void)p;
+    (void)source;
+    if (!pair || alias_count == MAX_RECORDED)
+        abort();
+    memcpy(pair, alias, alias_size);
+    pair[alias_size] = '=';
+    memcpy(pair + alias_size + 1, key, key_size);
+    pair[alias_size + 1 + key_size] = '\0';
+    recorded_aliases[alias_count++] = pair;
+    return TOME_PACK_OK;
+}
+
+static int has_alias(const char *pair)
+{
+    size_t i;
+    for (i = 0; i < alias_count; i++)
+        if (strcmp(recorded_aliases[i], pair) == 0)
+            return 1;
+    return 0;
+}
+
 static void forget_recorded(void)
 {
+    while (alias_count > 0)
+        free(recorded_aliases[--alias_count]);
     size_t i;
     for (i = 0; i < recorded_count; i++) {
         free(recorded[i].key);
@@ -334,6 +365,24 @@ static void test_tree_symlinks(void)
     CHECK(contains(p->message, "loop/sub/up leads back to"));
     free(p);
 
+    /* A link to a file inside the tree is an alias of that file's key, not
+     * a second copy; one to a file outside is followed. */
+    forget_recorded();
+    p = new_packer();
+    CHECK(make_dir("aliased") && make_dir("aliased/sub") &&
+          write_file("aliased/sub/real.txt", "real", 4) && write_file("outside.txt", "out", 3));
+    CHECK_EQ(symlink("sub/real.txt", temp_path("aliased/link.txt")), 0);
+    CHECK_EQ(symlink("../../outside.txt", temp_path("aliased/sub/out.txt")), 0);
+    CHECK_EQ(tome_pack_add_tree(p, temp_path("aliased")), TOME_PACK_OK);
+    CHECK_EQ(recorded_count, 2);
+    CHECK(find_key("sub/real.txt") != NULL);
+    CHECK(find_key("sub/out.txt") != NULL && bytes_equal(find_key("sub/out.txt")->body, 3, "out", 3));
+    CHECK(find_key("link.txt") == NULL);
+    CHECK_EQ(alias_count, 1);
+    CHECK(has_alias("link.txt=sub/real.txt"));
+    free(p);
+    forget_recorded();
+
     p = new_packer();
     CHECK(make_dir("dangling"));
     CHECK_EQ(symlink("nowhere", temp_path("dangling/broken")), 0);
@@ -482,7 +531,23 @@ static void test_jsonl_good(void)
     CHECK(a && bytes_equal(a->body, a->body_size, "no newline", 10));
     snprintf(source, sizeof source, "%s:8", path);
     CHECK(a && a->source && !strcmp(a->source, source));
+    CHECK_EQ(alias_count, 0);
     free(p);
+
+    /* "aliases": an array of strings, each one more key of the article */
+    {
+        static const char aliased[] =
+            "{\"id\":\"main\",\"text\":\"body\",\"aliases\":[\"other\",\"caf\\u00e9\"]}\n"
+            "{\"id\":\"plain\",\"text\":\"x\",\"aliases\":[]}\n";
+        forget_recorded();
+        p = new_packer();
+        CHECK_EQ(add_jsonl_text(p, aliased, sizeof aliased - 1, path, sizeof path), TOME_PACK_OK);
+        CHECK_EQ(recorded_count, 2);
+        CHECK_EQ(alias_count, 2);
+        CHECK(has_alias("other=main"));
+        CHECK(has_alias("caf\xC3\xA9=main"));
+        free(p);
+    }
 }
 
 static void test_jsonl_bom_and_empty_file(void)
