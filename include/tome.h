@@ -269,7 +269,7 @@ typedef struct tome_archive_info {
     uint32_t fold_size_max;    /* longest folded string of the search tree */
     uint32_t dict_size;        /* 0 when no dictionary */
     uint64_t raw_size;         /* sum of all article lengths */
-    uint64_t stored_size;      /* sum of body blocks' contents (heads included) */
+    uint64_t stored_size;      /* bytes of the distinct bodies, each once */
     uint64_t index_size;       /* block table plus index frames, compressed */
     uint64_t compressed_size;  /* all frames plus dictionary */
 } tome_archive_info;

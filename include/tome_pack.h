@@ -91,10 +91,9 @@ typedef struct tome_pack_stats {
     uint32_t index_frames;   /* frames of the name, alias and search trees
                                 and the metadata */
     uint64_t raw_bytes;      /* sum of article sizes */
-    uint64_t stored_bytes;   /* body blocks' contents (distinct bodies and
-                                their heads), before compression */
-    uint64_t dedup_saved;    /* bytes of bodies stored once for several
-                                articles: raw_bytes minus distinct bodies */
+    uint64_t stored_bytes;   /* the distinct bodies, each once, before
+                                compression */
+    uint64_t dedup_saved;    /* raw_bytes - stored_bytes */
     uint64_t index_bytes;    /* index frames and block table, compressed */
     uint32_t dict_size;      /* 0 when no dictionary was kept */
     uint32_t near_duplicate_groups; /* groups of 2+ similar articles */

@@ -34,6 +34,7 @@ UNICODE_VERSION = "15.0.0"
 COVERED_RANGES = [
     (0x0000, 0x058F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1FFF), (0x20D0, 0x20FF),
     (0x2C60, 0x2C7F), (0xA720, 0xA7FF), (0xFB00, 0xFB06), (0xFE20, 0xFE2F),
+    (0x2010, 0x2015),
 ]
 
 # Step 4: letters that neither case folding nor canonical decomposition
@@ -42,6 +43,10 @@ EXPANSIONS = {
     0x00E6: "ae", 0x0153: "oe", 0x00F8: "o", 0x0111: "d", 0x00F0: "d",
     0x0127: "h", 0x0131: "i", 0x0142: "l", 0x0140: "l", 0x0167: "t",
     0x00FE: "th", 0x0138: "q",
+    # word separators a user types interchangeably ("Pierre-Robin" finds
+    # "Pierre Robin"): the hyphen-minus, the no-break space and the dashes
+    0x002D: " ", 0x00A0: " ", 0x2010: " ", 0x2011: " ", 0x2012: " ", 0x2013: " ",
+    0x2014: " ", 0x2015: " ",
 }
 
 # fold.h's TOME_FOLD_CP_MAX: the streaming step's output buffer.
@@ -266,9 +271,9 @@ def main():
     if any(folds[cp] != [cp] for cp in folds if cp > 0xFFFF):
         fail("a code point above U+FFFF folds: the table holds uint16")
 
-    # fold.c folds ASCII inline: exactly A-Z to a-z.
+    # fold.c folds ASCII inline: exactly A-Z to a-z and '-' to ' '.
     for cp in range(0x80):
-        if folds[cp] != [cp + 32 if 0x41 <= cp <= 0x5A else cp]:
+        if folds[cp] != [cp + 32 if 0x41 <= cp <= 0x5A else 0x20 if cp == 0x2D else cp]:
             fail("U+%04X: the table and fold.c's ASCII rule disagree" % cp)
 
     # Surrogates never reach the table (strict UTF-8): they join any run.

@@ -135,7 +135,7 @@ int tome__plan_build_heads(tome_packer *p, plan *pl)
         pl->block_count = b + 1; /* freed with the plan, even half built */
         for (i = k->lo; i < k->hi; i++)
             first += pl->list_start[pl->layout[i] + 1] - pl->list_start[pl->layout[i]];
-        pl->stored_size += tome__pack_content_size(&pl->blocks[b]);
+        pl->stored_size += pl->blocks[b].area_size; /* the bodies, each once */
     }
     free(c.items);
     return err;

@@ -399,7 +399,7 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
         st.index_frames = (uint32_t)(pl.block_count - pl.body_blocks);
         st.raw_bytes = pl.raw_size;
         st.stored_bytes = pl.stored_size;
-        st.dedup_saved = pl.raw_size - pl.stream_size;
+        st.dedup_saved = pl.raw_size - pl.stored_size;
         st.index_bytes = g.index_bytes;
         st.dict_size = (uint32_t)pl.dict_size;
         st.near_duplicate_groups = pl.groups;

@@ -169,7 +169,7 @@ static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *hea
     if ((err = tome__head_load(r, b)) != TOME_OK)
         return err;
     *head_ok = 1;
-    v->stored += r->body.block.content_size;
+    v->stored += hd->area; /* the bodies, each once */
     /* the carry against what the previous block left (UINT64_MAX: not
      * known, the previous head was damaged); then what this one leaves */
     err = *pending != UINT64_MAX &&

@@ -321,7 +321,7 @@ class Builder:
             'dict_size': 0, 'fold_version': 1 if self.search_frames else 0,
             'dict_checksum': 0, 'dict_offset': 0,
             'raw_size': sum(len(a.body) for a in arts),
-            'stored_size': sum(len(f.content) for f in body_frames),
+            'stored_size': sum(len(blk['area']) for blk in self.blocks),
             'reserved': 0,
         }
         return h
