@@ -46,9 +46,11 @@ static error_class error_classes[] = {
 static PyObject *Error;     /* tome.Error */
 static PyObject *PackError; /* tome.PackError, base of TOME_PACK_ERR_* */
 
-static const char *const part_names[] = {"file",        "dictionary", "block_table",
-                                         "entry_table", "order_table", "keys",
-                                         "block",       "article"};
+/* tome_part values 0..9, in order. */
+static const char *const part_names[] = {"file",    "dictionary", "block_table", "names",
+                                         "aliases", "search",     "block",       "article",
+                                         "meta",    "bindings"};
+#define N_PART_NAMES (sizeof part_names / sizeof part_names[0])
 
 static error_class *find_error(int code)
 {
@@ -855,10 +857,11 @@ static PyObject *Archive_stat(Archive *a, PyObject *idobj)
         return NULL;
     }
     release(a, s);
-    return Py_BuildValue("{s:k,s:k,s:k,s:k,s:k}", "checksum", (unsigned long)art.checksum,
-                         "size", (unsigned long)art.size, "key_size",
-                         (unsigned long)art.key_size, "title_size",
-                         (unsigned long)art.title_size, "block", (unsigned long)art.block);
+    return Py_BuildValue("{s:k,s:k,s:k,s:k,s:k,s:k}", "size", (unsigned long)art.size,
+                         "key_size", (unsigned long)art.key_size, "title_size",
+                         (unsigned long)art.title_size, "alias_count",
+                         (unsigned long)art.alias_count, "block", (unsigned long)art.block,
+                         "body", (unsigned long)art.body);
 }
 
 static PyObject *Archive_info(Archive *a, PyObject *unused)
@@ -869,13 +872,188 @@ static PyObject *Archive_info(Archive *a, PyObject *unused)
         return NULL;
 #define U(f) #f, (unsigned long long)i->f
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}",
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,"
+        "s:K,s:K,s:K,s:K}",
         U(format_major), U(format_minor), U(file_size), U(article_count), U(body_count),
-        U(block_count), U(key_block_count), U(keys_per_block), U(block_size_max),
-        U(key_block_size_max), U(chunk_size_max), U(article_size_max), U(key_size_max),
-        U(title_size_max), U(dict_size), U(raw_size), U(stored_size), U(keys_size),
-        U(compressed_size), "workspace_size", (unsigned long long)a->workspace_size);
+        U(alias_count), U(search_count), U(meta_count), U(block_count), U(index_frame_count),
+        U(name_leaf_count), U(block_size_max), U(index_size_max), U(chunk_size_max),
+        U(article_size_max), U(key_size_max), U(title_size_max), U(fold_size_max),
+        U(dict_size), U(raw_size), U(stored_size), U(index_size), U(compressed_size),
+        "workspace_size", (unsigned long long)a->workspace_size);
 #undef U
+}
+
+/* str of a NUL-terminated name, bytes that are not UTF-8 kept as
+ * surrogates (as keys are). */
+static PyObject *text_of(const char *buf)
+{
+    return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "surrogateescape");
+}
+
+/* aliases(id) -> list of the article's aliases (str), in stored order. */
+static PyObject *Archive_aliases(Archive *a, PyObject *idobj)
+{
+    slot *s;
+    uint32_t id, n;
+    tome_article art;
+    size_t cap = a->info.key_size_max + 1u;
+    char *buf;
+    PyObject *list = NULL, *item;
+    int err;
+    if (get_id(a, idobj, &id) || !(s = acquire(a)))
+        return NULL;
+    if (!(buf = PyMem_RawMalloc(cap))) {
+        release(a, s);
+        return PyErr_NoMemory();
+    }
+    CALL(a, err = tome_stat(s->reader, id, &art));
+    if (err) {
+        slot_error(s, err, id, 1);
+        goto out;
+    }
+    if (!(list = PyList_New(0)))
+        goto out;
+    for (n = 0; n < art.alias_count; n++) {
+        CALL(a, err = tome_alias(s->reader, id, n, buf, cap));
+        if (err) {
+            slot_error(s, err, id, 1);
+            Py_CLEAR(list);
+            goto out;
+        }
+        if (!(item = text_of(buf)) || PyList_Append(list, item)) {
+            Py_XDECREF(item);
+            Py_CLEAR(list);
+            goto out;
+        }
+        Py_DECREF(item);
+    }
+out:
+    PyMem_RawFree(buf);
+    release(a, s);
+    return list;
+}
+
+/* _search(query, flags, limit) -> [(id, key, title or None), ...]: each
+ * article once (at its first match, in the search tree's order), at most
+ * `limit` articles (0: all). */
+static PyObject *Archive_search(Archive *a, PyObject *args)
+{
+    PyObject *queryobj, *list = NULL, *item, *key, *title;
+    const char *query;
+    Py_ssize_t query_size;
+    unsigned long flags;
+    unsigned long long limit;
+    unsigned char *seen = NULL;
+    tome_search search;
+    tome_match m;
+    Py_ssize_t found = 0;
+    slot *s;
+    int err;
+    if (!PyArg_ParseTuple(args, "OkK:_search", &queryobj, &flags, &limit))
+        return NULL;
+    if (get_key(queryobj, &query, &query_size) || !(s = acquire(a)))
+        return NULL;
+    seen = PyMem_RawCalloc(a->info.article_count / 8u + 1u, 1);
+    if (!seen || !(list = PyList_New(0))) {
+        if (!seen)
+            PyErr_NoMemory();
+        goto out;
+    }
+    CALL(a, err = tome_search_start(s->reader, &search, query, (size_t)query_size,
+                                    (uint32_t)flags));
+    if (err == TOME_ERR_NOT_FOUND && !s->pending) {
+        error_class *e = find_error(err);
+        PyErr_SetString(e->cls, "TOME_ERR_NOT_FOUND: the archive has no search index");
+        Py_CLEAR(list);
+        goto out;
+    }
+    if (err == TOME_ERR_ARGUMENT) {
+        raise_code(err, "the query is not UTF-8, or longer than 256 bytes once folded");
+        Py_CLEAR(list);
+        goto out;
+    }
+    while (err == TOME_OK && (limit == 0 || (unsigned long long)found < limit)) {
+        CALL(a, err = tome_search_next(s->reader, &search, &m));
+        if (err != TOME_OK)
+            break;
+        if (m.id >= a->info.article_count) {
+            err = TOME_ERR_CORRUPT;
+            break;
+        }
+        if (seen[m.id / 8u] & (1u << (m.id % 8u)))
+            continue;
+        seen[m.id / 8u] |= (unsigned char)(1u << (m.id % 8u));
+        if (!(key = name_of(a, s, m.id, 0)))
+            goto fail;
+        if (!(title = name_of(a, s, m.id, 1))) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        if (!(item = Py_BuildValue("(kNN)", (unsigned long)m.id, key, title)))
+            goto fail;
+        if (PyList_Append(list, item)) {
+            Py_DECREF(item);
+            goto fail;
+        }
+        Py_DECREF(item);
+        found++;
+    }
+    if (err != TOME_OK && err != TOME_DONE) {
+        slot_error(s, err, 0, 0);
+        goto fail;
+    }
+    goto out;
+fail:
+    Py_CLEAR(list);
+out:
+    PyMem_RawFree(seen);
+    release(a, s);
+    return list;
+}
+
+/* _metadata() -> {name: value} of every metadata pair. */
+static PyObject *Archive_metadata(Archive *a, PyObject *unused)
+{
+    size_t cap = (size_t)a->info.index_size_max + 1u;
+    char *name, *value;
+    PyObject *dict = NULL, *k, *v;
+    uint32_t i;
+    slot *s;
+    int err = TOME_OK;
+    (void)unused;
+    if (!(s = acquire(a)))
+        return NULL;
+    name = PyMem_RawMalloc(cap);
+    value = PyMem_RawMalloc(cap);
+    if (!name || !value) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (!(dict = PyDict_New()))
+        goto out;
+    for (i = 0; i < a->info.meta_count; i++) {
+        CALL(a, err = tome_meta_at(s->reader, i, name, cap, value, cap));
+        if (err) {
+            slot_error(s, err, 0, 0);
+            Py_CLEAR(dict);
+            goto out;
+        }
+        k = text_of(name);
+        v = k ? text_of(value) : NULL;
+        if (!v || PyDict_SetItem(dict, k, v)) {
+            Py_XDECREF(k);
+            Py_XDECREF(v);
+            Py_CLEAR(dict);
+            goto out;
+        }
+        Py_DECREF(k);
+        Py_DECREF(v);
+    }
+out:
+    PyMem_RawFree(name);
+    PyMem_RawFree(value);
+    release(a, s);
+    return dict;
 }
 
 typedef struct {
@@ -932,7 +1110,7 @@ static PyObject *Archive_verify(Archive *a, PyObject *unused)
     for (k = 0; k < d.count; k++) {
         uint32_t part = d.items[k][0], index = d.items[k][1];
         int code = (int)(int32_t)d.items[k][2];
-        item = Py_BuildValue("(sNs)", part < 8 ? part_names[part] : "unknown",
+        item = Py_BuildValue("(sNs)", part < N_PART_NAMES ? part_names[part] : "unknown",
                              index == TOME_NO_INDEX ? Py_NewRef(Py_None)
                                                     : PyLong_FromUnsignedLong(index),
                              tome_error_name(code));
@@ -1052,9 +1230,14 @@ static PyMethodDef Archive_methods[] = {
     {"fetch_into", (PyCFunction)Archive_fetch_into, METH_VARARGS,
      "fetch_into(id, buffer) -> bytes written; decompresses into a writable buffer."},
     {"read", (PyCFunction)Archive_read, METH_VARARGS,
-     "read(id, offset, size) -> bytes of a part of an article (no checksum)."},
+     "read(id, offset, size) -> bytes of a part of an article (checked)."},
     {"info", (PyCFunction)Archive_info, METH_NOARGS, "info() -> dict of tome_archive_info."},
     {"_verify", (PyCFunction)Archive_verify, METH_NOARGS, "(damage list, report dict)"},
+    {"aliases", (PyCFunction)Archive_aliases, METH_O,
+     "aliases(id) -> list of the article's aliases (str)."},
+    {"_search", (PyCFunction)Archive_search, METH_VARARGS,
+     "_search(query, flags, limit) -> [(id, key, title), ...]"},
+    {"_metadata", (PyCFunction)Archive_metadata, METH_NOARGS, "{name: value}"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef Archive_getset[] = {
@@ -1421,7 +1604,12 @@ PyMODINIT_FUNC PyInit__tome(void)
         Py_DECREF(v);
     }
     if (PyModule_AddStringConstant(m, "library_version", tome_version_string()) ||
-        PyModule_AddIntConstant(m, "format_version", (long)tome_format_version()))
+        PyModule_AddIntConstant(m, "format_version", (long)tome_format_version()) ||
+        PyModule_AddIntConstant(m, "SEARCH_KEYS", (long)TOME_SEARCH_KEYS) ||
+        PyModule_AddIntConstant(m, "SEARCH_TITLES", (long)TOME_SEARCH_TITLES) ||
+        PyModule_AddIntConstant(m, "SEARCH_ALIASES", (long)TOME_SEARCH_ALIASES) ||
+        PyModule_AddIntConstant(m, "SEARCH_EXACT", (long)TOME_SEARCH_EXACT) ||
+        PyModule_AddIntConstant(m, "QUERY_MAX", (long)TOME_QUERY_MAX))
         goto fail;
     return m;
 fail:
