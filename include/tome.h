@@ -381,10 +381,13 @@ int tome_next(tome_reader *reader, uint32_t *cursor, uint32_t *id);
 typedef struct tome_search {
     uint32_t flags;
     uint32_t frame;      /* leaf of the next entry */
-    uint32_t entry;      /* its position in the leaf */
+    uint32_t entry;      /* its byte offset in the leaf's content (0: the
+                            leaf's first entry) */
     uint32_t query_size; /* folded query */
     uint32_t exact_size; /* the query as given (TOME_SEARCH_EXACT) */
-    uint32_t state;
+    uint32_t state;      /* 0 finished, 1 going on */
+    uint32_t prev_size;  /* the previous entry's string: its size and */
+    uint32_t prev_lcp;   /* common prefix with the query (front coding) */
     uint8_t query[TOME_QUERY_MAX];
     uint8_t exact[TOME_QUERY_MAX];
 } tome_search;
@@ -395,7 +398,7 @@ typedef struct tome_match {
 } tome_match;
 
 /* Begin a search.  Errors: TOME_ERR_ARGUMENT (query not UTF-8, longer than
- * TOME_QUERY_MAX folded, no source flag), TOME_ERR_NOT_FOUND (the archive
+ * TOME_QUERY_MAX folded, or as given with TOME_SEARCH_EXACT, no source flag), TOME_ERR_NOT_FOUND (the archive
  * has no search tree, or the reader was built with TOME_NO_FOLDING), and the
  * errors of decoding a frame. */
 int tome_search_start(tome_reader *reader, tome_search *search,

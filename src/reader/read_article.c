@@ -1,176 +1,206 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * read_article.c - the per-article calls: stat, key, title, fetch, read,
- * find and storage-order iteration.
+ * read_article.c - the per-article calls: stat, key, title, alias, fetch,
+ * read and find.  A name entry gives the location; the body block's head
+ * binds it to the ID before any byte is returned.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "read_internal.h"
 
-int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
+/* Article `id`'s name entry, its key assembled into buf (clipped to cap). */
+static int name_entry(tome_reader *r, uint32_t id, uint8_t *buf, size_t cap, tome_entry *e)
+{
+    tome_tree t;
+    if (id >= r->h.article_count)
+        return TOME_ERR_RANGE;
+    tome__tree_of(r, TOME_KIND_NAME, &t);
+    return tome__leaf_entry(r, &t, id, buf, cap, e);
+}
+
+/* Alias number n of article id: its key into buf (clipped), *size. */
+static int alias_text(tome_reader *r, uint32_t id, uint32_t n, uint8_t *buf, size_t cap,
+                      size_t *size)
 {
     tome_entry e;
-    tome_name n;
+    tome_tree t;
+    uint32_t ordinal;
     int err;
-    if (!r || !a)
-        return TOME_ERR_ARGUMENT;
-    if ((err = tome__load_entry(r, id, &e)) != TOME_OK ||
-        (err = tome__name_of(r, id, &n)) != TOME_OK)
+    if ((err = name_entry(r, id, NULL, 0, &e)) != TOME_OK ||
+        (err = tome__alias_ordinal(r, &e, n, &ordinal)) != TOME_OK)
         return err;
-    a->checksum = e.checksum;
-    a->size = e.size;
-    a->key_size = (uint32_t)n.key_size;     /* at most TOME_KEY_SIZE_LIMIT */
-    a->title_size = (uint32_t)n.title_size; /* the same */
-    a->block = e.block;
+    tome__tree_of(r, TOME_KIND_ALIAS, &t);
+    if ((err = tome__leaf_entry(r, &t, ordinal, buf, cap, &e)) != TOME_OK)
+        return err;
+    /* the direction used: the alias names this article back */
+    if (e.id != id)
+        return TOME_ERR_CORRUPT;
+    *size = e.size;
     return TOME_OK;
 }
 
-static int copy_name(tome_reader *r, uint32_t id, int title, char *buf, size_t cap)
+int tome__text(tome_reader *r, uint32_t id, uint32_t source, uint8_t *buf, size_t cap,
+               size_t *size)
 {
-    tome_name n;
+    tome_entry e;
+    int err;
+    if (source >= TOME_SOURCE_ALIAS)
+        return alias_text(r, id, source - TOME_SOURCE_ALIAS, buf, cap, size);
+    if ((err = name_entry(r, id, buf, source == TOME_SOURCE_KEY ? cap : 0, &e)) != TOME_OK)
+        return err;
+    if (source == TOME_SOURCE_KEY) {
+        *size = e.size;
+    } else {
+        *size = e.value_size;
+        if (e.value_size)
+            memcpy(buf, e.value, e.value_size < cap ? e.value_size : cap);
+    }
+    return TOME_OK;
+}
+
+int tome_stat(tome_reader *r, uint32_t id, tome_article *a)
+{
+    tome_entry e;
+    tome_body body;
+    int err;
+    if (!r || !a)
+        return TOME_ERR_ARGUMENT;
+    if ((err = name_entry(r, id, NULL, 0, &e)) != TOME_OK ||
+        (err = tome__body_of(r, e.block, e.body, id, &body)) != TOME_OK)
+        return err;
+    a->size = (uint32_t)body.size; /* a varint */
+    a->key_size = e.size;
+    a->title_size = e.value_size;
+    a->alias_count = e.alias_count;
+    a->block = e.block;
+    a->body = e.body;
+    return TOME_OK;
+}
+
+/* Text `source` of article id into buf, NUL-terminated. */
+static int copy_text(tome_reader *r, uint32_t id, uint32_t source, char *buf, size_t cap)
+{
     size_t size;
     int err;
     if (!r || !buf)
         return TOME_ERR_ARGUMENT;
-    if ((err = tome__name_of(r, id, &n)) != TOME_OK)
+    if ((err = tome__text(r, id, source, (uint8_t *)buf, cap, &size)) != TOME_OK)
         return err;
-    size = title ? n.title_size : n.key_size;
     if (cap <= size)
         return TOME_ERR_BUFFER;
-    memcpy(buf, title ? n.title : n.key, size);
     buf[size] = '\0';
     return TOME_OK;
 }
 
 int tome_key(tome_reader *r, uint32_t id, char *buf, size_t cap)
 {
-    return copy_name(r, id, 0, buf, cap);
+    return copy_text(r, id, TOME_SOURCE_KEY, buf, cap);
 }
 
 int tome_title(tome_reader *r, uint32_t id, char *buf, size_t cap)
 {
-    return copy_name(r, id, 1, buf, cap);
+    return copy_text(r, id, TOME_SOURCE_TITLE, buf, cap);
+}
+
+int tome_alias(tome_reader *r, uint32_t id, uint32_t n, char *buf, size_t cap)
+{
+    if (n > 0xFFFFFFFFu - TOME_SOURCE_ALIAS)
+        return TOME_ERR_RANGE;
+    return copy_text(r, id, TOME_SOURCE_ALIAS + n, buf, cap);
+}
+
+/* The body of article id, bound to it by its block's head. */
+static int body_of_id(tome_reader *r, uint32_t id, tome_body *body)
+{
+    tome_entry e;
+    int err;
+    if ((err = name_entry(r, id, NULL, 0, &e)) != TOME_OK)
+        return err;
+    return tome__body_of(r, e.block, e.body, id, body);
 }
 
 int tome_fetch(tome_reader *r, uint32_t id, void *dst, size_t cap, size_t *size)
 {
-    tome_entry e;
+    tome_body body;
     int err;
     if (!r || !size || (!dst && cap))
         return TOME_ERR_ARGUMENT;
-    if ((err = tome__load_entry(r, id, &e)) != TOME_OK)
+    if ((err = body_of_id(r, id, &body)) != TOME_OK)
         return err;
 #if SIZE_MAX < 0xFFFFFFFFu
     /* 16-bit size_t: an article this long fits no buffer; say so without
      * truncating the size reported (tome_stat() has the exact one). */
-    if (e.size > SIZE_MAX) {
+    if (body.size > SIZE_MAX) {
         *size = SIZE_MAX;
         return TOME_ERR_BUFFER;
     }
 #endif
-    *size = (size_t)e.size; /* fits: checked above where size_t is narrower */
+    *size = (size_t)body.size; /* fits: checked above where size_t is narrower */
     if (cap < *size)
         return TOME_ERR_BUFFER;
-    if ((err = tome__copy_body(r, e.block, e.offset, e.size, (uint8_t *)dst, 0)) != TOME_OK)
-        return err;
-    if (!(r->flags & TOME_OPEN_TRUST_CONTENT) && tome__hash_seeded(dst, *size, id) != e.checksum)
-        return TOME_ERR_CHECKSUM;
-    return TOME_OK;
+    return tome__body_copy(r, &body, 0, body.size, (uint8_t *)dst);
 }
 
 int tome_read(tome_reader *r, uint32_t id, uint64_t offset, void *dst, size_t len)
 {
-    tome_entry e;
-    uint64_t start;
+    tome_body body;
     int err;
     if (!r || (!dst && len))
         return TOME_ERR_ARGUMENT;
-    if ((err = tome__load_entry(r, id, &e)) != TOME_OK)
+    if ((err = body_of_id(r, id, &body)) != TOME_OK)
         return err;
-    if (offset > e.size || len > e.size - offset)
+    if (offset > body.size || len > body.size - offset)
         return TOME_ERR_RANGE;
-    if (len == 0)
-        return TOME_OK;
-    /* Skip whole blocks until the block holding the first wanted byte. */
-    start = (uint64_t)e.offset + offset;
-    while (1) {
-        tome_block b;
-        if (e.block >= r->h.block_count)
-            return TOME_ERR_CORRUPT;
-        if ((err = tome__load_block(r, e.block, &b)) != TOME_OK)
-            return err;
-        if (start < b.content_size)
-            break;
-        start -= b.content_size;
-        e.block++;
-    }
-    return tome__copy_body(r, e.block, (uint32_t)start, len, (uint8_t *)dst, 0);
+    return tome__body_copy(r, &body, offset, len, (uint8_t *)dst);
 }
 
-/* Order of the first key of key block `kb` against the query. */
-static int first_key_order(tome_reader *r, uint32_t kb, const char *key, size_t key_size,
-                           int *order)
+/* The ordinal of the leaf entry whose string is exactly q, in tree t. */
+static int find_in(tome_reader *r, unsigned kind, const uint8_t *q, size_t q_size,
+                   tome_entry *e, uint32_t *ordinal)
 {
-    tome_name n;
-    size_t end;
+    tome_tree t;
+    tome_frame f;
+    tome_compare cmp = {0, 0};
+    uint32_t i, prev = 0, block = 0;
     int err;
-    if ((err = tome__load_key_block(r, &r->keys, kb)) != TOME_OK ||
-        (err = tome__key_record(r, &r->keys, 0, &n, &end)) != TOME_OK)
+    tome__tree_of(r, kind, &t);
+    if ((err = tome__descend(r, &t, q, q_size, 0, &f)) != TOME_OK)
         return err;
-    *order = tome__key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
-    return TOME_OK;
-}
-
-int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
-{
-    uint32_t lo = 0, hi, i, count;
-    size_t at = 0;
-    int order, err;
-    if (!r || !id || (!key && key_size))
-        return TOME_ERR_ARGUMENT;
-    if (key_size == 0 || key_size > r->h.key_size_max || r->h.key_block_count == 0)
-        return TOME_ERR_NOT_FOUND;
-    /* the last key block whose first key is <= the query */
-    hi = r->h.key_block_count;
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if ((err = first_key_order(r, mid, key, key_size, &order)) != TOME_OK)
+    for (i = 0; i < f.count; i++) {
+        if ((err = tome__entry_next(r, &t, 0, &f.at, f.end, prev, &block, e)) != TOME_OK)
             return err;
-        if (order > 0)
-            hi = mid;
-        else
-            lo = mid;
-    }
-    if ((err = tome__load_key_block(r, &r->keys, lo)) != TOME_OK)
-        return err;
-    count = r->h.article_count - lo * r->h.keys_per_block;
-    if (count > r->h.keys_per_block)
-        count = r->h.keys_per_block;
-    for (i = 0; i < count; i++) {
-        tome_name n;
-        if ((err = tome__key_record(r, &r->keys, at, &n, &at)) != TOME_OK)
-            return err;
-        order = tome__key_compare(n.key, n.key_size, (const uint8_t *)key, key_size);
-        if (order == 0) {
-            *id = lo * r->h.keys_per_block + i;
+        prev = e->size;
+        tome__compare_step(&cmp, q, q_size, e);
+        if (cmp.order == 0) {
+            *ordinal = f.first + i;
             return TOME_OK;
         }
-        if (order > 0)
+        if (cmp.order > 0)
             break;
     }
     return TOME_ERR_NOT_FOUND;
 }
 
-int tome_next(tome_reader *r, uint32_t *cursor, uint32_t *id)
+int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
 {
+    tome_entry e;
+    uint32_t ordinal;
     int err;
-    if (!r || !cursor || !id)
+    if (!r || !id || (!key && key_size))
         return TOME_ERR_ARGUMENT;
-    if (*cursor >= r->h.article_count)
-        return TOME_DONE;
-    if ((err = tome__load_order(r, *cursor, id)) != TOME_OK)
+    if (key_size > r->h.key_size_max)
+        return TOME_ERR_NOT_FOUND;
+    err = find_in(r, TOME_KIND_NAME, (const uint8_t *)key, key_size, &e, &ordinal);
+    if (err == TOME_OK) {
+        *id = ordinal;
+        return TOME_OK;
+    }
+    if (err != TOME_ERR_NOT_FOUND)
         return err;
-    (*cursor)++;
+    if ((err = find_in(r, TOME_KIND_ALIAS, (const uint8_t *)key, key_size, &e, &ordinal)) !=
+        TOME_OK)
+        return err;
+    *id = e.id; /* below article_count, checked by the entry's parse */
     return TOME_OK;
 }

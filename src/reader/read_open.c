@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * read_open.c - header and footer checks, workspace sizing, open.
- * Everything the rest of the reader trusts is checked here once.
+ * read_open.c - header and footer checks ("Checks at open", in that order),
+ * workspace sizing, open and the archive-wide facts.  Everything the rest
+ * of the reader trusts about the header is checked here once.
  */
 #include <stddef.h>
 #include <string.h>
@@ -16,15 +17,8 @@ typedef char tome_state_fits_bound[(sizeof(struct tome_reader) + 64 <= TOME_STAT
 #define PIECE_ALIGN 64u
 /* Smallest staging buffer, so that hashing the whole file through the
  * callback does not take one call per byte.  No larger than the 64 bytes
- * TOME_WORKSPACE_BOUND adds to chunk_size_max, or the bound would fall short
- * for an archive whose largest chunk is smaller. */
+ * TOME_WORKSPACE_BOUND adds to chunk_size_max. */
 #define STAGING_MIN 64u
-
-int tome__in_body(const tome_header *h, uint64_t offset, uint64_t len)
-{
-    uint64_t end = h->file_size - TOME_FOOTER_SIZE;
-    return offset >= TOME_HEADER_SIZE && offset <= end && len <= end - offset;
-}
 
 static int read_source(const tome_config *c, uint64_t offset, void *dst, size_t len)
 {
@@ -35,11 +29,51 @@ static int read_source(const tome_config *c, uint64_t offset, void *dst, size_t 
     return c->read(c->user, offset, dst, len) == 0 ? TOME_OK : TOME_ERR_READ;
 }
 
-static int check_region(const tome_header *h, uint64_t offset, uint64_t count,
-                        uint64_t record_size)
+/* Where each 32- and 64-bit field of the header goes in tome_header: a
+ * table and a loop take less flash than a call per field. */
+typedef struct tome_field {
+    uint8_t at;    /* HDR_* offset in the header */
+    uint8_t field; /* offsetof() in tome_header */
+} tome_field;
+#define FIELD(at, member) {at, (uint8_t)offsetof(tome_header, member)}
+typedef char tome_header_fields_fit[sizeof(tome_header) <= 255 ? 1 : -1];
+
+static const tome_field fields32[] = {
+    FIELD(HDR_ARTICLE_COUNT, article_count),     FIELD(HDR_BODY_COUNT, body_count),
+    FIELD(HDR_ALIAS_COUNT, alias_count),         FIELD(HDR_SEARCH_COUNT, search_count),
+    FIELD(HDR_BODY_BLOCKS, body_blocks),         FIELD(HDR_NAME_LEAVES, name_leaves),
+    FIELD(HDR_NAME_FRAMES, name_frames),         FIELD(HDR_ALIAS_LEAVES, alias_leaves),
+    FIELD(HDR_ALIAS_FRAMES, alias_frames),       FIELD(HDR_SEARCH_LEAVES, search_leaves),
+    FIELD(HDR_SEARCH_FRAMES, search_frames),     FIELD(HDR_META_FRAMES, meta_frames),
+    FIELD(HDR_BLOCK_SIZE_MAX, block_size_max),   FIELD(HDR_INDEX_SIZE_MAX, index_size_max),
+    FIELD(HDR_ARTICLE_SIZE_MAX, article_size_max), FIELD(HDR_CHUNK_SIZE_MAX, chunk_size_max),
+    FIELD(HDR_KEY_SIZE_MAX, key_size_max),       FIELD(HDR_TITLE_SIZE_MAX, title_size_max),
+    FIELD(HDR_FOLD_SIZE_MAX, fold_size_max),     FIELD(HDR_DICT_SIZE, dict_size),
+    FIELD(HDR_WORKSPACE_MEMORY, workspace_memory),
+    FIELD(HDR_WORKSPACE_CALLBACK, workspace_callback),
+    FIELD(HDR_FOLD_VERSION, fold_version),       FIELD(HDR_DICT_CHECKSUM, dict_checksum),
+    FIELD(HDR_RESERVED, reserved),
+};
+
+static const tome_field fields64[] = {
+    FIELD(HDR_FILE_SIZE, file_size),
+    FIELD(HDR_DICT_OFFSET, dict_offset),
+    FIELD(HDR_BLOCK_TABLE_OFFSET, block_table_offset),
+    FIELD(HDR_RAW_SIZE, raw_size),
+    FIELD(HDR_STORED_SIZE, stored_size),
+};
+
+static void decode_header(const uint8_t *b, tome_header *h)
 {
-    /* count < 2^33 and record_size <= 20, so the product cannot overflow. */
-    return tome__in_body(h, offset, count * record_size) ? TOME_OK : TOME_ERR_HEADER;
+    uint8_t *base = (uint8_t *)h;
+    size_t i;
+    memset(h, 0, sizeof *h);
+    for (i = 0; i < sizeof fields32 / sizeof fields32[0]; i++)
+        *(uint32_t *)(void *)(base + fields32[i].field) = tome_get32(b + fields32[i].at);
+    for (i = 0; i < sizeof fields64 / sizeof fields64[0]; i++)
+        *(uint64_t *)(void *)(base + fields64[i].field) = tome_get64(b + fields64[i].at);
+    h->major = tome_get16(b + HDR_MAJOR);
+    h->minor = tome_get16(b + HDR_MINOR);
 }
 
 static int check_footer(const tome_config *c, const tome_header *h)
@@ -54,110 +88,75 @@ static int check_footer(const tome_config *c, const tome_header *h)
     return TOME_OK;
 }
 
-/* Where each 32- and 64-bit field of the header goes in tome_header: a
- * table and a loop take less flash than a call per field. */
-typedef struct tome_field {
-    uint8_t at;    /* HDR_* offset in the header */
-    uint8_t field; /* offsetof() in tome_header */
-} tome_field;
-#define FIELD(at, member) {at, (uint8_t)offsetof(tome_header, member)}
-typedef char tome_header_fields_fit[sizeof(tome_header) <= 255 ? 1 : -1];
-
-static const tome_field fields32[] = {
-    FIELD(HDR_ARTICLE_COUNT, article_count),
-    FIELD(HDR_BODY_COUNT, body_count),
-    FIELD(HDR_BLOCK_COUNT, block_count),
-    FIELD(HDR_KEY_BLOCK_COUNT, key_block_count),
-    FIELD(HDR_KEYS_PER_BLOCK, keys_per_block),
-    FIELD(HDR_BLOCK_SIZE_MAX, block_size_max),
-    FIELD(HDR_KEY_BLOCK_SIZE_MAX, key_block_size_max),
-    FIELD(HDR_ARTICLE_SIZE_MAX, article_size_max),
-    FIELD(HDR_CHUNK_SIZE_MAX, chunk_size_max),
-    FIELD(HDR_KEY_SIZE_MAX, key_size_max),
-    FIELD(HDR_TITLE_SIZE_MAX, title_size_max),
-    FIELD(HDR_DICT_SIZE, dict_size),
-    FIELD(HDR_WORKSPACE_MEMORY, workspace_memory),
-    FIELD(HDR_WORKSPACE_CALLBACK, workspace_callback),
-    FIELD(HDR_DICT_CHECKSUM, dict_checksum),
-    FIELD(HDR_BLOCK_TABLE_CHECKSUM, block_table_checksum),
-    FIELD(HDR_ENTRY_TABLE_CHECKSUM, entry_table_checksum),
-    FIELD(HDR_ORDER_TABLE_CHECKSUM, order_table_checksum),
-};
-
-static const tome_field fields64[] = {
-    FIELD(HDR_FILE_SIZE, file_size),
-    FIELD(HDR_DICT_OFFSET, dict_offset),
-    FIELD(HDR_BLOCK_TABLE_OFFSET, block_table_offset),
-    FIELD(HDR_ENTRY_TABLE_OFFSET, entry_table_offset),
-    FIELD(HDR_ORDER_TABLE_OFFSET, order_table_offset),
-    FIELD(HDR_RAW_SIZE, raw_size),
-    FIELD(HDR_STORED_SIZE, stored_size),
-    FIELD(HDR_KEYS_SIZE, keys_size),
-    FIELD(HDR_FRAMES_SIZE, frames_size),
-};
-
-static void decode_header(const uint8_t *b, tome_header *h)
+/* A tree's leaves and frames (check 5). */
+static int tree_sound(uint32_t leaves, uint32_t frames, uint32_t entries)
 {
-    uint8_t *base = (uint8_t *)h;
-    size_t i;
-    for (i = 0; i < sizeof fields32 / sizeof fields32[0]; i++)
-        *(uint32_t *)(void *)(base + fields32[i].field) = tome_get32(b + fields32[i].at);
-    for (i = 0; i < sizeof fields64 / sizeof fields64[0]; i++)
-        *(uint64_t *)(void *)(base + fields64[i].field) = tome_get64(b + fields64[i].at);
-    h->major = tome_get16(b + HDR_MAJOR);
-    h->minor = tome_get16(b + HDR_MINOR);
-    h->entry_record_size = b[HDR_ENTRY_RECORD_SIZE];
-    h->block_bits = b[HDR_BLOCK_BITS];
-    h->offset_bits = b[HDR_OFFSET_BITS];
-    h->size_bits = b[HDR_SIZE_BITS];
-    h->order_record_size = b[HDR_ORDER_RECORD_SIZE];
+    if (leaves > frames || (leaves == 0) != (frames == 0) || leaves > entries)
+        return 0;
+    return leaves == 0 || frames - leaves < leaves;
 }
 
-/* The record sizes follow from the field widths; key blocks cover every
- * ID; a key block fits both buffers (verify uses the body buffer as a
- * second key buffer). */
-static int check_shape(const tome_header *h)
+/* Check 5: counts. */
+static int check_counts(tome_header *h)
 {
-    uint32_t bits = ENT_FIELDS_BIT + h->block_bits + h->offset_bits + h->size_bits;
-    uint64_t covered = (uint64_t)h->key_block_count * h->keys_per_block;
-    if (h->block_bits > 32 || h->offset_bits > 32 || h->size_bits > 32 ||
-        h->entry_record_size != (bits + 7) / 8 || h->order_record_size == 0 ||
-        h->order_record_size > ORD_RECORD_SIZE_MAX || h->key_block_size_max > h->block_size_max)
-        return TOME_ERR_HEADER;
-    if (h->article_count == 0)
-        return h->key_block_count == 0 ? TOME_OK : TOME_ERR_HEADER;
-    if (h->keys_per_block == 0 || covered < h->article_count ||
-        covered - h->keys_per_block >= h->article_count || h->key_block_size_max == 0 ||
-        (uint64_t)h->block_count + h->key_block_count > 0xFFFFFFFEu)
-        return TOME_ERR_HEADER;
-    return TOME_OK;
-}
-
-static int check_fields(const tome_header *h)
-{
-    int err;
-    if (h->key_size_max > TOME_KEY_SIZE_LIMIT || h->title_size_max > TOME_KEY_SIZE_LIMIT ||
-        h->body_count > h->article_count || h->reserved)
-        return TOME_ERR_HEADER;
-    if (h->block_count > 0 && h->block_size_max == 0)
-        return TOME_ERR_HEADER;
-    if ((err = check_shape(h)) != TOME_OK)
-        return err;
-    if (h->dict_size == 0) {
-        if (h->dict_offset != 0 || h->dict_checksum != 0)
-            return TOME_ERR_HEADER;
-    } else if ((err = check_region(h, h->dict_offset, h->dict_size, 1)) != TOME_OK) {
-        return err;
+    const uint32_t kinds[5] = {h->body_blocks, h->name_frames, h->alias_frames,
+                               h->search_frames, h->meta_frames};
+    uint64_t total = 0;
+    unsigned i;
+    if (h->article_count == 0xFFFFFFFFu)
+        return 0;
+    for (i = 0; i < 5; i++) {
+        if (kinds[i] >= TOME_KIND_FRAMES_LIMIT)
+            return 0;
+        total += kinds[i];
     }
-    if ((err = check_region(h, h->block_table_offset,
-                            (uint64_t)h->block_count + h->key_block_count, BLK_RECORD_SIZE)) ||
-        (err = check_region(h, h->entry_table_offset, h->article_count, h->entry_record_size)) ||
-        (err = check_region(h, h->order_table_offset, h->article_count, h->order_record_size)))
-        return err;
-    return TOME_OK;
+    /* five counts below 2^28 sum below 2^31: no overflow, and x 28 fits */
+    h->block_total = (uint32_t)total;
+    if ((h->body_blocks == 0) != (h->article_count == 0) || h->body_count > h->article_count ||
+        (h->body_count >= 1) != (h->body_blocks >= 1))
+        return 0;
+    if (!tree_sound(h->name_leaves, h->name_frames, h->article_count) ||
+        !tree_sound(h->alias_leaves, h->alias_frames, h->alias_count) ||
+        !tree_sound(h->search_leaves, h->search_frames, h->search_count))
+        return 0;
+    if ((h->name_leaves == 0) != (h->article_count == 0) ||
+        (h->alias_frames == 0) != (h->alias_count == 0) ||
+        (h->search_frames == 0) != (h->search_count == 0) || h->meta_frames > 1)
+        return 0;
+    return 1;
 }
 
-static int check_limits(const tome_config *c, const tome_header *h)
+/* Check 6: limits. */
+static int check_limits_fields(const tome_header *h)
+{
+    uint32_t index_frames = h->block_total - h->body_blocks;
+    if (h->key_size_max > TOME_KEY_SIZE_LIMIT || h->title_size_max > TOME_KEY_SIZE_LIMIT ||
+        h->fold_size_max > TOME_FOLD_SIZE_LIMIT)
+        return 0;
+    if ((h->body_blocks >= 1 && h->block_size_max == 0) ||
+        (index_frames >= 1 && h->index_size_max == 0) ||
+        (h->block_total >= 1 && h->chunk_size_max < 3))
+        return 0;
+    return h->fold_version == (h->search_frames >= 1 ? TOME_FOLD_VERSION : 0u);
+}
+
+/* Check 7: regions.  Both lie in the body area; they do not overlap. */
+static int check_regions(const tome_header *h)
+{
+    uint64_t table = (uint64_t)h->block_total * BLK_RECORD_SIZE;
+    if (!tome__in_body(h, h->block_table_offset, table))
+        return 0;
+    if (h->dict_size == 0)
+        return h->dict_offset == 0 && h->dict_checksum == 0;
+    if (!tome__in_body(h, h->dict_offset, h->dict_size))
+        return 0;
+    /* both within the body area, so these sums cannot overflow */
+    return h->dict_offset + h->dict_size <= h->block_table_offset ||
+           h->block_table_offset + table <= h->dict_offset;
+}
+
+/* Check 8: the caller's limits. */
+static int check_caller_limits(const tome_config *c, const tome_header *h)
 {
     if ((c->max_article_size && h->article_size_max > c->max_article_size) ||
         (c->max_block_size && h->block_size_max > c->max_block_size) ||
@@ -177,29 +176,40 @@ int tome__parse_header(const tome_config *c, tome_header *h)
 {
     uint8_t b[TOME_HEADER_SIZE];
     size_t have = c->size < TOME_HEADER_SIZE ? (size_t)c->size : TOME_HEADER_SIZE;
-    size_t magic = have < TOME_MAGIC_SIZE ? have : TOME_MAGIC_SIZE;
-    int err = read_source(c, 0, b, have);
-    if (err)
-        return err;
-    if (memcmp(b, TOME_HEADER_MAGIC, magic) != 0)
+    int err;
+    /* 1: the magic (a file shorter than the magic is not an archive), the
+     * version */
+    if (have < TOME_MAGIC_SIZE)
         return TOME_ERR_NOT_ARCHIVE;
-    if (c->size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE)
+    if ((err = read_source(c, 0, b, have)) != TOME_OK)
+        return err;
+    if (memcmp(b, TOME_HEADER_MAGIC, TOME_MAGIC_SIZE) != 0)
+        return TOME_ERR_NOT_ARCHIVE;
+    if (have < HDR_MINOR + 2)
+        return TOME_ERR_TRUNCATED;
+    if (tome_get16(b + HDR_MAJOR) != TOME_FORMAT_MAJOR ||
+        tome_get16(b + HDR_MINOR) > TOME_FORMAT_MINOR)
+        return TOME_ERR_VERSION;
+    /* 2: a header must be there to say how long the file is */
+    if (have < TOME_HEADER_SIZE)
         return TOME_ERR_TRUNCATED;
     decode_header(b, h);
-    h->reserved = tome_get32(b + HDR_RESERVED32) | b[HDR_RESERVED8] | b[HDR_RESERVED8 + 1] |
-                  b[HDR_RESERVED8 + 2];
-    if (h->major != TOME_FORMAT_MAJOR || h->minor > TOME_FORMAT_MINOR)
-        return TOME_ERR_VERSION;
-    if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
-        tome_get32(b + HDR_CHECKSUM) != tome__hash(b, HDR_CHECKSUM))
-        return TOME_ERR_HEADER;
     if (h->file_size > c->size)
         return TOME_ERR_TRUNCATED;
+    /* 3 */
+    if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
+        tome_get32(b + HDR_CHECKSUM) != tome__hash(b, HDR_CHECKSUM) || h->reserved != 0)
+        return TOME_ERR_HEADER;
+    /* 4 */
     if (h->file_size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE)
         return TOME_ERR_HEADER;
-    if ((err = check_fields(h)) != TOME_OK || (err = check_footer(c, h)) != TOME_OK)
+    if ((err = check_footer(c, h)) != TOME_OK)
         return err;
-    return check_limits(c, h);
+    /* 5, 6, 7 */
+    if (!check_counts(h) || !check_limits_fields(h) || !check_regions(h))
+        return TOME_ERR_HEADER;
+    /* 8 */
+    return check_caller_limits(c, h);
 }
 
 /* Place a piece of `size` bytes at *at; fails when the total would not fit
@@ -225,8 +235,8 @@ int tome__layout_for(const tome_header *h, int callback, uint32_t flags, tome_la
         (err = add_piece(&at, tables ? ZSTD_estimateDDictSize(l->dict_size, ZSTD_dlm_byRef) : 0,
                          &l->ddict)) ||
         (err = add_piece(&at, callback ? l->dict_size : 0, &l->dict)) ||
-        (err = add_piece(&at, h->block_size_max, &l->block_buf)) ||
-        (err = add_piece(&at, h->key_block_size_max, &l->key_buf)) ||
+        (err = add_piece(&at, h->block_size_max, &l->body_buf)) ||
+        (err = add_piece(&at, h->index_size_max, &l->index_buf)) ||
         (err = add_piece(&at, callback ? staging : 0, &l->staging)))
         return err;
     l->staging_size = callback ? (size_t)staging : 0;
@@ -258,7 +268,7 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size)
         return TOME_ERR_ARGUMENT;
     memset(&h, 0, sizeof h);
     h.block_size_max = params->block_size_max;
-    h.key_block_size_max = params->key_block_size_max;
+    h.index_size_max = params->index_size_max;
     h.chunk_size_max = params->chunk_size_max;
     h.dict_size = params->dict_size;
     if ((err = tome__layout_for(&h, params->callback != 0, params->flags, &l)) != TOME_OK)
@@ -267,6 +277,7 @@ int tome_workspace_size_for(const tome_workspace_params *params, size_t *size)
     return TOME_OK;
 }
 
+/* Check 9. */
 static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *l)
 {
     const tome_header *h = &r->h;
@@ -290,6 +301,34 @@ static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *
     r->ddict = ZSTD_initStaticDDict(base + l->ddict, l->dict - l->ddict, r->dict,
                                     l->dict_size, ZSTD_dlm_byRef, ZSTD_dct_auto);
     return r->ddict ? TOME_OK : TOME_ERR_DICTIONARY;
+}
+
+/* Facts tome_info() reports that the header does not hold: the metadata's
+ * count (0 when damaged: tome_meta_at() then reports the damage) and the
+ * compressed bytes of the index frames (records failing their checksum are
+ * not counted). */
+static int gather_facts(tome_reader *r)
+{
+    tome_tree t;
+    tome_frame f;
+    uint32_t i;
+    int err;
+    if (r->h.meta_frames) {
+        tome__tree_of(r, TOME_KIND_META, &t);
+        err = tome__frame_load(r, &t, 0, &f);
+        if (err == TOME_ERR_READ)
+            return err;
+        r->meta_count = err == TOME_OK ? f.count : 0;
+    }
+    for (i = r->h.body_blocks; i < r->h.block_total; i++) {
+        tome_block b;
+        err = tome__load_block(r, i, &b);
+        if (err == TOME_ERR_READ)
+            return err;
+        if (err == TOME_OK)
+            r->index_bytes += b.frame_size;
+    }
+    return TOME_OK;
 }
 
 int tome_open(tome_reader **reader, const tome_config *config)
@@ -317,14 +356,17 @@ int tome_open(tome_reader **reader, const tome_config *config)
     r->user = config->user;
     r->flags = config->flags;
     r->dict_size = l.dict_size;
-    tome__slot_init(&r->bodies, base + l.block_buf);
-    tome__slot_init(&r->keys, base + l.key_buf);
+    tome__slot_init(&r->body, base + l.body_buf);
+    tome__slot_init(&r->index, base + l.index_buf);
+    r->head.block = TOME_NO_BLOCK;
+    r->walk.ordinal = TOME_NO_BLOCK;
     r->staging = config->read ? base + l.staging : NULL;
     r->staging_size = l.staging_size;
     r->dctx = ZSTD_initStaticDCtx(base + l.dctx, l.ddict - l.dctx);
     if (!r->dctx)
         return TOME_ERR_WORKSPACE;
-    if ((err = prepare_dictionary(r, base, &l)) != TOME_OK)
+    if ((err = prepare_dictionary(r, base, &l)) != TOME_OK ||
+        (err = gather_facts(r)) != TOME_OK)
         return err;
     *reader = r;
     return TOME_OK;
@@ -338,24 +380,31 @@ uint32_t tome_count(const tome_reader *r)
 void tome_info(const tome_reader *r, tome_archive_info *info)
 {
     const tome_header *h = &r->h;
+    uint64_t table = (uint64_t)h->block_total * BLK_RECORD_SIZE;
     memset(info, 0, sizeof *info);
     info->format_major = h->major;
     info->format_minor = h->minor;
     info->file_size = h->file_size;
     info->article_count = h->article_count;
     info->body_count = h->body_count;
-    info->block_count = h->block_count;
-    info->key_block_count = h->key_block_count;
-    info->keys_per_block = h->keys_per_block;
+    info->alias_count = h->alias_count;
+    info->search_count = h->search_count;
+    info->meta_count = r->meta_count;
+    info->block_count = h->body_blocks;
+    info->index_frame_count = h->block_total - h->body_blocks;
+    info->name_leaf_count = h->name_leaves;
     info->block_size_max = h->block_size_max;
-    info->key_block_size_max = h->key_block_size_max;
+    info->index_size_max = h->index_size_max;
     info->chunk_size_max = h->chunk_size_max;
     info->article_size_max = h->article_size_max;
     info->key_size_max = h->key_size_max;
     info->title_size_max = h->title_size_max;
+    info->fold_size_max = h->fold_size_max;
     info->dict_size = h->dict_size;
     info->raw_size = h->raw_size;
     info->stored_size = h->stored_size;
-    info->keys_size = h->keys_size;
-    info->compressed_size = h->frames_size + h->dict_size;
+    info->index_size = table + r->index_bytes;
+    /* the body area less the table: frames and dictionary when, as the
+     * packer writes them, nothing else lies there */
+    info->compressed_size = h->file_size - TOME_HEADER_SIZE - TOME_FOOTER_SIZE - table;
 }

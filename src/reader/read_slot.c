@@ -3,7 +3,7 @@
  * read_slot.c - the slots' state machine; read_internal.h has the table of
  * states and transitions, and these functions are the only writers.
  *
- * Blocks are decoded with zstd's block-by-block API, and only as far as a
+ * Frames are decoded with zstd's block-by-block API, and only as far as a
  * request needs: a fetch near the start of a block stops early, and a later
  * request in the same block goes on where the last one stopped, so
  * iteration in storage order decodes each block once.
@@ -64,10 +64,10 @@ static int begin(tome_reader *r, tome_slot *s, uint32_t index, int to_end)
     forget(s);
     if ((err = tome__load_block(r, index, &b)) != TOME_OK)
         return err;
-    if (r->bodies.state == TOME_SLOT_DECODING)
-        r->bodies.state = TOME_SLOT_PARTIAL;
-    if (r->keys.state == TOME_SLOT_DECODING)
-        r->keys.state = TOME_SLOT_PARTIAL;
+    if (r->body.state == TOME_SLOT_DECODING)
+        r->body.state = TOME_SLOT_PARTIAL;
+    if (r->index.state == TOME_SLOT_DECODING)
+        r->index.state = TOME_SLOT_PARTIAL;
     s->block = b;
     s->cur = index;
     s->in_pos = b.frame_offset;
@@ -85,8 +85,12 @@ static int step(tome_reader *r, tome_slot *s, size_t room, size_t *out)
     uint64_t frame_end = s->block.frame_offset + s->block.frame_size;
     size_t want = ZSTD_nextSrcSizeToDecompress(r->dctx);
     const uint8_t *src;
-    if (want == 0 || want > frame_end - s->in_pos || (!r->data && want > r->staging_size))
+    if (want == 0 || want > frame_end - s->in_pos)
         return TOME_ERR_DECOMPRESS; /* frame ended early, or overruns */
+    /* a piece larger than the header promised: the staging buffer is
+     * sized by it, and memory mode refuses it alike */
+    if (want > r->h.chunk_size_max || (!r->data && want > r->staging_size))
+        return TOME_ERR_CORRUPT;
     if (!(src = tome__bytes(r, s->in_pos, want, r->staging)))
         return TOME_ERR_READ;
     *out = ZSTD_decompressContinue(r->dctx, s->buf + s->done, room, src, want);
@@ -142,8 +146,10 @@ static int finish_frame(tome_reader *r, tome_slot *s, uint32_t index)
     }
     if (s->in_pos != s->block.frame_offset + s->block.frame_size)
         return TOME_ERR_DECOMPRESS;
-    return tome__hash_seeded(s->buf, s->done, index) == s->block.checksum ? TOME_OK
-                                                                          : TOME_ERR_CHECKSUM;
+    (void)index;
+    return tome__hash_seeded(s->buf, s->done, s->block.seed) == s->block.checksum
+               ? TOME_OK
+               : TOME_ERR_CHECKSUM;
 }
 
 int tome__slot_check(tome_reader *r, tome_slot *s, uint32_t index)
