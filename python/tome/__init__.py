@@ -176,24 +176,23 @@ def _size(value, name):
 
 
 def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size="256K",
-         threads=0, check=True, cluster=True, ram_budget=0, progress=None):
+         threads=0, check=True, cluster=True, ram_budget=0, progress=None, metadata=None):
     """Pack articles into an archive; returns the packer's statistics (dict).
 
     output: a path, or a binary file object (the archive is written beside
     a temporary name, then copied into it).  articles: any iterable,
     consumed one article at a time, of dicts {"id": key, "text": body,
-    "title": title (optional), "aliases": [...] (must be empty: see below)}
-    or tuples (id, text) / (id, text, title).  Keys and titles are str (or
-    UTF-8 bytes), bodies str (stored as UTF-8) or bytes-like.
+    "title": title (optional), "aliases": [more keys] (optional)} or tuples
+    (id, text) / (id, text, title).  Keys, titles and aliases are str (or
+    UTF-8 bytes), bodies str (stored as UTF-8) or bytes-like.  metadata: a
+    dict {name: value} of str about the whole archive (title, language,
+    date, ...), read back as Archive.metadata.
 
     Options as `tome pack`'s: block_size ("64K" or an int), level (1..22),
     dict ("auto", "on", "off" or a bool), dict_size, threads (0 = all
     cores), check (re-read the written archive), cluster (group
     near-duplicates), ram_budget (reader workspace bound, 0 = none),
     progress (called as progress(stage, done, total)).
-
-    TODO(aliases): the format has no aliases yet; a non-empty "aliases"
-    raises NotImplementedError until it does.
     """
     if dict not in _DICT_MODES:
         raise ValueError("dict is 'auto', 'on' or 'off', not %r" % (dict,))
@@ -207,6 +206,7 @@ def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size
         "cluster": bool(cluster),
         "ram_budget": _size(ram_budget, "RAM budget"),
         "progress": progress,
+        "metadata": metadata,
     }
     if hasattr(output, "write") and not isinstance(output, (str, bytes, os.PathLike)):
         with tempfile.TemporaryDirectory(prefix="tome-pack-") as tmp:

@@ -1321,6 +1321,82 @@ static PyObject *item_get(PyObject *item, const char *name)
     return v;
 }
 
+/* The aliases of article `n` (any iterable of str or UTF-8 bytes), each
+ * one more key of `key`. */
+static int pack_aliases(tome_packer *p, PyObject *aliases, const char *key, Py_ssize_t key_size,
+                        Py_ssize_t n, const char *source, int *pack_err)
+{
+    PyObject *iter = PyObject_GetIter(aliases), *alias;
+    int rc = 0, err;
+    if (!iter) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "article %zd: \"aliases\" must be a list of str, not "
+                         "%.100s", n, Py_TYPE(aliases)->tp_name);
+        }
+        return -1;
+    }
+    while (rc == 0 && (alias = PyIter_Next(iter))) {
+        Py_buffer av;
+        const char *a = NULL;
+        Py_ssize_t a_size = 0;
+        if (text_bytes(alias, "aliases", n, &a, &a_size, &av)) {
+            rc = -1;
+        } else {
+            err = tome_pack_add_alias(p, a, (size_t)a_size, key, (size_t)key_size, source);
+            if (err) {
+                *pack_err = err;
+                rc = -1;
+            }
+            if (av.obj)
+                PyBuffer_Release(&av);
+        }
+        Py_DECREF(alias);
+    }
+    Py_DECREF(iter);
+    return rc || PyErr_Occurred() ? -1 : 0;
+}
+
+/* The archive's metadata pairs from a mapping {name: value} (str). */
+static int pack_metadata(tome_packer *p, PyObject *metadata, int *pack_err)
+{
+    PyObject *items = PyMapping_Items(metadata), *pair;
+    Py_ssize_t i, n;
+    int err;
+    if (!items)
+        return -1;
+    n = PyList_GET_SIZE(items);
+    for (i = 0; i < n; i++) {
+        const char *name, *value;
+        Py_ssize_t name_size, value_size;
+        pair = PyList_GET_ITEM(items, i);
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "metadata names and values are str");
+            Py_DECREF(items);
+            return -1;
+        }
+        name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 0), &name_size);
+        value = name ? PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), &value_size) : NULL;
+        if (!value) {
+            Py_DECREF(items);
+            return -1;
+        }
+        if (strlen(name) != (size_t)name_size || strlen(value) != (size_t)value_size) {
+            PyErr_SetString(PyExc_ValueError, "a metadata name or value holds NUL");
+            Py_DECREF(items);
+            return -1;
+        }
+        if ((err = tome_pack_meta(p, name, value)) != TOME_PACK_OK) {
+            *pack_err = err;
+            Py_DECREF(items);
+            return -1;
+        }
+    }
+    Py_DECREF(items);
+    return 0;
+}
+
 /* Add one article (a dict or an (id, text[, title]) tuple). */
 static int pack_item(tome_packer *p, PyObject *item, Py_ssize_t n, int *pack_err)
 {
@@ -1356,18 +1432,12 @@ static int pack_item(tome_packer *p, PyObject *item, Py_ssize_t n, int *pack_err
             PyErr_Format(PyExc_ValueError, "article %zd: a dict needs \"id\" and \"text\"", n);
             goto out;
         }
-        if (aliases && aliases != Py_None) {
-            int truth = PyObject_IsTrue(aliases);
-            if (truth < 0)
-                goto out;
-            if (truth) {
-                /* TODO(aliases): the format has no aliases yet (see
-                 * docs/PYTHON.md); pack them once it does. */
-                PyErr_Format(PyExc_NotImplementedError,
-                             "article %zd: aliases are not supported by the archive format yet",
-                             n);
-                goto out;
-            }
+        if (aliases == Py_None)
+            Py_CLEAR(aliases);
+        if (aliases && (PyUnicode_Check(aliases) || PyBytes_Check(aliases))) {
+            PyErr_Format(PyExc_TypeError,
+                         "article %zd: \"aliases\" is a list of str, not a single string", n);
+            goto out;
         }
     } else {
         PyErr_Format(PyExc_TypeError,
@@ -1387,6 +1457,8 @@ static int pack_item(tome_packer *p, PyObject *item, Py_ssize_t n, int *pack_err
         *pack_err = err;
         goto out;
     }
+    if (aliases && pack_aliases(p, aliases, key, key_size, n, source, pack_err))
+        goto out;
     rc = 0;
 out:
     if (kv.obj)
@@ -1413,8 +1485,9 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"output", "articles", "block_size", "level", "dict",
                              "dict_size", "threads", "check", "cluster", "ram_budget",
-                             "progress", NULL};
+                             "progress", "metadata", NULL};
     PyObject *path = NULL, *articles, *iter = NULL, *item, *progress = Py_None, *out = NULL;
+    PyObject *metadata = Py_None;
     tome_pack_options o;
     tome_pack_stats st;
     tome_packer *p = NULL;
@@ -1426,10 +1499,10 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     block_size = o.block_size;
     dict_size = o.dict_size;
     dict_mode = (int)o.dict;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnO:pack", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOO:pack", kwlist,
                                      PyUnicode_FSConverter, &path, &articles, &block_size,
                                      &o.level, &dict_mode, &dict_size, &o.threads, &o.check,
-                                     &o.cluster, &ram, &progress))
+                                     &o.cluster, &ram, &progress, &metadata))
         return NULL;
     if (block_size < 1 || block_size > (1ul << 30) || o.level < 1 || o.level > 22 ||
         dict_size < 256 || dict_size > (1ul << 30) || o.threads < 0 || o.threads > 64 ||
@@ -1453,8 +1526,17 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     if (!(iter = PyObject_GetIter(articles)))
         goto out;
+    if (metadata != Py_None && !PyMapping_Check(metadata)) {
+        PyErr_SetString(PyExc_TypeError, "metadata is a dict {name: value}");
+        goto out;
+    }
     if (!(p = tome_packer_new(&o))) {
         PyErr_NoMemory();
+        goto out;
+    }
+    if (metadata != Py_None && pack_metadata(p, metadata, &err)) {
+        if (err)
+            raise_pack(p, err);
         goto out;
     }
     /* one article at a time: the iterable is never turned into a list */
@@ -1478,11 +1560,13 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
         raise_pack(p, err);
         goto out;
     }
-    out = Py_BuildValue("{s:k,s:k,s:k,s:k,s:K,s:K,s:K,s:k,s:k,s:K,s:n,s:n}", "articles",
-                        (unsigned long)st.articles, "bodies", (unsigned long)st.bodies,
-                        "blocks", (unsigned long)st.blocks, "key_blocks",
-                        (unsigned long)st.key_blocks, "raw_bytes",
-                        (unsigned long long)st.raw_bytes, "stored_bytes",
+    out = Py_BuildValue("{s:k,s:k,s:k,s:k,s:k,s:K,s:K,s:K,s:K,s:k,s:k,s:K,s:n,s:n}",
+                        "articles", (unsigned long)st.articles, "bodies",
+                        (unsigned long)st.bodies, "aliases", (unsigned long)st.aliases,
+                        "blocks", (unsigned long)st.blocks, "index_frames",
+                        (unsigned long)st.index_frames, "raw_bytes",
+                        (unsigned long long)st.raw_bytes, "index_bytes",
+                        (unsigned long long)st.index_bytes, "stored_bytes",
                         (unsigned long long)st.stored_bytes, "dedup_saved",
                         (unsigned long long)st.dedup_saved, "dict_size",
                         (unsigned long)st.dict_size, "near_duplicate_groups",
