@@ -13,10 +13,11 @@ from conftest import cli
 
 
 def block_frame(data, block):
-    """(offset, size) of block `block`'s compressed frame: the header's
-    block_table_offset (byte 96), then 20-byte records (offset, size, ...)."""
-    table = struct.unpack_from("<Q", data, 96)[0]
-    return struct.unpack_from("<QI", data, table + 20 * block)
+    """(offset, size) of body block `block`'s compressed frame (format 3.0:
+    the header's block_table_offset at byte 128, then 28-byte records
+    (frame_offset, frame_size, ...), body blocks first)."""
+    table = struct.unpack_from("<Q", data, 128)[0]
+    return struct.unpack_from("<QI", data, table + 28 * block)
 
 
 def flipped(data, at):

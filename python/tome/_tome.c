@@ -1370,7 +1370,8 @@ static int pack_metadata(tome_packer *p, PyObject *metadata, int *pack_err)
         const char *name, *value;
         Py_ssize_t name_size, value_size;
         pair = PyList_GET_ITEM(items, i);
-        if (!PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
             !PyUnicode_Check(PyTuple_GET_ITEM(pair, 1))) {
             PyErr_SetString(PyExc_TypeError, "metadata names and values are str");
             Py_DECREF(items);
