@@ -7,6 +7,8 @@
  *     tome_pack_options_default(&o);
  *     tome_packer *p = tome_packer_new(&o);
  *     tome_pack_add_tree(p, "corpus/");          // and/or add_jsonl, add
+ *     tome_pack_add_alias(p, "a", 1, "b.txt", 5, NULL); // optional
+ *     tome_pack_meta(p, "title", "My corpus");   // optional
  *     tome_pack_write(p, "out.tome", &stats);
  *     tome_packer_free(p);
  *
@@ -18,8 +20,8 @@
  * cause, not a consequence.
  *
  * Determinism: the archive depends only on the set of (key, title, body)
- * articles and the options, never on the order they were added, the
- * number of threads, or the machine.
+ * articles, the set of aliases and metadata pairs, and the options, never
+ * on the order they were added, the number of threads, or the machine.
  */
 #ifndef TOME_PACK_H
 #define TOME_PACK_H
@@ -39,7 +41,7 @@ extern "C" {
     X(TOME_PACK_ERR_ARGUMENT, -101, "bad option or call")                         \
     X(TOME_PACK_ERR_IO, -102, "reading input or writing output failed")           \
     X(TOME_PACK_ERR_INPUT, -103, "malformed input (JSON, UTF-8, file names)")     \
-    X(TOME_PACK_ERR_DUPLICATE, -104, "two articles with one key")                 \
+    X(TOME_PACK_ERR_DUPLICATE, -104, "two articles or aliases with one key")      \
     X(TOME_PACK_ERR_LIMIT, -105, "an article, key or title is too big")           \
     X(TOME_PACK_ERR_EMPTY, -106, "nothing to pack")                               \
     X(TOME_PACK_ERR_MEMORY, -107, "out of memory")                                \
@@ -84,10 +86,16 @@ typedef struct tome_pack_options {
 
 /* What a pack produced. */
 typedef struct tome_pack_stats {
-    uint32_t articles, bodies, blocks, key_blocks;
+    uint32_t articles, bodies, aliases;
+    uint32_t blocks;         /* body blocks */
+    uint32_t index_frames;   /* frames of the name, alias and search trees
+                                and the metadata */
     uint64_t raw_bytes;      /* sum of article sizes */
-    uint64_t stored_bytes;   /* after dedup, before compression */
-    uint64_t dedup_saved;    /* raw_bytes - stored_bytes */
+    uint64_t stored_bytes;   /* body blocks' contents (distinct bodies and
+                                their heads), before compression */
+    uint64_t dedup_saved;    /* bytes of bodies stored once for several
+                                articles: raw_bytes minus distinct bodies */
+    uint64_t index_bytes;    /* index frames and block table, compressed */
     uint32_t dict_size;      /* 0 when no dictionary was kept */
     uint32_t near_duplicate_groups; /* groups of 2+ similar articles */
     uint64_t archive_bytes;
@@ -119,15 +127,35 @@ int tome_pack_add(tome_packer *packer, const char *key, size_t key_size,
                   size_t size, const char *source);
 
 /* Add every regular file under directory `root`, keyed by its path relative
- * to `root` with '/' separators; bytes are kept exactly.  Symbolic links are
- * followed; a directory loop is an error.  A regular file as `root` is added
- * under its base name. */
+ * to `root` with '/' separators; bytes are kept exactly.  A symbolic link
+ * to a regular file inside the tree becomes an alias of that file's key;
+ * other symbolic links are followed (a file outside the tree is copied in
+ * under the link's path); a directory loop is an error.  A regular file as
+ * `root` is added under its base name. */
 int tome_pack_add_tree(tome_packer *packer, const char *root);
 
 /* Add JSON Lines: one object per line with string members "id" (the key),
- * "text" (the body, stored as UTF-8) and optionally "title"; other members
- * are ignored; blank lines are skipped.  Errors name the file and line. */
+ * "text" (the body, stored as UTF-8), optionally "title" and "aliases" (an
+ * array of strings: more keys for the article); other members are ignored;
+ * blank lines are skipped.  Errors name the file and line. */
 int tome_pack_add_jsonl(tome_packer *packer, const char *path);
+
+/* Add an alias: `alias` becomes one more key of the article keyed `key`
+ * (found with tome_find(), listed by the reader with the article, folded
+ * into the search tree).  Both are valid UTF-8 without NUL, 1..65535 bytes;
+ * `source` names where it came from, for messages (may be NULL).  Resolved
+ * by tome_pack_write(), which fails with TOME_PACK_ERR_DUPLICATE for an
+ * alias given twice or equal to an article's key, and TOME_PACK_ERR_INPUT
+ * for an alias of a key no article has, naming the alias. */
+int tome_pack_add_alias(tome_packer *packer, const char *alias, size_t alias_size,
+                        const char *key, size_t key_size, const char *source);
+
+/* Set a metadata pair about the whole archive (NUL-terminated; the name
+ * 1..65535 bytes, the value at most 65535, both valid UTF-8).  Recommended
+ * names: title, description, language (BCP 47), date (ISO 8601), creator,
+ * publisher, source, license.  A name given twice is
+ * TOME_PACK_ERR_DUPLICATE. */
+int tome_pack_meta(tome_packer *packer, const char *name, const char *value);
 
 /* Build and write the archive.  Writes a temporary file beside `path` and
  * renames it over `path` only when complete (and checked, when

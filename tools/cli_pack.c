@@ -20,10 +20,12 @@ static const char pack_usage[] =
     "\n"
     "Pack articles into ARCHIVE.  Each INPUT is a directory (every file under it\n"
     "is an article keyed by its relative path), a .jsonl file (one JSON object\n"
-    "per line with \"id\", \"text\" and optional \"title\"; also a FIFO or\n"
+    "per line with \"id\", \"text\", optional \"title\" and \"aliases\" (an array\n"
+    "of strings: more keys for the article); also a FIFO or\n"
     "/dev/stdin), or a single file.  The archive may not be an input, nor lie\n"
     "inside an input directory.  Pack warns about keys that extract refuses\n"
-    "('..', absolute, ...) and keys with control characters.\n"
+    "('..', absolute, ...) and keys with control characters.  In a directory, a\n"
+    "symbolic link to a file inside it becomes an alias of that file's key.\n"
     "Identical articles are stored once.  The same inputs and options always\n"
     "give a byte-identical archive.\n"
     "\n"
@@ -37,6 +39,9 @@ static const char pack_usage[] =
     "  -j, --threads N         compression threads (default: all cores)\n"
     "      --no-check          skip re-reading the archive after writing it\n"
     "      --no-cluster        keep key order; do not group near-duplicates\n"
+    "      --meta NAME=VALUE   metadata about the archive (repeatable): title,\n"
+    "                          description, language, date, creator, license...\n"
+    "      --meta-file FILE    metadata from FILE, one NAME=VALUE a line\n"
     "  -q, --quiet             no summary line\n";
 
 static void show_progress(void *user, const char *stage, uint64_t done, uint64_t total)
@@ -212,8 +217,106 @@ static void warn_about_keys(const char *out)
     cli_close(&a);
 }
 
+/* --meta and --meta-file, in the order given: applied once the packer
+ * exists. */
+typedef struct meta_args {
+    char **items; /* "=NAME=VALUE" for --meta, "@FILE" for --meta-file */
+    int count;
+} meta_args;
+
+static int add_meta_arg(meta_args *m, char kind, const char *arg)
+{
+    char **grown = realloc(m->items, (size_t)(m->count + 1) * sizeof *grown);
+    char *item = malloc(strlen(arg) + 2);
+    if (!grown || !item) {
+        free(item);
+        if (grown)
+            m->items = grown;
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    item[0] = kind;
+    strcpy(item + 1, arg);
+    m->items = grown;
+    m->items[m->count++] = item;
+    return EXIT_OK;
+}
+
+static void free_meta_args(meta_args *m)
+{
+    int i;
+    for (i = 0; i < m->count; i++)
+        free(m->items[i]);
+    free(m->items);
+}
+
+/* One NAME=VALUE pair; `where` names it in messages. */
+static int apply_meta_pair(tome_packer *p, char *pair, const char *where)
+{
+    char *eq = strchr(pair, '=');
+    int err;
+    if (!eq || eq == pair) {
+        cli_error("%s: metadata must be NAME=VALUE with a non-empty NAME, not '%s'", where,
+                  cli_esc(pair));
+        return EXIT_FAIL;
+    }
+    *eq = '\0';
+    err = tome_pack_meta(p, pair, eq + 1);
+    *eq = '=';
+    if (err != TOME_PACK_OK) {
+        cli_error("%s: %s", where, cli_esc(tome_packer_message(p)));
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+/* Each line NAME=VALUE; blank lines are skipped. */
+static int apply_meta_file(tome_packer *p, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL, where[64 + PATH_MAX];
+    size_t cap = 0;
+    unsigned long number = 0;
+    ssize_t got;
+    int status = EXIT_OK;
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    while (status == EXIT_OK && (got = getline(&line, &cap, f)) >= 0) {
+        number++;
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+            line[--got] = '\0';
+        if (got == 0)
+            continue;
+        if ((size_t)got != strlen(line)) {
+            cli_error("%s:%lu: a NUL byte in the line", path, number);
+            status = EXIT_FAIL;
+            break;
+        }
+        snprintf(where, sizeof where, "%s:%lu", path, number);
+        status = apply_meta_pair(p, line, where);
+    }
+    if (status == EXIT_OK && ferror(f)) {
+        cli_error("%s: %s", path, strerror(errno));
+        status = EXIT_FAIL;
+    }
+    free(line);
+    fclose(f);
+    return status;
+}
+
+static int apply_meta_args(tome_packer *p, const meta_args *m)
+{
+    int i, status = EXIT_OK;
+    for (i = 0; i < m->count && status == EXIT_OK; i++)
+        status = m->items[i][0] == '=' ? apply_meta_pair(p, m->items[i] + 1, "--meta")
+                                      : apply_meta_file(p, m->items[i] + 1);
+    return status;
+}
+
 static int parse_options(int argc, char **argv, tome_pack_options *o, const char **out,
-                         int *quiet)
+                         int *quiet, meta_args *metas)
 {
     static const struct option longs[] = {
         {"output", required_argument, 0, 'o'},  {"block-size", required_argument, 0, 'b'},
@@ -221,6 +324,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"dict-size", required_argument, 0, 'S'}, {"threads", required_argument, 0, 'j'},
         {"no-check", no_argument, 0, 'N'},      {"quiet", no_argument, 0, 'q'},
         {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
+        {"meta", required_argument, 0, 'M'},   {"meta-file", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c;
     uint64_t v;
@@ -262,6 +366,11 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
                 return cli_usage_error("pack", "bad RAM budget '%s'", optarg);
             o->ram_budget = (size_t)v;
             break;
+        case 'M':
+        case 'F':
+            if (add_meta_arg(metas, c == 'M' ? '=' : '@', optarg) != EXIT_OK)
+                return EXIT_FAIL;
+            break;
         case 'q': *quiet = 1; break;
         case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
         case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
@@ -286,18 +395,27 @@ int cmd_pack(int argc, char **argv)
     tome_pack_stats st;
     tome_packer *p;
     const char *out = NULL;
+    meta_args metas = {NULL, 0};
     int quiet = 0, err = TOME_PACK_OK, status, i;
     tome_pack_options_default(&o);
-    if ((status = parse_options(argc, argv, &o, &out, &quiet)) != EXIT_OK)
+    if ((status = parse_options(argc, argv, &o, &out, &quiet, &metas)) != EXIT_OK ||
+        (status = check_paths(argv + optind, argc - optind, out)) != EXIT_OK) {
+        free_meta_args(&metas);
         return status;
-    if ((status = check_paths(argv + optind, argc - optind, out)) != EXIT_OK)
-        return status;
+    }
     if (isatty(STDERR_FILENO))
         o.progress = show_progress;
     p = tome_packer_new(&o);
     if (!p) {
+        free_meta_args(&metas);
         cli_error("out of memory");
         return EXIT_FAIL;
+    }
+    status = apply_meta_args(p, &metas);
+    free_meta_args(&metas);
+    if (status != EXIT_OK) {
+        tome_packer_free(p);
+        return status;
     }
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
         err = add_input(p, argv[i]);
@@ -316,11 +434,13 @@ int cmd_pack(int argc, char **argv)
     }
     if (!quiet)
         printf("%s: %u articles, %u distinct, %llu bytes -> %llu bytes (ratio %.2f), "
-               "%u near-duplicate groups, dictionary %u bytes, reader workspace %zu bytes\n",
+               "%u near-duplicate groups, dictionary %u bytes, index %llu bytes, "
+               "reader workspace %zu bytes\n",
                out, st.articles, st.bodies, (unsigned long long)st.raw_bytes,
                (unsigned long long)st.archive_bytes,
                st.archive_bytes ? (double)st.raw_bytes / (double)st.archive_bytes : 0.0,
-               st.near_duplicate_groups, st.dict_size, st.workspace_memory);
+               st.near_duplicate_groups, st.dict_size, (unsigned long long)st.index_bytes,
+               st.workspace_memory);
     tome_packer_free(p);
     warn_about_keys(out);
     return EXIT_OK;

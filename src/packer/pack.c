@@ -48,6 +48,17 @@ void tome_packer_free(tome_packer *p)
     }
     for (i = 0; i < p->body_count; i++)
         free(p->bodies[i].data);
+    for (i = 0; i < p->alias_count; i++) {
+        free(p->aliases[i].alias);
+        free(p->aliases[i].key);
+        free(p->aliases[i].source);
+    }
+    for (i = 0; i < p->meta_count; i++) {
+        free(p->metas[i].name);
+        free(p->metas[i].value);
+    }
+    free(p->aliases);
+    free(p->metas);
     free(p->articles);
     free(p->bodies);
     free(p->body_slots);
@@ -124,7 +135,16 @@ static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *
     return TOME_PACK_OK;
 }
 
-static char *copy_string(const char *s, size_t n)
+int tome__pack_key_compare(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size)
+{
+    size_t n = a_size < b_size ? a_size : b_size;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c;
+    return (a_size > b_size) - (a_size < b_size);
+}
+
+char *tome__pack_strdup(const char *s, size_t n)
 {
     char *c = malloc(n + 1);
     if (c) {
@@ -134,8 +154,8 @@ static char *copy_string(const char *s, size_t n)
     return c;
 }
 
-static int check_name(tome_packer *p, const char *what, const char *s, size_t n, size_t min,
-                      const char *source)
+int tome__pack_check_name(tome_packer *p, const char *what, const char *s, size_t n, size_t min,
+                          const char *source)
 {
     if (n < min || n > TOME_PACK_NAME_LIMIT)
         return tome__pack_fail(p, n < min ? TOME_PACK_ERR_INPUT : TOME_PACK_ERR_LIMIT,
@@ -159,8 +179,8 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
                  : TOME_PACK_ERR_ARGUMENT;
     if (!source)
         source = "article";
-    if ((err = check_name(p, "key", key, key_size, 1, source)) ||
-        (title && (err = check_name(p, "title", title, title_size, 0, source))))
+    if ((err = tome__pack_check_name(p, "key", key, key_size, 1, source)) ||
+        (title && (err = tome__pack_check_name(p, "title", title, title_size, 0, source))))
         return err;
     if (size > UINT32_MAX)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
@@ -171,11 +191,11 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
         return err;
     a = &p->articles[p->article_count];
     memset(a, 0, sizeof *a);
-    a->key = copy_string(key, key_size);
+    a->key = tome__pack_strdup(key, key_size);
     a->key_size = (uint32_t)key_size;
-    a->title = title_size ? copy_string(title, title_size) : NULL;
+    a->title = title_size ? tome__pack_strdup(title, title_size) : NULL;
     a->title_size = (uint32_t)title_size;
-    a->source = copy_string(source, strlen(source));
+    a->source = tome__pack_strdup(source, strlen(source));
     a->body = index;
     p->article_count++; /* counted now so free() releases what was copied */
     if (!a->key || !a->source || (title_size && !a->title))

@@ -14,19 +14,14 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
+#include "format.h"
+#include "hash.h"
 #include "pack_internal.h"
 
-/* Measured on the mail corpus at 64 KiB blocks, with bodies smallest first
- * in each block: ending zstd blocks at the first body end after 8 / 12 /
- * 16 / 24 KiB gave 41.3 / 37.6 / 35.8 / 32.5 thousand random fetches a
- * second (23.7 without), for +1.3 / +1.0 / +0.8 / +0.5% of archive bytes. */
-#define FLUSH_SPACING (12u * 1024u)
 
 typedef struct job {
     tome_packer *p;
     const uint8_t *stream;
-    const uint64_t *ends;
-    size_t end_count;
     pack_block *blocks;
     size_t block_count;
     const ZSTD_CDict *cdict;
@@ -111,34 +106,40 @@ static size_t feed(ZSTD_CCtx *cctx, ZSTD_outBuffer *out, const uint8_t *src, siz
     return left;
 }
 
-/* One frame for block b, its zstd blocks ending at body ends at least
- * FLUSH_SPACING apart; the frame size, or a zstd error code. */
+/* One frame for block b: its head, then its area in segments, each ending
+ * a zstd block (docs/FORMAT.md, "Body blocks": a reader decodes little
+ * more than the body it wants, and checks a segment as soon as it has it).
+ * The frame size, or a zstd error code. */
 static size_t compress_block(ZSTD_CCtx *cctx, const job *j, const pack_block *b, size_t cap)
 {
     ZSTD_outBuffer out = { b->frame, cap, 0 };
-    uint64_t at = b->start, end = b->start + b->size;
-    size_t lo = 0, hi = j->end_count, r;
+    const uint8_t *area = j->stream + b->area_start;
+    uint32_t at = 0;
+    size_t i, r;
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
-    r = ZSTD_CCtx_setPledgedSrcSize(cctx, b->size);
+    r = ZSTD_CCtx_setPledgedSrcSize(cctx, tome__pack_content_size(b));
     if (ZSTD_isError(r))
         return r;
-    while (lo < hi) { /* the first body end after the block's start */
-        size_t mid = lo + (hi - lo) / 2;
-        if (j->ends[mid] <= at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < j->end_count && j->ends[lo] < end; lo++) {
-        if (j->ends[lo] - at < FLUSH_SPACING)
-            continue;
-        r = feed(cctx, &out, j->stream + at, (size_t)(j->ends[lo] - at), ZSTD_e_flush);
+    r = feed(cctx, &out, b->head, b->head_size, b->area_size ? ZSTD_e_flush : ZSTD_e_end);
+    if (ZSTD_isError(r) || b->area_size == 0)
+        return ZSTD_isError(r) ? r : out.pos;
+    for (i = 0; i < b->cut_count; i++) {
+        r = feed(cctx, &out, area + at, b->cuts[i] - at, ZSTD_e_flush);
         if (ZSTD_isError(r))
             return r;
-        at = j->ends[lo];
+        at = b->cuts[i];
     }
-    r = feed(cctx, &out, j->stream + at, (size_t)(end - at), ZSTD_e_end);
+    r = feed(cctx, &out, area + at, b->area_size - at, ZSTD_e_end);
     return ZSTD_isError(r) ? r : out.pos;
+}
+
+static uint32_t content_checksum(const job *j, const pack_block *b)
+{
+    tome_hash_state h;
+    tome__hash_reset(&h, TOME_CONTENT_SEED(b->kind, b->index));
+    tome__hash_update(&h, b->head, b->head_size);
+    tome__hash_update(&h, j->stream + b->area_start, b->area_size);
+    return tome__hash_digest(&h);
 }
 
 static void *worker(void *arg)
@@ -156,7 +157,7 @@ static void *worker(void *arg)
         if (i >= j->block_count)
             break;
         b = &j->blocks[i];
-        cap = ZSTD_compressBound(b->size);
+        cap = ZSTD_compressBound((size_t)tome__pack_content_size(b));
         b->frame = malloc(cap);
         if (!b->frame) {
             fail_job(j, "out of memory");
@@ -168,6 +169,7 @@ static void *worker(void *arg)
             break;
         }
         b->frame_size = n;
+        b->content_checksum = content_checksum(j, b);
         if (scan_frame(b->frame, n, &b->chunk_max) != 0) {
             fail_job(j, "zstd wrote a frame this packer cannot parse");
             break;
@@ -190,8 +192,7 @@ static int thread_count(const tome_packer *p, size_t blocks)
     return (int)n;
 }
 
-int tome__pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *ends,
-                        size_t end_count, pack_block *blocks,
+int tome__pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
                         size_t block_count, const void *dict, size_t dict_size)
 {
     pthread_t threads[64];
@@ -200,8 +201,6 @@ int tome__pack_compress(tome_packer *p, const uint8_t *stream, const uint64_t *e
     memset(&j, 0, sizeof j);
     j.p = p;
     j.stream = stream;
-    j.ends = ends;
-    j.end_count = end_count;
     j.blocks = blocks;
     j.block_count = block_count;
     pthread_mutex_init(&j.lock, NULL);

@@ -79,14 +79,19 @@ static int64_t measured_saving(tome_packer *p, const uint8_t *stream, const pack
     ZSTD_CDict *cdict = ZSTD_createCDict(dict, dict_size, p->opt.level);
     size_t step = block_count > PAYOFF_BLOCKS ? block_count / PAYOFF_BLOCKS : 1, i, sampled = 0;
     uint64_t with = 0, without = 0;
-    void *dst = malloc(ZSTD_compressBound(p->opt.block_size));
+    uint32_t largest = 1;
+    void *dst;
     int64_t saving = -1;
+    for (i = 0; i < block_count; i++)
+        if (blocks[i].area_size > largest)
+            largest = blocks[i].area_size;
+    dst = malloc(ZSTD_compressBound(largest));
     if (cctx && cdict && dst) {
         for (i = 0; i < block_count; i += step, sampled++) {
-            size_t cap = ZSTD_compressBound(blocks[i].size);
-            const uint8_t *src = stream + blocks[i].start;
-            with += compressed_size(cctx, cdict, dst, cap, src, blocks[i].size, p->opt.level);
-            without += compressed_size(cctx, NULL, dst, cap, src, blocks[i].size, p->opt.level);
+            size_t cap = ZSTD_compressBound(blocks[i].area_size);
+            const uint8_t *src = stream + blocks[i].area_start;
+            with += compressed_size(cctx, cdict, dst, cap, src, blocks[i].area_size, p->opt.level);
+            without += compressed_size(cctx, NULL, dst, cap, src, blocks[i].area_size, p->opt.level);
         }
         saving = (int64_t)((double)((int64_t)without - (int64_t)with) * (double)block_count /
                            (double)sampled) -

@@ -3,7 +3,8 @@
  * pack_jsonl.c - tome_pack_add_jsonl: articles from JSON Lines.
  *
  * Each line is parsed by a strict RFC 8259 parser that decodes the "id",
- * "text" and "title" strings and validates, without keeping, everything else.
+ * "text" and "title" strings and the "aliases" array of strings, and
+ * validates, without keeping, everything else.
  * Nesting is tracked with an explicit stack so hostile input cannot exhaust
  * the C stack.
  */
@@ -38,6 +39,10 @@ typedef struct json_line {
     char reason[192]; /* what is wrong, when parsing fails */
     byte_buf name, scratch;
     json_field fields[FIELD_COUNT];
+    /* "aliases": the strings back to back, and each one's size */
+    int aliases_present;
+    byte_buf alias_data;
+    size_t *alias_sizes, alias_count, alias_cap;
 } json_line;
 
 static int buf_reserve(byte_buf *b, size_t extra)
@@ -379,6 +384,48 @@ static int skip_value(json_line *j, int depth)
     }
 }
 
+/* "aliases": [ "...", ... ], each string kept. */
+static int parse_aliases(json_line *j)
+{
+    if (j->aliases_present)
+        return parse_fail(j, "duplicate \"aliases\"");
+    j->aliases_present = 1;
+    if (!next_is(j, '['))
+        return parse_fail(j, "\"aliases\" must be an array of strings");
+    j->at++;
+    skip_space(j);
+    if (next_is(j, ']')) {
+        j->at++;
+        return 1;
+    }
+    for (;;) {
+        if (!next_is(j, '"'))
+            return parse_fail(j, "\"aliases\" must be an array of strings");
+        if (!parse_string(j, &j->scratch))
+            return 0;
+        if (j->alias_count == j->alias_cap) {
+            size_t cap = j->alias_cap ? j->alias_cap * 2 : 8;
+            size_t *grown = realloc(j->alias_sizes, cap * sizeof *grown);
+            if (!grown)
+                return no_memory(j);
+            j->alias_sizes = grown;
+            j->alias_cap = cap;
+        }
+        if (!buf_append(&j->alias_data, j->scratch.data, j->scratch.len))
+            return no_memory(j);
+        j->alias_sizes[j->alias_count++] = j->scratch.len;
+        skip_space(j);
+        if (next_is(j, ']')) {
+            j->at++;
+            return 1;
+        }
+        if (!next_is(j, ','))
+            return expected(j, "',' or ']'");
+        j->at++;
+        skip_space(j);
+    }
+}
+
 static json_field *field_named(json_line *j)
 {
     int i;
@@ -396,6 +443,8 @@ static int parse_member(json_line *j)
 
     if (!parse_member_name(j))
         return 0;
+    if (j->name.len == 7 && !memcmp(j->name.data, "aliases", 7))
+        return parse_aliases(j);
     field = field_named(j);
     if (!field)
         return skip_value(j, 1);
@@ -460,6 +509,9 @@ static int parse_line(json_line *j, const char *line, size_t len)
     j->reason[0] = '\0';
     for (i = 0; i < FIELD_COUNT; i++)
         j->fields[i].present = 0;
+    j->aliases_present = 0;
+    j->alias_data.len = 0;
+    j->alias_count = 0;
     return parse_object(j) && check_fields(j);
 }
 
@@ -493,6 +545,14 @@ static int add_line(tome_packer *p, json_line *j, const char *path, unsigned lon
                         title->present ? (title->value.data ? title->value.data : "") : NULL,
                         title->present ? title->value.len : 0,
                         text->value.data ? text->value.data : "", text->value.len, source);
+    {
+        size_t k, at = 0;
+        for (k = 0; k < j->alias_count && !err; k++) {
+            err = tome_pack_add_alias(p, j->alias_data.data + at, j->alias_sizes[k],
+                                      id->value.data, id->value.len, source);
+            at += j->alias_sizes[k];
+        }
+    }
     free(source);
     return err;
 }
@@ -503,6 +563,8 @@ static void free_line_state(json_line *j)
 
     free(j->name.data);
     free(j->scratch.data);
+    free(j->alias_data.data);
+    free(j->alias_sizes);
     for (i = 0; i < FIELD_COUNT; i++)
         free(j->fields[i].value.data);
 }

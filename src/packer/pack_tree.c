@@ -28,6 +28,7 @@ typedef struct tree_walk {
     size_t key_start; /* the key is path + key_start */
     dir_frame *frames;
     size_t depth, frame_cap;
+    char *real_root; /* the root with every symbolic link resolved */
 } tree_walk;
 
 static int out_of_memory(tree_walk *w)
@@ -236,10 +237,54 @@ static int enter_directory(tree_walk *w, const struct stat *st)
     return err;
 }
 
+/* The key of a file inside the tree from its resolved path, or NULL when
+ * the path lies outside the tree. */
+static const char *key_inside_tree(const tree_walk *w, const char *real)
+{
+    size_t n = strlen(w->real_root);
+    if (n == 1 && w->real_root[0] == '/')
+        return real[0] == '/' && real[1] ? real + 1 : NULL;
+    if (strncmp(real, w->real_root, n) != 0 || real[n] != '/' || !real[n + 1])
+        return NULL;
+    return real + n + 1;
+}
+
+/* A symbolic link to a regular file inside the tree: an alias of that
+ * file's key rather than a second copy (*done set); anything else is
+ * followed as before. */
+static int add_link_alias(tree_walk *w, int *done)
+{
+    const char *key = w->path + w->key_start, *target_key;
+    struct stat st;
+    char *real;
+    int err = TOME_PACK_OK;
+
+    *done = 0;
+    if (stat(w->path, &st) != 0 || !S_ISREG(st.st_mode))
+        return TOME_PACK_OK;
+    real = realpath(w->path, NULL);
+    if (!real)
+        return io_error(w->p, w->path);
+    target_key = key_inside_tree(w, real);
+    if (target_key) {
+        *done = 1;
+        err = tome_pack_add_alias(w->p, key, strlen(key), target_key, strlen(target_key), w->path);
+    }
+    free(real);
+    return err;
+}
+
 static int visit_entry(tree_walk *w)
 {
     struct stat st;
+    int done, err;
 
+    if (lstat(w->path, &st) != 0)
+        return io_error(w->p, w->path);
+    if (S_ISLNK(st.st_mode) && (err = add_link_alias(w, &done)) != TOME_PACK_OK)
+        return err;
+    if (S_ISLNK(st.st_mode) && done)
+        return TOME_PACK_OK;
     if (stat(w->path, &st) != 0)
         return io_error(w->p, w->path);
     if (S_ISDIR(st.st_mode))
@@ -290,7 +335,12 @@ static int add_root_directory(tome_packer *p, const char *root, const struct sta
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     /* Keys start after the root and its separator; "/" already ends in one. */
     w.key_start = root[root_len - 1] == '/' ? root_len : root_len + 1;
-    err = enter_directory(&w, st);
+    w.real_root = realpath(root, NULL);
+    if (!w.real_root)
+        err = io_error(p, root);
+    else
+        err = enter_directory(&w, st);
+    free(w.real_root);
     free(w.path);
     free(w.frames);
     return err;

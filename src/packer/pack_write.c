@@ -2,10 +2,13 @@
 /*
  * pack_write.c - from added articles to an archive file (docs/FORMAT.md).
  *
- * Steps: sort articles by key (IDs), lay distinct bodies out in blocks
- * (pack_layout.c), train the dictionary, compress, build the tables
- * (pack_tables.c), write everything to a temporary file, check it with the
- * reader, rename it into place.
+ * Steps: sort articles by key (IDs), resolve aliases (pack_alias.c), lay
+ * distinct bodies out in blocks (pack_layout.c) with their heads
+ * (pack_heads.c), train the dictionary, build the name, alias and search
+ * trees and the metadata frame (pack_names.c, pack_search.c, pack_meta.c),
+ * compress every frame, build the block table and header (pack_tables.c),
+ * write everything to a temporary file, check it with the reader, rename
+ * it into place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,27 +23,35 @@
 
 #include "hash.h"
 #include "pack_plan.h"
-#include "records.h"
 
 static void free_plan(plan *pl)
 {
     size_t i;
-    for (i = 0; i < pl->block_count; i++)
+    for (i = 0; i < pl->block_count; i++) {
+        free(pl->blocks[i].head);
+        free(pl->blocks[i].cuts);
         free(pl->blocks[i].frame);
+    }
+    tome__tree_free(&pl->names);
+    tome__tree_free(&pl->alias_tree);
+    tome__tree_free(&pl->search);
+    tome__tree_free(&pl->meta);
     free(pl->ids);
+    free(pl->list_start);
+    free(pl->list_ids);
     free(pl->layout);
     free(pl->segment_start);
+    free(pl->layout_blocks);
     free(pl->stream);
     free(pl->ends);
-    free(pl->group_start);
-    free(pl->keys.data);
-    free(pl->keys.block_sizes);
     free(pl->sample_sizes);
+    free(pl->alias_order);
+    free(pl->alias_id);
+    free(pl->alias_start);
+    free(pl->alias_ordinals);
     free(pl->blocks);
     free(pl->dict);
     free(pl->block_table);
-    free(pl->entry_table);
-    free(pl->order_table);
 }
 
 typedef struct keyed {
@@ -51,7 +62,7 @@ typedef struct keyed {
 static int compare_keyed(const void *a, const void *b)
 {
     const pack_article *x = ((const keyed *)a)->article, *y = ((const keyed *)b)->article;
-    return tome__key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
+    return tome__pack_key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
                              y->key_size);
 }
 
@@ -104,7 +115,7 @@ static void put(output *o, const void *data, size_t n)
         o->failed = 1;
 }
 
-static void write_archive(const tome_packer *p, const plan *pl, const regions *g, output *o)
+static void write_archive(const plan *pl, const regions *g, output *o)
 {
     uint8_t footer[TOME_FOOTER_SIZE];
     size_t i;
@@ -114,8 +125,6 @@ static void write_archive(const tome_packer *p, const plan *pl, const regions *g
     for (i = 0; i < pl->block_count; i++)
         put(o, pl->blocks[i].frame, pl->blocks[i].frame_size);
     put(o, pl->block_table, pl->block_count * BLK_RECORD_SIZE);
-    put(o, pl->entry_table, p->article_count * pl->entry_record_size);
-    put(o, pl->order_table, p->article_count * pl->order_record_size);
     memcpy(footer + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE);
     tome_put64(footer + FTR_FILE_SIZE, g->file_size);
     tome_put32(footer + FTR_RESERVED, 0);
@@ -222,7 +231,7 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
         return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
     }
     setvbuf(o.f, NULL, _IOFBF, 1 << 20);
-    write_archive(p, pl, g, &o);
+    write_archive(pl, g, &o);
     if (o.failed || fflush(o.f) != 0 || fsync(fileno(o.f)) != 0) {
         int e = errno;
         fclose(o.f);
@@ -243,7 +252,7 @@ static int write_file(tome_packer *p, const plan *pl, const regions *g, const ch
         unlink(tmp);
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
                                "the archive needs a reader workspace of %zu bytes, over the "
-                               "budget of %zu: a key with its title is too long for it",
+                               "budget of %zu: a key with its title, or the metadata, is too long for it",
                                st->workspace_memory, p->opt.ram_budget);
     }
     if (rename(tmp, path) != 0) {
@@ -268,7 +277,7 @@ static int fit_ram_budget(tome_packer *p)
             size_t need;
             memset(&w, 0, sizeof w);
             w.block_size_max = block;
-            w.key_block_size_max = block < KEY_BLOCK_TARGET ? block : KEY_BLOCK_TARGET;
+            w.index_size_max = block < INDEX_FRAME_TARGET ? block : INDEX_FRAME_TARGET;
             w.dict_size = with_dict ? p->opt.dict_size : 0;
             if (tome_workspace_size_for(&w, &need) == TOME_OK && need <= p->opt.ram_budget) {
                 p->opt.block_size = block;
@@ -282,12 +291,74 @@ static int fit_ram_budget(tome_packer *p)
         tome_workspace_params w;
         size_t least = 0;
         memset(&w, 0, sizeof w);
-        w.block_size_max = w.key_block_size_max = step;
+        w.block_size_max = w.index_size_max = step;
         tome_workspace_size_for(&w, &least);
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
                                "a reader workspace of %zu bytes is too small: the smallest "
                                "archive's needs %zu", p->opt.ram_budget, least);
     }
+}
+
+/* Move a tree's frames to the end of the block table. */
+static int append_frames(tome_packer *p, plan *pl, pack_tree *t)
+{
+    pack_block *grown;
+    if (t->count == 0)
+        return TOME_PACK_OK;
+    if (t->count >= TOME_KIND_FRAMES_LIMIT)
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many index frames");
+    grown = realloc(pl->blocks, (pl->block_count + t->count) * sizeof *grown);
+    if (!grown)
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    pl->blocks = grown;
+    memcpy(pl->blocks + pl->block_count, t->frames, t->count * sizeof *t->frames);
+    pl->block_count += t->count;
+    free(t->frames); /* the contents now belong to pl->blocks */
+    t->frames = NULL;
+    t->cap = 0;    /* count and leaves stay, for the header */
+    return TOME_PACK_OK;
+}
+
+static void stage(const tome_packer *p, const char *what)
+{
+    if (p->opt.progress)
+        p->opt.progress(p->opt.progress_user, what, 0, 0);
+}
+
+/* Bodies: IDs, storage order, blocks and their heads, the dictionary. */
+static int plan_bodies(tome_packer *p, plan *pl)
+{
+    size_t i;
+    int err;
+    if ((err = assign_ids(p, pl)) || (err = tome__plan_resolve_aliases(p, pl)) ||
+        (err = tome__plan_order_bodies(p, pl)))
+        return err;
+    if (p->opt.cluster &&
+        (err = tome__pack_cluster(p, pl->layout, pl->layout_count, &pl->groups,
+                                  pl->segment_start)))
+        return err;
+    if ((err = tome__plan_lay_out_blocks(p, pl)) || (err = tome__plan_build_heads(p, pl)))
+        return err;
+    if (pl->body_blocks >= TOME_KIND_FRAMES_LIMIT)
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many body blocks");
+    for (i = 0; i < p->article_count; i++)
+        pl->raw_size += p->bodies[p->articles[i].body].size;
+    return tome__pack_dictionary(p, pl->stream, pl->sample_sizes, pl->sample_count, pl->blocks,
+                                 pl->body_blocks, &pl->dict, &pl->dict_size);
+}
+
+/* The trees and the metadata, after the body blocks in the block table. */
+static int plan_index(tome_packer *p, plan *pl)
+{
+    int err;
+    stage(p, "indexing");
+    if ((err = tome__plan_name_tree(p, pl)) || (err = tome__plan_alias_tree(p, pl)) ||
+        (err = tome__plan_search_tree(p, pl)) || (err = tome__plan_meta_frame(p, pl)))
+        return err;
+    if ((err = append_frames(p, pl, &pl->names)) || (err = append_frames(p, pl, &pl->alias_tree)) ||
+        (err = append_frames(p, pl, &pl->search)) || (err = append_frames(p, pl, &pl->meta)))
+        return err;
+    return TOME_PACK_OK;
 }
 
 int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
@@ -308,33 +379,28 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
         return tome__pack_fail(p, TOME_PACK_ERR_EMPTY, "nothing to pack: the input has no articles");
     if (p->opt.ram_budget && (err = fit_ram_budget(p)) != TOME_PACK_OK)
         return err;
-    if (p->article_count > UINT32_MAX - 1)
-        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles");
+    if (p->article_count > UINT32_MAX - 1 || p->alias_count > UINT32_MAX - 1)
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles or aliases");
     memset(&pl, 0, sizeof pl);
+    memset(&g, 0, sizeof g);
     memset(&st, 0, sizeof st);
-    if (!(err = assign_ids(p, &pl)) && !(err = tome__plan_order_bodies(p, &pl)) &&
-        (!p->opt.cluster ||
-         !(err = tome__pack_cluster(p, pl.layout, pl.layout_count, &pl.groups,
-                                    pl.segment_start))) &&
-        !(err = tome__plan_lay_out_blocks(p, &pl)) &&
-        !(err = tome__pack_dictionary(p, pl.stream, pl.sample_sizes, pl.sample_count, pl.blocks,
-                                      pl.block_count, &pl.dict, &pl.dict_size)) &&
-        !(err = tome__plan_add_key_blocks(p, &pl)) &&
-        !(err = tome__pack_compress(p, pl.stream, pl.ends, pl.layout_count, pl.blocks,
-                                    pl.block_count, pl.dict, pl.dict_size)) &&
-        !(err = tome__plan_build_tables(p, &pl))) {
-        tome__plan_place_regions(p, &pl, &g);
+    if (!(err = plan_bodies(p, &pl)) && !(err = plan_index(p, &pl)) &&
+        !(err = tome__pack_compress(p, pl.stream, pl.blocks, pl.block_count, pl.dict,
+                                    pl.dict_size)) &&
+        !(err = tome__plan_place_regions(p, &pl, &g))) {
         tome__plan_fill_header(p, &pl, &g);
         err = write_file(p, &pl, &g, path, &st);
     }
     if (!err) {
         st.articles = (uint32_t)p->article_count;
         st.bodies = (uint32_t)p->body_count;
+        st.aliases = (uint32_t)p->alias_count;
         st.blocks = (uint32_t)pl.body_blocks;
-        st.key_blocks = (uint32_t)pl.keys.block_count;
+        st.index_frames = (uint32_t)(pl.block_count - pl.body_blocks);
         st.raw_bytes = pl.raw_size;
-        st.stored_bytes = pl.stream_size;
+        st.stored_bytes = pl.stored_size;
         st.dedup_saved = pl.raw_size - pl.stream_size;
+        st.index_bytes = g.index_bytes;
         st.dict_size = (uint32_t)pl.dict_size;
         st.near_duplicate_groups = pl.groups;
         st.archive_bytes = g.file_size;
