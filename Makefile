@@ -61,7 +61,7 @@ COMMON_SRC = $(sort $(wildcard src/common/*.c))
 READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
 PACKER_SRC = $(sort $(wildcard src/packer/*.c))
 TOOL_SRC   = $(sort $(wildcard tools/*.c))
-TESTS      = test_reader test_alloc test_pack_input
+TESTS      = test_reader3 test_alloc test_pack_input
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 READER_OBJ = $(call obj,$(BUILD),$(READER_SRC))

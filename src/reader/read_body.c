@@ -153,10 +153,12 @@ int tome__body_of(tome_reader *r, uint32_t b, uint32_t k, uint32_t id, tome_body
         return TOME_ERR_CORRUPT;
     tome__cursor_init(&c, r->body.buf + hd->sizes_at, hd->end_at - hd->sizes_at);
     offset = hd->carry;
-    for (i = 0; i <= k; i++) {
-        size = tome__get_varint(&c);
+    for (i = 0; i < hd->bodies; i++) {
+        uint32_t v = tome__get_varint(&c);
         if (i < k)
-            offset += size;
+            offset += v;
+        if (i == k)
+            size = v;
     }
     /* the lists follow the sizes: find body k's, and `id` in it */
     for (i = 0; i < hd->bodies; i++) {
