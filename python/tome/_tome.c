@@ -1527,7 +1527,8 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     if (!(iter = PyObject_GetIter(articles)))
         goto out;
-    if (metadata != Py_None && !PyMapping_Check(metadata)) {
+    if (metadata != Py_None && !PyDict_Check(metadata) &&
+        !PyObject_HasAttrString(metadata, "items")) {
         PyErr_SetString(PyExc_TypeError, "metadata is a dict {name: value}");
         goto out;
     }
