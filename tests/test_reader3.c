@@ -57,6 +57,13 @@ static int open_mode(const w_archive *w, int callback, tome_reader **r, uint32_t
 
 static w_archive arch;
 
+static void print_damage(void *user, tome_part part, uint32_t index, int error)
+{
+    (void)user;
+    fprintf(stderr, "damage: part %d index %u %s\n", (int)part, (unsigned)index,
+            tome_error_name(error));
+}
+
 static char long_body[41];
 
 static const w_spec *spec_main(void)
@@ -259,7 +266,7 @@ static void test_main_archive(void)
         check_meta(r);
         {
             tome_verify_report rep;
-            CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_OK);
+            CHECK_EQ(tome_verify(r, print_damage, NULL, &rep), TOME_OK);
         }
     }
 }
@@ -426,6 +433,11 @@ static void test_body_rules(void)
     arch.blocks[b3 + 1].seg_sum_damage = 1;
     rebuild(NULL);
     if ((r = open_ok())) {
+        tome_verify_report rep;
+        CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_ERR_DAMAGED);
+        CHECK(rep.damaged_parts & (1u << TOME_PART_BLOCK));
+        CHECK_EQ(rep.damaged_blocks, 1);
+        CHECK(rep.damaged_parts & (1u << TOME_PART_ARTICLE));
         CHECK_EQ(tome_fetch(r, 3, buf, sizeof buf, &size), TOME_ERR_CHECKSUM);
         CHECK_EQ(tome_read(r, 3, 0, buf, 3), TOME_OK);   /* block b3 alone */
         CHECK_EQ(tome_read(r, 3, 20, buf, 20), TOME_OK);  /* blocks b3 + 2, b3 + 3 */
@@ -438,6 +450,9 @@ static void test_body_rules(void)
     arch.names[4] = arch.names[5];
     rebuild(NULL);
     if ((r = open_ok())) {
+        tome_verify_report rep;
+        CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_ERR_DAMAGED);
+        CHECK_EQ(rep.damaged_parts, 1u << TOME_PART_BINDINGS);
         CHECK_EQ(tome_fetch(r, 4, buf, sizeof buf, &size), TOME_ERR_CORRUPT);
         CHECK_EQ(tome_stat(r, 4, &(tome_article){0}), TOME_ERR_CORRUPT);
         CHECK_EQ(tome_fetch(r, 5, buf, sizeof buf, &size), TOME_OK);
@@ -491,8 +506,12 @@ static void test_record_rules(void)
     /* a record's checksum */
     arch.file.p[tome_get64(arch.header + HDR_BLOCK_TABLE_OFFSET) + 2] ^= 1;
     w_refile(&arch);
-    if ((r = open_ok()))
+    if ((r = open_ok())) {
+        tome_verify_report rep;
         CHECK_EQ(tome_fetch(r, 0, buf, sizeof buf, &size), TOME_ERR_CORRUPT);
+        CHECK_EQ(tome_verify(r, NULL, NULL, &rep), TOME_ERR_DAMAGED);
+        CHECK(rep.damaged_parts & (1u << TOME_PART_BLOCK_TABLE));
+    }
     /* a content checksum */
     build(spec_main());
     set_record(name0, BLK_CONTENT_CHECKSUM, 12345);

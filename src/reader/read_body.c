@@ -112,7 +112,7 @@ int tome__head_load(tome_reader *r, uint32_t b)
 }
 
 /* Check segments until area bytes [0, upto) are decoded and checked. */
-static int check_upto(tome_reader *r, size_t upto)
+int tome__body_check(tome_reader *r, size_t upto)
 {
     tome_head *hd = &r->head;
     tome_slot *s = &r->body;
@@ -206,7 +206,7 @@ int tome__body_copy(tome_reader *r, const tome_body *body, uint64_t skip, uint64
             size_t to = pos + here;
             if (to - from > len)
                 to = from + (size_t)len;
-            if ((err = check_upto(r, to)) != TOME_OK)
+            if ((err = tome__body_check(r, to)) != TOME_OK)
                 return err;
             if (dst) {
                 memcpy(dst, r->body.buf + hd->head_size + from, to - from);

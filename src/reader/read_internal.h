@@ -177,6 +177,10 @@ int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, size_t upto)
  * the content matches its checksum.  The answer is kept. */
 int tome__slot_check(tome_reader *r, tome_slot *s, uint32_t index);
 
+/* Check segments until area bytes [0, upto) of the block in r->head are
+ * decoded and checked. */
+int tome__body_check(tome_reader *r, size_t upto);
+
 /* ---- read_body.c: body blocks ---- */
 
 /* Load and check the head of body block `b` into r->head. */

@@ -27,6 +27,7 @@ static void forget(tome_slot *s)
     tome__slot_init(s, buf);
 }
 
+
 /* -> FAILED, or EMPTY for a failed read: the read callback may succeed
  * when the same call is tried again, so a read failure must leave nothing
  * behind; any other error is the block's answer from now on. */
