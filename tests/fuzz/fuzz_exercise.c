@@ -518,7 +518,9 @@ void exercise(const uint8_t *image, size_t size, const exercise_options *o, outc
         FUZZ_CHECK(tome_stat(x.r, count, &a) == TOME_ERR_RANGE);
         FUZZ_CHECK(tome_fetch(x.r, count, &byte, 1, &got) == TOME_ERR_RANGE);
         FUZZ_CHECK(tome_key(x.r, 0xFFFFFFFFu, (char *)&byte, 1) == TOME_ERR_RANGE);
-        FUZZ_CHECK(tome_find(x.r, "", 0, &id) == TOME_ERR_NOT_FOUND);
+        /* no key is empty; a damaged tree may say so on the way */
+        code = tome_find(x.r, "", 0, &id);
+        FUZZ_CHECK(IS_ONE_OF(code, ALLOWED_FIND) && code != TOME_OK);
     }
 
     ids_end = count < 2 * FUZZ_IDS_EACH_END ? count : FUZZ_IDS_EACH_END;
