@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * app.js - the page: asks worker.js (the reader in WebAssembly) for pages
- * of articles, key searches, an article, the archive's facts and a verify
- * run, and shows them.  Every key, title and article is shown as text
+ * of articles, key searches, a folded search as you type, an article, the
+ * archive's facts and a verify run, and shows them.  Every key, title and article is shown as text
  * (textContent), or, when an article looks like HTML, inside a sandboxed
  * iframe that runs no script and loads nothing from the network.
  *
@@ -94,6 +94,8 @@ async function openArchive(args, label) {
   $('verify-progress').value = 0;
   $('verify-percent').textContent = '';
   $('search').value = '';
+  $('find').value = '';
+  clearFound();
   await showList(0);
 }
 
@@ -146,6 +148,55 @@ async function search(prefix, from, starts) {
     $('next').disabled = !r.more;
     if (r.exact !== null) await showArticle(r.exact);
   } catch (e) { failed(e); }
+}
+
+/* ---- search as you type ---------------------------------------------------- */
+
+const FOUND_MAX = 20;
+let findSeq = 0;             /* the newest query sent; older answers are dropped */
+
+function clearFound() {
+  $('found').hidden = true;
+  $('found').dataset.query = '';
+  $('found').tBodies[0].textContent = '';
+  $('find-status').textContent = '';
+  $('find-status').dataset.query = '';
+}
+
+/* Folded prefix search (tome_search_start/next in the worker) of what the
+ * find box holds: each keystroke sends a query, and only the answer to the
+ * newest is shown; #found's data-query names the query its rows answer. */
+async function find() {
+  const query = $('find').value;
+  const mine = ++findSeq;
+  if (!query) { clearFound(); return; }
+  let r;
+  try {
+    r = await call('find', { query, limit: FOUND_MAX });
+  } catch (e) {
+    if (mine === findSeq) failed(e);
+    return;
+  }
+  if (mine !== findSeq) return;
+  const body = $('found').tBodies[0];
+  body.textContent = '';
+  for (const m of r.rows) {
+    const tr = body.insertRow();
+    tr.dataset.id = m.id;
+    tr.insertCell().textContent = m.id;
+    const k = tr.insertCell();
+    k.className = 'key';
+    k.textContent = m.key;
+    tr.insertCell().textContent = m.title;
+    tr.insertCell().textContent = m.source === 0 ? 'key' : m.source === 1 ? 'title' : 'alias ' + m.matched;
+  }
+  $('found').hidden = r.rows.length === 0;
+  $('found').dataset.query = query;
+  $('find-status').dataset.query = query;
+  $('find-status').textContent = !r.index ? 'this archive has no search index'
+    : r.rows.length === 0 ? 'nothing begins with "' + query + '"'
+    : r.rows.length + (r.more ? '+' : '') + (r.rows.length === 1 && !r.more ? ' article' : ' articles') +
+      ' begin with "' + query + '" (case and accents ignored)';
 }
 
 function page(step) {
@@ -208,7 +259,7 @@ async function showArticle(id) {
     window.tome.article = { id: a.id, key: a.key, size: a.size, bytes: a.bytes, text };
     $('article-key').textContent = a.key;
     $('article-meta').textContent = '#' + a.id + ' · ' + bytes(a.size) + ' bytes · block ' + a.block +
-      (a.title ? ' · ' + a.title : '');
+      (a.title ? ' · ' + a.title : '') + (a.aliases.length ? ' · also ' + a.aliases.join(', ') : '');
     $('article-text').textContent = text;
     const html = looksLikeHtml(a.key, text);
     $('article-mode').hidden = !html;
@@ -232,8 +283,10 @@ function showInfo() {
     ['raw size', bytes(i.raw_size) + ' bytes'],
     ['stored', bytes(i.stored_size) + ' bytes'],
     ['blocks', bytes(i.block_count) + ' (largest ' + bytes(i.block_size_max) + ' bytes decompressed)'],
-    ['key blocks', bytes(i.key_block_count) + ' (' + i.keys_per_block + ' keys each, ' +
-      bytes(i.keys_size) + ' bytes of keys and titles)'],
+    ['aliases', bytes(i.alias_count)],
+    ['search entries', bytes(i.search_count)],
+    ['index', bytes(i.index_frame_count) + ' frames (' + bytes(i.name_leaf_count) + ' name leaves, ' +
+      bytes(i.index_size) + ' bytes with the block table)'],
     ['largest chunk', bytes(i.chunk_size_max) + ' bytes'],
     ['dictionary', bytes(i.dict_size) + ' bytes'],
     ['compressed', bytes(i.compressed_size) + ' bytes'],
@@ -243,6 +296,7 @@ function showInfo() {
     ['reader workspace', bytes(archive.workspace) + ' bytes (read-callback mode)'],
     ['reader', 'tome ' + archive.version + ' (WebAssembly)'],
   ];
+  for (const [name, value] of archive.meta) rows.push(['meta ' + name, value]);
   const body = $('info').tBodies[0];
   body.textContent = '';
   for (const [k, v] of rows) {
@@ -304,6 +358,12 @@ $('file').addEventListener('change', () => {
   if (f) openArchive({ file: f }, f.name);
 });
 $('search-form').addEventListener('submit', (e) => { e.preventDefault(); search($('search').value); });
+$('find-form').addEventListener('submit', (e) => e.preventDefault());
+$('find').addEventListener('input', find);
+$('found').tBodies[0].addEventListener('click', (e) => {
+  const tr = e.target.closest('tr');
+  if (tr) showArticle(Number(tr.dataset.id));
+});
 $('show-all').addEventListener('click', () => { $('search').value = ''; showList(0); });
 $('prev').addEventListener('click', () => page(-1));
 $('next').addEventListener('click', () => page(1));

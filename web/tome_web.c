@@ -31,6 +31,9 @@ static void *workspace;
 static size_t workspace_size;
 static char *key_buf; /* key_size_max + 1 bytes, for tw_lower_bound() */
 static size_t key_cap;
+/* One search at a time, for worker.js's search as you type. */
+static tome_search search;
+static int search_live;
 
 static int read_cb(void *user, uint64_t offset, void *dst, size_t len)
 {
@@ -47,6 +50,7 @@ EXPORT("tw_version") const char *tw_version(void) { return tome_version_string()
 static void close_reader(void)
 {
     reader = NULL;
+    search_live = 0;
     free(workspace);
     free(key_buf);
     workspace = NULL;
@@ -93,7 +97,7 @@ EXPORT("tw_open") int tw_open(double size, uint32_t flags)
 EXPORT("tw_workspace_size") double tw_workspace_size(void) { return (double)workspace_size; }
 EXPORT("tw_count") uint32_t tw_count(void) { return reader ? tome_count(reader) : 0; }
 
-/* tome_info() as 19 doubles, in tome_archive_info's order. */
+/* tome_info() as 23 doubles, in tome_archive_info's order. */
 EXPORT("tw_info") int tw_info(double *out)
 {
     tome_archive_info i;
@@ -105,24 +109,29 @@ EXPORT("tw_info") int tw_info(double *out)
     out[2] = (double)i.file_size;
     out[3] = i.article_count;
     out[4] = i.body_count;
-    out[5] = i.block_count;
-    out[6] = i.key_block_count;
-    out[7] = i.keys_per_block;
-    out[8] = i.block_size_max;
-    out[9] = i.key_block_size_max;
-    out[10] = i.chunk_size_max;
-    out[11] = i.article_size_max;
-    out[12] = i.key_size_max;
-    out[13] = i.title_size_max;
-    out[14] = i.dict_size;
-    out[15] = (double)i.raw_size;
-    out[16] = (double)i.stored_size;
-    out[17] = (double)i.keys_size;
-    out[18] = (double)i.compressed_size;
+    out[5] = i.alias_count;
+    out[6] = i.search_count;
+    out[7] = i.meta_count;
+    out[8] = i.block_count;
+    out[9] = i.index_frame_count;
+    out[10] = i.name_leaf_count;
+    out[11] = i.block_size_max;
+    out[12] = i.index_size_max;
+    out[13] = i.chunk_size_max;
+    out[14] = i.article_size_max;
+    out[15] = i.key_size_max;
+    out[16] = i.title_size_max;
+    out[17] = i.fold_size_max;
+    out[18] = i.dict_size;
+    out[19] = (double)i.raw_size;
+    out[20] = (double)i.stored_size;
+    out[21] = (double)i.index_size;
+    out[22] = (double)i.compressed_size;
     return TOME_OK;
 }
 
-/* tome_stat() as 5 uint32: checksum, size, key_size, title_size, block. */
+/* tome_stat() as 6 uint32: size, key_size, title_size, alias_count, block,
+ * body. */
 EXPORT("tw_stat") int tw_stat(uint32_t id, uint32_t *out)
 {
     tome_article a;
@@ -131,11 +140,12 @@ EXPORT("tw_stat") int tw_stat(uint32_t id, uint32_t *out)
         return TOME_ERR_ARGUMENT;
     if ((err = tome_stat(reader, id, &a)) != TOME_OK)
         return err;
-    out[0] = a.checksum;
-    out[1] = a.size;
-    out[2] = a.key_size;
-    out[3] = a.title_size;
+    out[0] = a.size;
+    out[1] = a.key_size;
+    out[2] = a.title_size;
+    out[3] = a.alias_count;
     out[4] = a.block;
+    out[5] = a.body;
     return TOME_OK;
 }
 
@@ -147,6 +157,11 @@ EXPORT("tw_key") int tw_key(uint32_t id, char *buf, size_t cap)
 EXPORT("tw_title") int tw_title(uint32_t id, char *buf, size_t cap)
 {
     return reader ? tome_title(reader, id, buf, cap) : TOME_ERR_ARGUMENT;
+}
+
+EXPORT("tw_alias") int tw_alias(uint32_t id, uint32_t n, char *buf, size_t cap)
+{
+    return reader ? tome_alias(reader, id, n, buf, cap) : TOME_ERR_ARGUMENT;
 }
 
 EXPORT("tw_fetch") int tw_fetch(uint32_t id, void *dst, size_t cap, size_t *size)
@@ -182,35 +197,15 @@ static int key_before(uint32_t id, const char *key, size_t n)
 /* The first ID whose key is >= `key` in byte-wise order (count when none):
  * IDs are ranks of keys, so the articles whose keys start with a prefix are
  * the IDs from here on while their keys still start with it.  A binary
- * search over the key blocks' first keys (the blocks tome_find() reads),
- * then within one key block. */
+ * search over IDs; tome_key() decodes the name leaf holding each probe
+ * (the last one stays in the workspace, so the final probes cost nothing). */
 EXPORT("tw_lower_bound") int tw_lower_bound(const char *key, size_t key_size, uint32_t *id)
 {
-    tome_archive_info i;
-    uint32_t lo = 0, hi, kpb;
+    uint32_t lo = 0, hi;
     int before;
     if (!reader)
         return TOME_ERR_ARGUMENT;
-    tome_info(reader, &i);
-    kpb = i.keys_per_block;
-    if (i.article_count == 0 || kpb == 0) {
-        *id = 0;
-        return TOME_OK;
-    }
-    /* the first key block whose first key is not before `key` */
-    hi = i.key_block_count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if ((before = key_before(mid * kpb, key, key_size)) < 0)
-            return before;
-        if (before)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    /* the answer is that block's first ID or lies in the block before */
-    hi = lo * kpb < i.article_count ? lo * kpb : i.article_count;
-    lo = lo ? (lo - 1) * kpb + 1 : 0;
+    hi = tome_count(reader);
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if ((before = key_before(mid, key, key_size)) < 0)
@@ -222,6 +217,45 @@ EXPORT("tw_lower_bound") int tw_lower_bound(const char *key, size_t key_size, ui
     }
     *id = lo;
     return TOME_OK;
+}
+
+/* tome_search_start() over `query` (`query_size` bytes) with TOME_SEARCH_*
+ * `flags`; the matches then come from tw_search_next(). */
+EXPORT("tw_search_start") int tw_search_start(const char *query, size_t query_size,
+                                              uint32_t flags)
+{
+    int err;
+    search_live = 0;
+    if (!reader)
+        return TOME_ERR_ARGUMENT;
+    err = tome_search_start(reader, &search, query, query_size, flags);
+    search_live = err == TOME_OK;
+    return err;
+}
+
+/* The next match as 2 uint32 (id, source): TOME_OK, TOME_DONE after the
+ * last, or an error. */
+EXPORT("tw_search_next") int tw_search_next(uint32_t *out)
+{
+    tome_match m;
+    int err;
+    if (!reader || !search_live)
+        return TOME_ERR_ARGUMENT;
+    if ((err = tome_search_next(reader, &search, &m)) != TOME_OK) {
+        search_live = 0;
+        return err;
+    }
+    out[0] = m.id;
+    out[1] = m.source;
+    return TOME_OK;
+}
+
+/* Metadata pair `index` into `name` and `value` (tome_meta_at()). */
+EXPORT("tw_meta_at") int tw_meta_at(uint32_t index, char *name, size_t name_cap, char *value,
+                                    size_t value_cap)
+{
+    return reader ? tome_meta_at(reader, index, name, name_cap, value, value_cap)
+                  : TOME_ERR_ARGUMENT;
 }
 
 static void on_damage(void *user, tome_part part, uint32_t index, int error)

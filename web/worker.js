@@ -21,8 +21,15 @@ const CHUNK = 1024;                 /* cache unit and alignment, bytes */
 const READ_AHEAD_MAX = 1 << 20;     /* sequential read-ahead ceiling */
 const CACHE_MAX = 64 << 20;         /* cached bytes before the oldest go */
 
-const PART_NAMES = ['file', 'dictionary', 'block table', 'entry table',
-                    'order table', 'keys', 'block', 'article'];
+/* tome_part values 0..9 */
+const PART_NAMES = ['file', 'dictionary', 'block table', 'name frame', 'alias frame',
+                    'search frame', 'block', 'article', 'metadata', 'bindings'];
+const PART_ARTICLE = 7;
+
+/* TOME_SEARCH_* flags, TOME_DONE and TOME_ERR_NOT_FOUND of include/tome.h */
+const SEARCH_ALL = 0x7;
+const DONE = 1;
+const ERR_NOT_FOUND = -10;
 
 /* ---- sources: fetch [start, end) of the archive synchronously ---------- */
 
@@ -229,9 +236,10 @@ function putString(s, fn) {
 function u32(ptr, n) { return Array.from(new Uint32Array(wasm.memory.buffer, ptr, n)); }
 
 const INFO_FIELDS = ['format_major', 'format_minor', 'file_size', 'article_count', 'body_count',
-  'block_count', 'key_block_count', 'keys_per_block', 'block_size_max', 'key_block_size_max',
-  'chunk_size_max', 'article_size_max', 'key_size_max', 'title_size_max', 'dict_size',
-  'raw_size', 'stored_size', 'keys_size', 'compressed_size'];
+  'alias_count', 'search_count', 'meta_count', 'block_count', 'index_frame_count',
+  'name_leaf_count', 'block_size_max', 'index_size_max', 'chunk_size_max', 'article_size_max',
+  'key_size_max', 'title_size_max', 'fold_size_max', 'dict_size', 'raw_size', 'stored_size',
+  'index_size', 'compressed_size'];
 
 let info = null;
 
@@ -258,12 +266,36 @@ function key(id) { return textOf(wasm.tw_key, id, info.key_size_max + 1); }
 function title(id) { return textOf(wasm.tw_title, id, info.title_size_max + 1); }
 
 function stat(id) {
-  return withBuffer(20, (p) => {
+  return withBuffer(24, (p) => {
     const err = wasm.tw_stat(id, p);
     if (err) fail(err);
-    const [checksum, size, keySize, titleSize, block] = u32(p, 5);
-    return { checksum, size, keySize, titleSize, block };
+    const [size, keySize, titleSize, aliasCount, block, body] = u32(p, 6);
+    return { size, keySize, titleSize, aliasCount, block, body };
   });
+}
+
+function aliases(id, n) {
+  const out = [];
+  for (let j = 0; j < n; j++)
+    out.push(withBuffer(info.key_size_max + 1, (p) => {
+      const err = wasm.tw_alias(id, j, p, info.key_size_max + 1);
+      if (err) fail(err);
+      return cstring(p);
+    }));
+  return out;
+}
+
+/* The metadata pairs as [[name, value], ...] in name order. */
+function metadata() {
+  const out = [];
+  const cap = info.index_size_max + 1;
+  for (let k = 0; k < info.meta_count; k++)
+    out.push(withBuffer(cap, (n) => withBuffer(cap, (v) => {
+      const err = wasm.tw_meta_at(k, n, cap, v, cap);
+      if (err) fail(err);
+      return [cstring(n), cstring(v)];
+    })));
+  return out;
 }
 
 function row(id) {
@@ -285,7 +317,9 @@ function open(msg) {
   if (err) { source = null; fail(err); }
   info = getInfo();
   runThreshold = Math.max(READ_AHEAD_MAX, 4 * info.chunk_size_max);
-  return { name: s.name, size: s.size, count: wasm.tw_count(), info,
+  let meta = [];
+  try { meta = metadata(); } catch (e) { note('the metadata cannot be read: ' + e.message); }
+  return { name: s.name, size: s.size, count: wasm.tw_count(), info, meta,
            workspace: wasm.tw_workspace_size(), version: cstring(wasm.tw_version()) };
 }
 
@@ -300,9 +334,7 @@ function list(msg) {
 
 /* Keys starting with a prefix: the first key >= prefix (a binary search
  * over IDs, which are the ranks of the keys), then on while they match.
- * An exact key is found through tome_find().
- * TODO: search folded titles (case- and accent-insensitive) once the format
- * stores a folded title index; until then only key prefixes are searched. */
+ * An exact key (or alias) is found through tome_find(). */
 function search(msg) {
   const prefix = msg.prefix || '';
   const limit = msg.limit || 50;
@@ -330,18 +362,55 @@ function search(msg) {
   return out;
 }
 
+/* Folded prefix search (case and accents ignored) over keys, titles and
+ * aliases through tome_search_start/next: the first `limit` articles, each
+ * once, in the order of the search tree, with the text that matched. */
+function find(msg) {
+  const query = msg.query || '';
+  const limit = msg.limit || 20;
+  const out = { query, rows: [], more: false, index: true };
+  if (!query) return out;
+  putString(query, (p, n) => {
+    const err = wasm.tw_search_start(p, n, SEARCH_ALL);
+    if (err === ERR_NOT_FOUND) { out.index = false; return; }
+    if (err) fail(err);
+  });
+  if (!out.index) return out;
+  const seen = new Set();
+  withBuffer(8, (mp) => {
+    for (;;) {
+      const err = wasm.tw_search_next(mp);
+      if (err === DONE) break;
+      if (err) fail(err);
+      const [id, source] = u32(mp, 2);
+      if (seen.has(id)) continue;
+      if (out.rows.length === limit) { out.more = true; break; }
+      seen.add(id);
+      const s = stat(id);
+      const t = s.titleSize ? title(id) : '';
+      let matched = key(id);
+      const k = matched;
+      if (source === 1) matched = t;
+      else if (source >= 2) matched = aliases(id, s.aliasCount)[source - 2];
+      out.rows.push({ id, key: k, title: t, size: s.size, source, matched });
+    }
+  });
+  return out;
+}
+
 function article(msg) {
   const id = msg.id >>> 0;
   const s = stat(id);
   const k = key(id);
   const t = s.titleSize ? title(id) : '';
+  const names = aliases(id, s.aliasCount);
   const bytes = withBuffer(Math.max(1, s.size), (p) => withBuffer(4, (sp) => {
     const err = wasm.tw_fetch(id, p, s.size, sp);
     if (err) fail(err);
     const n = u32(sp, 1)[0];
     return mem().slice(p, p + n);
   }));
-  return { id, key: k, title: t, size: s.size, checksum: s.checksum, block: s.block, bytes };
+  return { id, key: k, title: t, size: s.size, aliases: names, block: s.block, bytes };
 }
 
 function verify() {
@@ -350,7 +419,7 @@ function verify() {
   /* tome_verify() has no progress callback: the bytes it reads measure
    * progress, against the whole-file pass plus the blocks and tables. */
   progress = { done: 0, total: i.file_size + i.compressed_size - i.dict_size +
-               (i.block_count + i.key_block_count) * 20, posted: 0 };
+               (i.block_count + i.index_frame_count) * 28, posted: 0 };
   postMessage({ progress: { done: 0, total: progress.total } });
   let err;
   let report;
@@ -368,7 +437,7 @@ function verify() {
   const named = damage.map((d) => {
     const o = { part: PART_NAMES[d.part] || String(d.part), index: d.index === 0xFFFFFFFF ? null : d.index,
                 error: cstring(wasm.tw_error_name(d.error)), text: cstring(wasm.tw_error_text(d.error)) };
-    if (d.part === 7 && o.index !== null) {
+    if (d.part === PART_ARTICLE && o.index !== null) {
       try { o.key = key(d.index); } catch (e) { o.key = null; }
     }
     return o;
@@ -378,7 +447,7 @@ function verify() {
 
 function note(text) { postMessage({ note: text }); }
 
-const OPS = { open, list, search, article, verify, info: () => info };
+const OPS = { open, list, search, find, article, verify, info: () => info };
 
 onmessage = (ev) => {
   const msg = ev.data;

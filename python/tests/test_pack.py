@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Packing from Python: streamed, deterministic (byte-identical to the
 CLI's archive of the same articles), with the CLI's options."""
+import collections.abc
 import io
 import os
 import weakref
@@ -106,6 +107,74 @@ def test_options(tmp_path):
         tome.pack(tmp_path / "x.tome", rows, block_size="lots")
 
 
+class _TwiceTitle(collections.abc.Mapping):
+    """A mapping whose items name "title" twice, as no dict can."""
+
+    def __getitem__(self, k):
+        return "x"
+
+    def __iter__(self):
+        return iter(["title", "title"])
+
+    def __len__(self):
+        return 2
+
+    def items(self):
+        return [("title", "x"), ("title", "y")]
+
+
+def test_aliases_and_metadata(tmp_path):
+    """Aliases find their article, are listed with it and searched; the
+    metadata comes back as given; the stats count the aliases."""
+    out = tmp_path / "am.tome"
+    meta = {"title": "Städte", "language": "de", "date": "2024-05-01"}
+    stats = tome.pack(out, [
+        {"id": "cities/koeln", "text": "Dom", "title": "Köln", "aliases": ["Cologne", "Colonia"]},
+        {"id": "cities/zuerich", "text": "See", "title": "Zürich", "aliases": ["Zurich"]},
+        {"id": "streets/strasse", "text": "Weg", "title": "Straße"},
+        ("misc", "nothing"),
+    ], metadata=meta, level=1)
+    assert stats["articles"] == 4 and stats["aliases"] == 3
+    a = tome.open(out)
+    assert a.metadata == meta
+    assert a.info()["alias_count"] == 3 and a.info()["meta_count"] == 3
+    koeln, zuerich = a.find("cities/koeln"), a.find("cities/zuerich")
+    assert a.aliases(koeln) == ["Cologne", "Colonia"] and a.aliases(zuerich) == ["Zurich"]
+    assert a.aliases(a.find("misc")) == [] and a.stat(koeln)["alias_count"] == 2
+    assert a.find("Colonia") == koeln and a["Zurich"] == b"See" and "Cologne" in a
+    assert "cologne" not in a  # find is exact; search folds
+    # folded: case and accents ignored, ß as ss; each article once
+    assert a.search("ZURI") == [(zuerich, "cities/zuerich", "Zürich")]
+    assert [m.id for m in a.search("strasse")] == [a.find("streets/strasse")]
+    assert [m.id for m in a.search("col")] == [koeln]
+    assert a.search("col", aliases=False) == []
+    assert [m.key for m in a.search("c")] == ["cities/koeln", "cities/zuerich"]
+    assert len(a.search("c", limit=1)) == 1
+    # exact: byte for byte
+    assert a.search("Zur", exact=True) == [(zuerich, "cities/zuerich", "Zürich")]
+    assert a.search("zur", exact=True) == []
+    assert [m.id for m in a.search("cities/", exact=True, titles=False, aliases=False)] == \
+        [koeln, zuerich]
+    assert a.search("nothing at all") == []
+    m = a.search("misc")[0]
+    assert m.id == a.find("misc") and m.key == "misc" and m.title is None
+    with pytest.raises(ValueError):
+        a.search("x", keys=False, titles=False, aliases=False)
+    with pytest.raises(ValueError):
+        a.search("x", limit=0)
+    with pytest.raises(tome.ArgumentError):
+        a.search(b"\xff")
+    with pytest.raises(tome.ArgumentError):
+        a.search("x" * (tome.QUERY_MAX + 1))
+    # the CLI agrees
+    assert cli("search", str(out), "ZURI").decode().split("\t")[0] == str(zuerich)
+    for mode in (str(out), out.read_bytes(), open(out, "rb")):
+        b = tome.open(mode)
+        assert b.search("col") == a.search("col") and b.metadata == meta
+        assert b.aliases(koeln) == ["Cologne", "Colonia"]
+    assert tome.open(out).verify().ok
+
+
 def test_to_a_file_object(tmp_path, seeds_archive):
     buf = io.BytesIO()
     tome.pack(buf, seed_files())
@@ -124,8 +193,21 @@ def test_pack_errors(tmp_path):
         tome.pack(out, [(b"\xff\xfe", "bad UTF-8 key")])
     with pytest.raises(tome.PackInputError):
         tome.pack(out, [("", "empty key")])
-    with pytest.raises(NotImplementedError):
-        tome.pack(out, [{"id": "a", "text": "x", "aliases": ["b"]}])
+    with pytest.raises(tome.PackDuplicateError):  # an alias equal to a key
+        tome.pack(out, [{"id": "a", "text": "x", "aliases": ["b"]}, ("b", "y")])
+    with pytest.raises(tome.PackDuplicateError):  # one alias for two articles
+        tome.pack(out, [{"id": "a", "text": "x", "aliases": ["c"]},
+                        {"id": "b", "text": "y", "aliases": ["c"]}])
+    with pytest.raises(TypeError):
+        tome.pack(out, [{"id": "a", "text": "x", "aliases": "b"}])
+    with pytest.raises(TypeError):
+        tome.pack(out, [{"id": "a", "text": "x", "aliases": [42]}])
+    with pytest.raises(tome.PackDuplicateError):
+        tome.pack(out, [("a", "x")], metadata=_TwiceTitle())
+    with pytest.raises(TypeError):
+        tome.pack(out, [("a", "x")], metadata={"title": 3})
+    with pytest.raises(TypeError):
+        tome.pack(out, [("a", "x")], metadata=["title"])
     with pytest.raises(ValueError):
         tome.pack(out, [{"id": "a"}])
     with pytest.raises(ValueError):

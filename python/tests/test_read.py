@@ -98,9 +98,32 @@ def test_keys_titles_info(many_archive):
     assert info["block_count"] > 10
     assert list(a.keys())[:3] == ["doc/00000", "doc/00001", "doc/00002"]
     assert a.title(0) is None and a.title(1) == "Title 1"
-    assert a.metadata == {}
+    assert a.metadata == {}  # packed without metadata
+    for field in ("alias_count", "search_count", "meta_count", "index_frame_count",
+                  "name_leaf_count", "index_size_max", "fold_size_max", "index_size"):
+        assert field in info
+    assert info["alias_count"] == 0 and info["meta_count"] == 0
+    # keys, and titles unless absent: 3000 + 2000 folded entries
+    assert info["search_count"] == 5000
+    assert set(a.stat(1)) == {"size", "key_size", "title_size", "alias_count", "block", "body"}
     text = cli("info", str(many_archive)).decode()
     assert "3000" in text
+
+
+def test_search_against_cli(many_archive):
+    """Folded and exact prefix searches list what `tome search` lists."""
+    a = tome.open(many_archive)
+    for query, options in (("DOC/0012", []), ("title 12", []), ("doc/0012", ["--exact"]),
+                           ("Doc/", ["--exact"]), ("title 2", ["--titles", "--limit", "7"])):
+        want = [line.split("\t") for line in
+                cli("search", str(many_archive), query, *options).decode().splitlines()]
+        got = a.search(query, exact="--exact" in options,
+                       keys="--titles" not in options, aliases="--titles" not in options,
+                       limit=7 if "--limit" in options else None)
+        assert [[str(m.id), m.key, m.title or ""] for m in got] == want, query
+    assert [m.id for m in a.search("doc/0012")] == list(range(120, 130))
+    assert len(a.search("TITLE 2", keys=False, aliases=False)) == \
+        sum(1 for i in range(3000) if i % 3 and str(i).startswith("2"))
 
 
 def test_iteration_storage_order(many_archive):

@@ -12,6 +12,7 @@ docs/PYTHON.md is the manual.  The work is done by the C library (the
 extension tome._tome links it in).
 """
 import builtins
+import collections
 import dataclasses
 import os
 import shutil
@@ -20,7 +21,7 @@ import tempfile
 from . import _tome
 from ._tome import Error, PackError, errors, library_version, format_version, error_name
 
-__all__ = ["open", "pack", "Archive", "VerifyReport", "Error", "PackError", "errors",
+__all__ = ["open", "pack", "Archive", "Match", "VerifyReport", "QUERY_MAX", "Error", "PackError", "errors",
            "library_version", "format_version", "error_name"]
 
 # One exception class per C error code, named after it: TOME_ERR_CHECKSUM
@@ -33,15 +34,25 @@ del _cls
 __version__ = library_version
 
 
+class Match(collections.namedtuple("Match", "id key title")):
+    """One article found by Archive.search(): its ID, key and title (None
+    when absent)."""
+    __slots__ = ()
+
+
+QUERY_MAX = _tome.QUERY_MAX
+
+
 @dataclasses.dataclass
 class VerifyReport:
     """What Archive.verify() found.
 
     damage: every problem reported, in order, as (part, index, error):
-        part a name ("file", "dictionary", "block_table", "entry_table",
-        "order_table", "keys", "block", "article"), index the block,
-        key block or article ID (None when the part is whole), error the
-        C code's name ("TOME_ERR_CHECKSUM", ...).
+        part a name ("file", "dictionary", "block_table", "names",
+        "aliases", "search", "block", "article", "meta", "bindings": the
+        tome_part values), index the block table record, frame, block or
+        article ID (None when the part is whole), error the C code's name
+        ("TOME_ERR_CHECKSUM", ...).
     """
     damage: list
     damaged_parts: int = 0
@@ -90,13 +101,31 @@ class Archive(_tome.Archive):
 
     @property
     def metadata(self):
-        """Archive metadata: always {} for now.
+        """The archive's metadata pairs as a dict {name: value} (str), read
+        from its metadata frame at each access; {} when it has none."""
+        return self._metadata()
 
-        TODO(findability): the format has no metadata section yet; the
-        findability issue adds one (name, language, date, ...).  This
-        property then returns its fields.
-        """
-        return {}
+    def search(self, query, exact=False, keys=True, titles=True, aliases=True, limit=None):
+        """Articles whose key, title or an alias begins with `query` (str, or
+        UTF-8 bytes), as a list of Match(id, key, title) (title None when
+        absent).  Folded (case and accents ignored: "strasse" finds
+        "Straße") unless exact=True (byte for byte).  keys, titles and
+        aliases choose the texts searched (at least one).  Each article
+        comes once, at its first matching text, in the order of the folded
+        texts; at most `limit` articles (None: all).  Raises NotFoundError
+        when the archive has no search index, ArgumentError when the query
+        is not UTF-8 or longer than QUERY_MAX bytes once folded."""
+        flags = ((_tome.SEARCH_KEYS if keys else 0) | (_tome.SEARCH_TITLES if titles else 0) |
+                 (_tome.SEARCH_ALIASES if aliases else 0))
+        if not flags:
+            raise ValueError("search needs at least one of keys, titles and aliases")
+        if exact:
+            flags |= _tome.SEARCH_EXACT
+        if limit is None:
+            limit = 0
+        elif isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError("limit is a positive int or None, not %r" % (limit,))
+        return [Match(*m) for m in self._search(query, flags, limit)]
 
     def keys(self):
         """Keys in ID order (which is byte-wise key order), lazily."""
@@ -123,8 +152,8 @@ def open(source, *, trust_content=False, dict_tables=True):
     source: a path (str or os.PathLike: mapped into memory), a bytes-like
     object (bytes, bytearray, memoryview, mmap: read where it lies and kept
     locked while open), or a binary file object with readinto() and seek()
-    (callback mode: read on demand).  trust_content skips each article's
-    checksum in fetches (TOME_OPEN_TRUST_CONTENT); dict_tables=False saves
+    (callback mode: read on demand).  trust_content skips the body blocks'
+    segment checksums in fetches (TOME_OPEN_TRUST_CONTENT); dict_tables=False saves
     workspace (TOME_OPEN_NO_DICT_TABLES).
     """
     return Archive(source, trust_content=trust_content, dict_tables=dict_tables)
@@ -147,24 +176,23 @@ def _size(value, name):
 
 
 def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size="256K",
-         threads=0, check=True, cluster=True, ram_budget=0, progress=None):
+         threads=0, check=True, cluster=True, ram_budget=0, progress=None, metadata=None):
     """Pack articles into an archive; returns the packer's statistics (dict).
 
     output: a path, or a binary file object (the archive is written beside
     a temporary name, then copied into it).  articles: any iterable,
     consumed one article at a time, of dicts {"id": key, "text": body,
-    "title": title (optional), "aliases": [...] (must be empty: see below)}
-    or tuples (id, text) / (id, text, title).  Keys and titles are str (or
-    UTF-8 bytes), bodies str (stored as UTF-8) or bytes-like.
+    "title": title (optional), "aliases": [more keys] (optional)} or tuples
+    (id, text) / (id, text, title).  Keys, titles and aliases are str (or
+    UTF-8 bytes), bodies str (stored as UTF-8) or bytes-like.  metadata: a
+    dict {name: value} of str about the whole archive (title, language,
+    date, ...), read back as Archive.metadata.
 
     Options as `tome pack`'s: block_size ("64K" or an int), level (1..22),
     dict ("auto", "on", "off" or a bool), dict_size, threads (0 = all
     cores), check (re-read the written archive), cluster (group
     near-duplicates), ram_budget (reader workspace bound, 0 = none),
     progress (called as progress(stage, done, total)).
-
-    TODO(aliases): the format has no aliases yet; a non-empty "aliases"
-    raises NotImplementedError until it does.
     """
     if dict not in _DICT_MODES:
         raise ValueError("dict is 'auto', 'on' or 'off', not %r" % (dict,))
@@ -178,6 +206,7 @@ def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size
         "cluster": bool(cluster),
         "ram_budget": _size(ram_budget, "RAM budget"),
         "progress": progress,
+        "metadata": metadata,
     }
     if hasattr(output, "write") and not isinstance(output, (str, bytes, os.PathLike)):
         with tempfile.TemporaryDirectory(prefix="tome-pack-") as tmp:

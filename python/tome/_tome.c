@@ -46,9 +46,11 @@ static error_class error_classes[] = {
 static PyObject *Error;     /* tome.Error */
 static PyObject *PackError; /* tome.PackError, base of TOME_PACK_ERR_* */
 
-static const char *const part_names[] = {"file",        "dictionary", "block_table",
-                                         "entry_table", "order_table", "keys",
-                                         "block",       "article"};
+/* tome_part values 0..9, in order. */
+static const char *const part_names[] = {"file",    "dictionary", "block_table", "names",
+                                         "aliases", "search",     "block",       "article",
+                                         "meta",    "bindings"};
+#define N_PART_NAMES (sizeof part_names / sizeof part_names[0])
 
 static error_class *find_error(int code)
 {
@@ -855,10 +857,11 @@ static PyObject *Archive_stat(Archive *a, PyObject *idobj)
         return NULL;
     }
     release(a, s);
-    return Py_BuildValue("{s:k,s:k,s:k,s:k,s:k}", "checksum", (unsigned long)art.checksum,
-                         "size", (unsigned long)art.size, "key_size",
-                         (unsigned long)art.key_size, "title_size",
-                         (unsigned long)art.title_size, "block", (unsigned long)art.block);
+    return Py_BuildValue("{s:k,s:k,s:k,s:k,s:k,s:k}", "size", (unsigned long)art.size,
+                         "key_size", (unsigned long)art.key_size, "title_size",
+                         (unsigned long)art.title_size, "alias_count",
+                         (unsigned long)art.alias_count, "block", (unsigned long)art.block,
+                         "body", (unsigned long)art.body);
 }
 
 static PyObject *Archive_info(Archive *a, PyObject *unused)
@@ -869,13 +872,188 @@ static PyObject *Archive_info(Archive *a, PyObject *unused)
         return NULL;
 #define U(f) #f, (unsigned long long)i->f
     return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}",
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,"
+        "s:K,s:K,s:K,s:K}",
         U(format_major), U(format_minor), U(file_size), U(article_count), U(body_count),
-        U(block_count), U(key_block_count), U(keys_per_block), U(block_size_max),
-        U(key_block_size_max), U(chunk_size_max), U(article_size_max), U(key_size_max),
-        U(title_size_max), U(dict_size), U(raw_size), U(stored_size), U(keys_size),
-        U(compressed_size), "workspace_size", (unsigned long long)a->workspace_size);
+        U(alias_count), U(search_count), U(meta_count), U(block_count), U(index_frame_count),
+        U(name_leaf_count), U(block_size_max), U(index_size_max), U(chunk_size_max),
+        U(article_size_max), U(key_size_max), U(title_size_max), U(fold_size_max),
+        U(dict_size), U(raw_size), U(stored_size), U(index_size), U(compressed_size),
+        "workspace_size", (unsigned long long)a->workspace_size);
 #undef U
+}
+
+/* str of a NUL-terminated name, bytes that are not UTF-8 kept as
+ * surrogates (as keys are). */
+static PyObject *text_of(const char *buf)
+{
+    return PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "surrogateescape");
+}
+
+/* aliases(id) -> list of the article's aliases (str), in stored order. */
+static PyObject *Archive_aliases(Archive *a, PyObject *idobj)
+{
+    slot *s;
+    uint32_t id, n;
+    tome_article art;
+    size_t cap = a->info.key_size_max + 1u;
+    char *buf;
+    PyObject *list = NULL, *item;
+    int err;
+    if (get_id(a, idobj, &id) || !(s = acquire(a)))
+        return NULL;
+    if (!(buf = PyMem_RawMalloc(cap))) {
+        release(a, s);
+        return PyErr_NoMemory();
+    }
+    CALL(a, err = tome_stat(s->reader, id, &art));
+    if (err) {
+        slot_error(s, err, id, 1);
+        goto out;
+    }
+    if (!(list = PyList_New(0)))
+        goto out;
+    for (n = 0; n < art.alias_count; n++) {
+        CALL(a, err = tome_alias(s->reader, id, n, buf, cap));
+        if (err) {
+            slot_error(s, err, id, 1);
+            Py_CLEAR(list);
+            goto out;
+        }
+        if (!(item = text_of(buf)) || PyList_Append(list, item)) {
+            Py_XDECREF(item);
+            Py_CLEAR(list);
+            goto out;
+        }
+        Py_DECREF(item);
+    }
+out:
+    PyMem_RawFree(buf);
+    release(a, s);
+    return list;
+}
+
+/* _search(query, flags, limit) -> [(id, key, title or None), ...]: each
+ * article once (at its first match, in the search tree's order), at most
+ * `limit` articles (0: all). */
+static PyObject *Archive_search(Archive *a, PyObject *args)
+{
+    PyObject *queryobj, *list = NULL, *item, *key, *title;
+    const char *query;
+    Py_ssize_t query_size;
+    unsigned long flags;
+    unsigned long long limit;
+    unsigned char *seen = NULL;
+    tome_search search;
+    tome_match m;
+    Py_ssize_t found = 0;
+    slot *s;
+    int err;
+    if (!PyArg_ParseTuple(args, "OkK:_search", &queryobj, &flags, &limit))
+        return NULL;
+    if (get_key(queryobj, &query, &query_size) || !(s = acquire(a)))
+        return NULL;
+    seen = PyMem_RawCalloc(a->info.article_count / 8u + 1u, 1);
+    if (!seen || !(list = PyList_New(0))) {
+        if (!seen)
+            PyErr_NoMemory();
+        goto out;
+    }
+    CALL(a, err = tome_search_start(s->reader, &search, query, (size_t)query_size,
+                                    (uint32_t)flags));
+    if (err == TOME_ERR_NOT_FOUND && !s->pending) {
+        error_class *e = find_error(err);
+        PyErr_SetString(e->cls, "TOME_ERR_NOT_FOUND: the archive has no search index");
+        Py_CLEAR(list);
+        goto out;
+    }
+    if (err == TOME_ERR_ARGUMENT) {
+        raise_code(err, "the query is not UTF-8, or longer than 256 bytes once folded");
+        Py_CLEAR(list);
+        goto out;
+    }
+    while (err == TOME_OK && (limit == 0 || (unsigned long long)found < limit)) {
+        CALL(a, err = tome_search_next(s->reader, &search, &m));
+        if (err != TOME_OK)
+            break;
+        if (m.id >= a->info.article_count) {
+            err = TOME_ERR_CORRUPT;
+            break;
+        }
+        if (seen[m.id / 8u] & (1u << (m.id % 8u)))
+            continue;
+        seen[m.id / 8u] |= (unsigned char)(1u << (m.id % 8u));
+        if (!(key = name_of(a, s, m.id, 0)))
+            goto fail;
+        if (!(title = name_of(a, s, m.id, 1))) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        if (!(item = Py_BuildValue("(kNN)", (unsigned long)m.id, key, title)))
+            goto fail;
+        if (PyList_Append(list, item)) {
+            Py_DECREF(item);
+            goto fail;
+        }
+        Py_DECREF(item);
+        found++;
+    }
+    if (err != TOME_OK && err != TOME_DONE) {
+        slot_error(s, err, 0, 0);
+        goto fail;
+    }
+    goto out;
+fail:
+    Py_CLEAR(list);
+out:
+    PyMem_RawFree(seen);
+    release(a, s);
+    return list;
+}
+
+/* _metadata() -> {name: value} of every metadata pair. */
+static PyObject *Archive_metadata(Archive *a, PyObject *unused)
+{
+    size_t cap = (size_t)a->info.index_size_max + 1u;
+    char *name, *value;
+    PyObject *dict = NULL, *k, *v;
+    uint32_t i;
+    slot *s;
+    int err = TOME_OK;
+    (void)unused;
+    if (!(s = acquire(a)))
+        return NULL;
+    name = PyMem_RawMalloc(cap);
+    value = PyMem_RawMalloc(cap);
+    if (!name || !value) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    if (!(dict = PyDict_New()))
+        goto out;
+    for (i = 0; i < a->info.meta_count; i++) {
+        CALL(a, err = tome_meta_at(s->reader, i, name, cap, value, cap));
+        if (err) {
+            slot_error(s, err, 0, 0);
+            Py_CLEAR(dict);
+            goto out;
+        }
+        k = text_of(name);
+        v = k ? text_of(value) : NULL;
+        if (!v || PyDict_SetItem(dict, k, v)) {
+            Py_XDECREF(k);
+            Py_XDECREF(v);
+            Py_CLEAR(dict);
+            goto out;
+        }
+        Py_DECREF(k);
+        Py_DECREF(v);
+    }
+out:
+    PyMem_RawFree(name);
+    PyMem_RawFree(value);
+    release(a, s);
+    return dict;
 }
 
 typedef struct {
@@ -932,7 +1110,7 @@ static PyObject *Archive_verify(Archive *a, PyObject *unused)
     for (k = 0; k < d.count; k++) {
         uint32_t part = d.items[k][0], index = d.items[k][1];
         int code = (int)(int32_t)d.items[k][2];
-        item = Py_BuildValue("(sNs)", part < 8 ? part_names[part] : "unknown",
+        item = Py_BuildValue("(sNs)", part < N_PART_NAMES ? part_names[part] : "unknown",
                              index == TOME_NO_INDEX ? Py_NewRef(Py_None)
                                                     : PyLong_FromUnsignedLong(index),
                              tome_error_name(code));
@@ -1052,9 +1230,14 @@ static PyMethodDef Archive_methods[] = {
     {"fetch_into", (PyCFunction)Archive_fetch_into, METH_VARARGS,
      "fetch_into(id, buffer) -> bytes written; decompresses into a writable buffer."},
     {"read", (PyCFunction)Archive_read, METH_VARARGS,
-     "read(id, offset, size) -> bytes of a part of an article (no checksum)."},
+     "read(id, offset, size) -> bytes of a part of an article (checked)."},
     {"info", (PyCFunction)Archive_info, METH_NOARGS, "info() -> dict of tome_archive_info."},
     {"_verify", (PyCFunction)Archive_verify, METH_NOARGS, "(damage list, report dict)"},
+    {"aliases", (PyCFunction)Archive_aliases, METH_O,
+     "aliases(id) -> list of the article's aliases (str)."},
+    {"_search", (PyCFunction)Archive_search, METH_VARARGS,
+     "_search(query, flags, limit) -> [(id, key, title), ...]"},
+    {"_metadata", (PyCFunction)Archive_metadata, METH_NOARGS, "{name: value}"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef Archive_getset[] = {
@@ -1138,6 +1321,83 @@ static PyObject *item_get(PyObject *item, const char *name)
     return v;
 }
 
+/* The aliases of article `n` (any iterable of str or UTF-8 bytes), each
+ * one more key of `key`. */
+static int pack_aliases(tome_packer *p, PyObject *aliases, const char *key, Py_ssize_t key_size,
+                        Py_ssize_t n, const char *source, int *pack_err)
+{
+    PyObject *iter = PyObject_GetIter(aliases), *alias;
+    int rc = 0, err;
+    if (!iter) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "article %zd: \"aliases\" must be a list of str, not "
+                         "%.100s", n, Py_TYPE(aliases)->tp_name);
+        }
+        return -1;
+    }
+    while (rc == 0 && (alias = PyIter_Next(iter))) {
+        Py_buffer av;
+        const char *a = NULL;
+        Py_ssize_t a_size = 0;
+        if (text_bytes(alias, "aliases", n, &a, &a_size, &av)) {
+            rc = -1;
+        } else {
+            err = tome_pack_add_alias(p, a, (size_t)a_size, key, (size_t)key_size, source);
+            if (err) {
+                *pack_err = err;
+                rc = -1;
+            }
+            if (av.obj)
+                PyBuffer_Release(&av);
+        }
+        Py_DECREF(alias);
+    }
+    Py_DECREF(iter);
+    return rc || PyErr_Occurred() ? -1 : 0;
+}
+
+/* The archive's metadata pairs from a mapping {name: value} (str). */
+static int pack_metadata(tome_packer *p, PyObject *metadata, int *pack_err)
+{
+    PyObject *items = PyMapping_Items(metadata), *pair;
+    Py_ssize_t i, n;
+    int err;
+    if (!items)
+        return -1;
+    n = PyList_GET_SIZE(items);
+    for (i = 0; i < n; i++) {
+        const char *name, *value;
+        Py_ssize_t name_size, value_size;
+        pair = PyList_GET_ITEM(items, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "metadata names and values are str");
+            Py_DECREF(items);
+            return -1;
+        }
+        name = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 0), &name_size);
+        value = name ? PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(pair, 1), &value_size) : NULL;
+        if (!value) {
+            Py_DECREF(items);
+            return -1;
+        }
+        if (strlen(name) != (size_t)name_size || strlen(value) != (size_t)value_size) {
+            PyErr_SetString(PyExc_ValueError, "a metadata name or value holds NUL");
+            Py_DECREF(items);
+            return -1;
+        }
+        if ((err = tome_pack_meta(p, name, value)) != TOME_PACK_OK) {
+            *pack_err = err;
+            Py_DECREF(items);
+            return -1;
+        }
+    }
+    Py_DECREF(items);
+    return 0;
+}
+
 /* Add one article (a dict or an (id, text[, title]) tuple). */
 static int pack_item(tome_packer *p, PyObject *item, Py_ssize_t n, int *pack_err)
 {
@@ -1173,18 +1433,12 @@ static int pack_item(tome_packer *p, PyObject *item, Py_ssize_t n, int *pack_err
             PyErr_Format(PyExc_ValueError, "article %zd: a dict needs \"id\" and \"text\"", n);
             goto out;
         }
-        if (aliases && aliases != Py_None) {
-            int truth = PyObject_IsTrue(aliases);
-            if (truth < 0)
-                goto out;
-            if (truth) {
-                /* TODO(aliases): the format has no aliases yet (see
-                 * docs/PYTHON.md); pack them once it does. */
-                PyErr_Format(PyExc_NotImplementedError,
-                             "article %zd: aliases are not supported by the archive format yet",
-                             n);
-                goto out;
-            }
+        if (aliases == Py_None)
+            Py_CLEAR(aliases);
+        if (aliases && (PyUnicode_Check(aliases) || PyBytes_Check(aliases))) {
+            PyErr_Format(PyExc_TypeError,
+                         "article %zd: \"aliases\" is a list of str, not a single string", n);
+            goto out;
         }
     } else {
         PyErr_Format(PyExc_TypeError,
@@ -1204,6 +1458,8 @@ static int pack_item(tome_packer *p, PyObject *item, Py_ssize_t n, int *pack_err
         *pack_err = err;
         goto out;
     }
+    if (aliases && pack_aliases(p, aliases, key, key_size, n, source, pack_err))
+        goto out;
     rc = 0;
 out:
     if (kv.obj)
@@ -1230,8 +1486,9 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"output", "articles", "block_size", "level", "dict",
                              "dict_size", "threads", "check", "cluster", "ram_budget",
-                             "progress", NULL};
+                             "progress", "metadata", NULL};
     PyObject *path = NULL, *articles, *iter = NULL, *item, *progress = Py_None, *out = NULL;
+    PyObject *metadata = Py_None;
     tome_pack_options o;
     tome_pack_stats st;
     tome_packer *p = NULL;
@@ -1243,10 +1500,10 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     block_size = o.block_size;
     dict_size = o.dict_size;
     dict_mode = (int)o.dict;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnO:pack", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOO:pack", kwlist,
                                      PyUnicode_FSConverter, &path, &articles, &block_size,
                                      &o.level, &dict_mode, &dict_size, &o.threads, &o.check,
-                                     &o.cluster, &ram, &progress))
+                                     &o.cluster, &ram, &progress, &metadata))
         return NULL;
     if (block_size < 1 || block_size > (1ul << 30) || o.level < 1 || o.level > 22 ||
         dict_size < 256 || dict_size > (1ul << 30) || o.threads < 0 || o.threads > 64 ||
@@ -1270,8 +1527,18 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     if (!(iter = PyObject_GetIter(articles)))
         goto out;
+    if (metadata != Py_None && !PyDict_Check(metadata) &&
+        !PyObject_HasAttrString(metadata, "items")) {
+        PyErr_SetString(PyExc_TypeError, "metadata is a dict {name: value}");
+        goto out;
+    }
     if (!(p = tome_packer_new(&o))) {
         PyErr_NoMemory();
+        goto out;
+    }
+    if (metadata != Py_None && pack_metadata(p, metadata, &err)) {
+        if (err)
+            raise_pack(p, err);
         goto out;
     }
     /* one article at a time: the iterable is never turned into a list */
@@ -1295,11 +1562,13 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
         raise_pack(p, err);
         goto out;
     }
-    out = Py_BuildValue("{s:k,s:k,s:k,s:k,s:K,s:K,s:K,s:k,s:k,s:K,s:n,s:n}", "articles",
-                        (unsigned long)st.articles, "bodies", (unsigned long)st.bodies,
-                        "blocks", (unsigned long)st.blocks, "key_blocks",
-                        (unsigned long)st.key_blocks, "raw_bytes",
-                        (unsigned long long)st.raw_bytes, "stored_bytes",
+    out = Py_BuildValue("{s:k,s:k,s:k,s:k,s:k,s:K,s:K,s:K,s:K,s:k,s:k,s:K,s:n,s:n}",
+                        "articles", (unsigned long)st.articles, "bodies",
+                        (unsigned long)st.bodies, "aliases", (unsigned long)st.aliases,
+                        "blocks", (unsigned long)st.blocks, "index_frames",
+                        (unsigned long)st.index_frames, "raw_bytes",
+                        (unsigned long long)st.raw_bytes, "index_bytes",
+                        (unsigned long long)st.index_bytes, "stored_bytes",
                         (unsigned long long)st.stored_bytes, "dedup_saved",
                         (unsigned long long)st.dedup_saved, "dict_size",
                         (unsigned long)st.dict_size, "near_duplicate_groups",
@@ -1421,7 +1690,12 @@ PyMODINIT_FUNC PyInit__tome(void)
         Py_DECREF(v);
     }
     if (PyModule_AddStringConstant(m, "library_version", tome_version_string()) ||
-        PyModule_AddIntConstant(m, "format_version", (long)tome_format_version()))
+        PyModule_AddIntConstant(m, "format_version", (long)tome_format_version()) ||
+        PyModule_AddIntConstant(m, "SEARCH_KEYS", (long)TOME_SEARCH_KEYS) ||
+        PyModule_AddIntConstant(m, "SEARCH_TITLES", (long)TOME_SEARCH_TITLES) ||
+        PyModule_AddIntConstant(m, "SEARCH_ALIASES", (long)TOME_SEARCH_ALIASES) ||
+        PyModule_AddIntConstant(m, "SEARCH_EXACT", (long)TOME_SEARCH_EXACT) ||
+        PyModule_AddIntConstant(m, "QUERY_MAX", (long)TOME_QUERY_MAX))
         goto fail;
     return m;
 fail:

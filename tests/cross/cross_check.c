@@ -11,12 +11,11 @@
  *     cross_check dump-damaged ARCHIVE OUT
  *         the same for a damaged archive, less what zstd decides: how far
  *         it gets through a damaged frame differs by CPU (x86-64's build
- *         decodes some damage into garbage the block's or the article's
+ *         decodes some damage into garbage a frame's or a segment's
  *         checksum then rejects, where s390x's and armhf's stop with an
  *         error), so TOME_ERR_DECOMPRESS and TOME_ERR_CHECKSUM read as one
- *         "content damaged" (in every call: stat, key, title and find
- *         decode key blocks), and tome_read, which checks nothing, is left
- *         out
+ *         "content damaged" (in every call: stat, key, title, alias, find
+ *         and search decode index frames)
  *
  * tests/cross/run.sh runs these on x86-64 and, under qemu, on s390x and
  * armhf, and compares the files byte for byte: packing must give identical
@@ -107,36 +106,36 @@ static int pack_all(const char *dir)
 /* ---- damage ---------------------------------------------------------------- */
 
 /* Damage that each reader must describe the same way: a byte in the middle
- * of every third block (body and key blocks alike), a swapped pair of
- * entries, and a header field changed with the header resealed. */
+ * of every third frame (body blocks and index frames alike), two block
+ * table records swapped (their own checksums, seeded with their places, no
+ * longer hold), and a header field changed with the header resealed. */
 static int damage(const char *in, const char *out)
 {
     size_t size, i;
     uint8_t *b = read_file(in, &size);
-    uint64_t table, entries;
-    uint32_t blocks, count, ers;
-    uint8_t tmp[ENT_RECORD_SIZE_MAX];
+    uint64_t table;
+    uint32_t records;
+    uint8_t tmp[BLK_RECORD_SIZE];
     if (!b || size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE) {
         fprintf(stderr, "%s: cannot read an archive\n", in);
         return 1;
     }
     table = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
-    entries = tome_get64(b + HDR_ENTRY_TABLE_OFFSET);
-    blocks = tome_get32(b + HDR_BLOCK_COUNT) + tome_get32(b + HDR_KEY_BLOCK_COUNT);
-    count = tome_get32(b + HDR_ARTICLE_COUNT);
-    ers = b[HDR_ENTRY_RECORD_SIZE];
-    if (ers > ENT_RECORD_SIZE_MAX) {
-        fprintf(stderr, "%s: entry records of %u bytes\n", in, (unsigned)ers);
+    records = tome_get32(b + HDR_BODY_BLOCKS) + tome_get32(b + HDR_NAME_FRAMES) +
+              tome_get32(b + HDR_ALIAS_FRAMES) + tome_get32(b + HDR_SEARCH_FRAMES) +
+              tome_get32(b + HDR_META_FRAMES);
+    if (table + (uint64_t)records * BLK_RECORD_SIZE > size) {
+        fprintf(stderr, "%s: the block table lies outside the file\n", in);
         return 1;
     }
-    for (i = 0; i < blocks; i += 3) {
+    for (i = 0; i < records; i += 3) {
         const uint8_t *rec = b + table + i * BLK_RECORD_SIZE;
         b[tome_get64(rec + BLK_FRAME_OFFSET) + tome_get32(rec + BLK_FRAME_SIZE) / 2] ^= 0x21;
     }
-    if (count > 8) {
-        memcpy(tmp, b + entries + 3 * ers, ers);
-        memcpy(b + entries + 3 * ers, b + entries + 7 * ers, ers);
-        memcpy(b + entries + 7 * ers, tmp, ers);
+    if (records > 8) {
+        memcpy(tmp, b + table + 4 * BLK_RECORD_SIZE, BLK_RECORD_SIZE);
+        memcpy(b + table + 4 * BLK_RECORD_SIZE, b + table + 7 * BLK_RECORD_SIZE, BLK_RECORD_SIZE);
+        memcpy(b + table + 7 * BLK_RECORD_SIZE, tmp, BLK_RECORD_SIZE);
     }
     tome_put64(b + HDR_RAW_SIZE, tome_get64(b + HDR_RAW_SIZE) + 1);
     reseal(b, size, RESEAL_HEADER);
@@ -170,6 +169,70 @@ static void put_name(const char *what, const char *s, size_t n)
     fwrite(s, 1, n, text);
 }
 
+/* Each alias, and what it finds. */
+static void dump_aliases(tome_reader *r, uint32_t id, uint32_t n, uint32_t key_max)
+{
+    char *alias = malloc((size_t)key_max + 1u);
+    uint32_t j, found;
+    int err;
+    for (j = 0; j < n; j++) {
+        err = tome_alias(r, id, j, alias, (size_t)key_max + 1u);
+        fprintf(text, " alias %s", code(err));
+        if (err == TOME_OK) {
+            put_name("=", alias, strlen(alias));
+            found = 0;
+            err = tome_find(r, alias, strlen(alias), &found);
+            fprintf(text, " find %s %lu", code(err), (unsigned long)found);
+        }
+    }
+    free(alias);
+}
+
+/* Folded and exact searches: every match as ID/source. */
+static void dump_searches(tome_reader *r)
+{
+    static const struct {
+        const char *query;
+        uint32_t flags;
+    } queries[] = {{"ZURICH", TOME_SEARCH_ALL},       {"taglich", TOME_SEARCH_ALL},
+                   {"NEWS/00", TOME_SEARCH_KEYS},     {"tiny/000", TOME_SEARCH_ALL},
+                   {"tiny/0001", TOME_SEARCH_KEYS | TOME_SEARCH_EXACT},
+                   {"Tiny", TOME_SEARCH_KEYS | TOME_SEARCH_EXACT},
+                   {"e", TOME_SEARCH_TITLES | TOME_SEARCH_ALIASES}};
+    tome_search s;
+    tome_match m;
+    size_t q;
+    int err;
+    for (q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        fprintf(text, "search %s %lu:", queries[q].query, (unsigned long)queries[q].flags);
+        err = tome_search_start(r, &s, queries[q].query, strlen(queries[q].query),
+                                queries[q].flags);
+        while (err == TOME_OK && (err = tome_search_next(r, &s, &m)) == TOME_OK)
+            fprintf(text, " %lu/%lu", (unsigned long)m.id, (unsigned long)m.source);
+        fprintf(text, " -> %s\n", code(err));
+    }
+}
+
+/* The metadata pairs. */
+static void dump_meta(tome_reader *r, const tome_archive_info *info)
+{
+    size_t cap = (size_t)info->index_size_max + 1u;
+    char *name = malloc(cap), *value = malloc(cap);
+    uint32_t k;
+    int err;
+    for (k = 0; k < info->meta_count; k++) {
+        err = tome_meta_at(r, k, name, cap, value, cap);
+        fprintf(text, "meta %lu %s", (unsigned long)k, code(err));
+        if (err == TOME_OK) {
+            put_name("name", name, strlen(name));
+            put_name("value", value, strlen(value));
+        }
+        fprintf(text, "\n");
+    }
+    free(name);
+    free(value);
+}
+
 static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *body_out)
 {
     opened a;
@@ -185,20 +248,22 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
     }
     tome_info(a.r, &info);
     fprintf(text,
-            "format %u.%u file %llu articles %lu bodies %lu blocks %lu key_blocks %lu "
-            "keys_per_block %lu block_max %lu key_block_max %lu "
-            "chunk_max %lu article_max %lu key_max %lu title_max %lu dict %lu raw %llu "
-            "stored %llu keys %llu compressed %llu\n",
+            "format %u.%u file %llu articles %lu bodies %lu aliases %lu search %lu meta %lu "
+            "blocks %lu index_frames %lu name_leaves %lu block_max %lu index_max %lu "
+            "chunk_max %lu article_max %lu key_max %lu title_max %lu fold_max %lu dict %lu "
+            "raw %llu stored %llu index %llu compressed %llu\n",
             info.format_major, info.format_minor, (unsigned long long)info.file_size,
             (unsigned long)info.article_count, (unsigned long)info.body_count,
-            (unsigned long)info.block_count, (unsigned long)info.key_block_count,
-            (unsigned long)info.keys_per_block, (unsigned long)info.block_size_max,
-            (unsigned long)info.key_block_size_max,
+            (unsigned long)info.alias_count, (unsigned long)info.search_count,
+            (unsigned long)info.meta_count, (unsigned long)info.block_count,
+            (unsigned long)info.index_frame_count, (unsigned long)info.name_leaf_count,
+            (unsigned long)info.block_size_max, (unsigned long)info.index_size_max,
             (unsigned long)info.chunk_size_max, (unsigned long)info.article_size_max,
             (unsigned long)info.key_size_max, (unsigned long)info.title_size_max,
-            (unsigned long)info.dict_size, (unsigned long long)info.raw_size,
-            (unsigned long long)info.stored_size, (unsigned long long)info.keys_size,
-            (unsigned long long)info.compressed_size);
+            (unsigned long)info.fold_size_max, (unsigned long)info.dict_size,
+            (unsigned long long)info.raw_size, (unsigned long long)info.stored_size,
+            (unsigned long long)info.index_size, (unsigned long long)info.compressed_size);
+    dump_meta(a.r, &info);
     count = tome_count(a.r);
     for (id = 0; id < count; id++) {
         tome_article st;
@@ -212,8 +277,8 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
             fprintf(text, "\n");
             continue;
         }
-        fprintf(text, " size %lu block %lu checksum %08lx", (unsigned long)st.size,
-                (unsigned long)st.block, (unsigned long)st.checksum);
+        fprintf(text, " size %lu block %lu body %lu aliases %lu", (unsigned long)st.size,
+                (unsigned long)st.block, (unsigned long)st.body, (unsigned long)st.alias_count);
         key = malloc(st.key_size + 1u);
         title = malloc(st.title_size + 1u);
         buf = malloc(st.size + 1u);
@@ -233,16 +298,16 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
                 (unsigned long)(err == TOME_OK ? tome__hash(buf, got) : 0));
         if (body_out && err == TOME_OK && fwrite(buf, 1, got, body_out) != got)
             exit(1);
-        if (!damaged) {
-            err = tome_read(a.r, id, st.size / 3, buf, st.size - st.size / 3);
-            fprintf(text, " read %s %08lx", tome_error_name(err),
-                    (unsigned long)(err == TOME_OK ? tome__hash(buf, st.size - st.size / 3) : 0));
-        }
+        err = tome_read(a.r, id, st.size / 3, buf, st.size - st.size / 3);
+        fprintf(text, " read %s %08lx", code(err),
+                (unsigned long)(err == TOME_OK ? tome__hash(buf, st.size - st.size / 3) : 0));
+        dump_aliases(a.r, id, st.alias_count, info.key_size_max);
         fprintf(text, "\n");
         free(key);
         free(title);
         free(buf);
     }
+    dump_searches(a.r);
     fprintf(text, "order");
     while ((err = tome_next(a.r, &cursor, &id)) == TOME_OK)
         fprintf(text, " %lu", (unsigned long)id);

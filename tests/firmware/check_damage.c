@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * check_damage.c - damaged copies of an archive, made in RAM: a bad magic,
- * a bad header, a truncated file must be refused at open; a bad article
- * checksum, a bad compressed body block and a bad compressed key block must
- * be named by tome_verify(), in memory and in callback mode.  Keys live in
- * key blocks of their own (format 2.0), so a bad key block costs the keys in
- * it, never another key, and never an article's body.
+ * a bad header, a truncated file must be refused at open; a bad block table
+ * record, a bad compressed body block and a bad compressed name leaf must be
+ * named by tome_verify(), in memory and in callback mode, and the calls that
+ * need them must fail (format 3.0: a record checks itself, a fetch needs its
+ * article's name entry and its body block's head).
  *
  * Which articles a damaged block takes with it depends on where the zstd
  * decoder in use notices the damage, and the device's decoder is built
@@ -17,23 +17,29 @@
 #include "check.h"
 #include "format.h"
 
-static const char *const part_names[] = {"file",        "dictionary", "block-table",
-                                         "entry-table", "order-table", "keys",
-                                         "block",       "article"};
+static const char *const part_names[] = {"file",    "dictionary", "block-table", "names",
+                                         "aliases", "search",     "block",       "article",
+                                         "meta",    "bindings"};
 
 /* What tome_verify() reported through its callback. */
 typedef struct damage_log {
     int articles_on_measure_lines; /* decoder-dependent: keep out of the diff */
-    unsigned key_blocks;           /* key blocks reported */
-    uint32_t key_block;            /* the last one reported */
+    unsigned name_frames;          /* name tree frames reported */
+    uint32_t name_frame;           /* the last one reported */
+    unsigned records;              /* block table records reported */
+    uint32_t record;               /* the last one reported */
 } damage_log;
 
 static void on_damage(void *user, tome_part part, uint32_t index, int error)
 {
     damage_log *log = (damage_log *)user;
-    if (part == TOME_PART_KEYS) {
-        log->key_blocks++;
-        log->key_block = index;
+    if (part == TOME_PART_NAMES) {
+        log->name_frames++;
+        log->name_frame = index;
+    }
+    if (part == TOME_PART_BLOCK_TABLE) {
+        log->records++;
+        log->record = index;
     }
     if (part == TOME_PART_ARTICLE && log->articles_on_measure_lines)
         out_text("# ");
@@ -117,62 +123,119 @@ static tome_verify_report verify_copy(uint8_t *copy, size_t size, int callback,
     return rep;
 }
 
-/* The stored checksum of one article no longer matches its bytes. */
-static void check_bad_article_checksum(const char *archive, uint8_t *copy, size_t size)
+#define PART(p) (1u << (p))
+
+/* The parts reported are all of `must` and nothing beyond `must | may`. */
+static int parts_are(uint32_t got, uint32_t must, uint32_t may)
 {
-    uint32_t count = tome_get32(copy + HDR_ARTICLE_COUNT), id = count / 2;
-    uint64_t entries = tome_get64(copy + HDR_ENTRY_TABLE_OFFSET);
-    uint32_t want_parts = (1u << TOME_PART_FILE) | (1u << TOME_PART_ENTRY_TABLE) |
-                          (1u << TOME_PART_ARTICLE);
-    int callback;
-    if (count == 0)
-        return;
-    copy[entries + (uint64_t)id * copy[HDR_ENTRY_RECORD_SIZE] + ENT_CHECKSUM] ^= 0x01;
-    for (callback = 0; callback <= 1; callback++) {
-        size_t mark = scratch_mark();
-        tome_verify_report rep;
-        tome_reader *reader;
-        spi_flash flash;
-        uint8_t *out;
-        size_t n;
-        out_text("damage ");
-        out_text(archive);
-        out_text(" checksum of article ");
-        out_u64(id);
-        out_end();
-        rep = verify_copy(copy, size, callback, 0, NULL);
-        expect(rep.damaged_parts == want_parts && rep.damaged_articles == 1,
-               "verify names the file, the entry table and the one article");
-        out = (uint8_t *)scratch_take(tome_get32(copy + HDR_ARTICLE_SIZE_MAX) + 1u);
-        if (expect(out != NULL, "scratch memory is large enough") &&
-            open_copy(&reader, copy, size, callback, &flash) == TOME_OK)
-            expect_code(tome_fetch(reader, id, out, tome_get32(copy + HDR_ARTICLE_SIZE_MAX), &n),
-                        TOME_ERR_CHECKSUM, "tome_fetch of the damaged article");
-        scratch_release(mark);
-    }
+    return (got & must) == must && (got & ~(must | may)) == 0;
 }
 
-/* Where block `index` of the block table (body blocks, then key blocks)
- * keeps its frame: *offset gets the frame's offset; returns its size. */
-static uint32_t frame_of(const uint8_t *copy, uint32_t index, uint64_t *offset)
+/* Block table record `index`. */
+static uint8_t *record_of(uint8_t *copy, uint32_t index)
 {
-    const uint8_t *record =
-        copy + tome_get64(copy + HDR_BLOCK_TABLE_OFFSET) + (uint64_t)index * BLK_RECORD_SIZE;
+    return copy + tome_get64(copy + HDR_BLOCK_TABLE_OFFSET) + (uint64_t)index * BLK_RECORD_SIZE;
+}
+
+/* Where frame `index` of the block table (body blocks, then the name tree,
+ * ...) lies: *offset gets the frame's offset; returns its size. */
+static uint32_t frame_of(uint8_t *copy, uint32_t index, uint64_t *offset)
+{
+    const uint8_t *record = record_of(copy, index);
     *offset = tome_get64(record + BLK_FRAME_OFFSET);
     return tome_get32(record + BLK_FRAME_SIZE);
+}
+
+/* The last ID in storage order and its body block, from the intact copy:
+ * 0 when there is none. */
+static int last_stored(uint8_t *copy, size_t size, uint32_t *id, uint32_t *block)
+{
+    size_t mark = scratch_mark();
+    tome_reader *reader;
+    tome_article a;
+    spi_flash flash;
+    uint32_t cursor = 0, next;
+    int found = 0;
+    if (open_copy(&reader, copy, size, 0, &flash) == TOME_OK) {
+        while (tome_next(reader, &cursor, &next) == TOME_OK) {
+            *id = next;
+            found = 1;
+        }
+        found = found && tome_stat(reader, *id, &a) == TOME_OK;
+        if (found)
+            *block = a.block;
+    }
+    scratch_release(mark);
+    return found;
+}
+
+/* A fetch of article `id` from the damaged copy must fail; returns its code,
+ * printed on a '#' line when `measure` (which error depends on where the
+ * zstd decoder in use notices the damage). */
+static int fetch_fails(uint8_t *copy, size_t size, int callback, uint32_t id, int measure,
+                       const char *what)
+{
+    size_t mark = scratch_mark();
+    uint32_t cap = tome_get32(copy + HDR_ARTICLE_SIZE_MAX);
+    uint8_t *out = (uint8_t *)scratch_take(cap + 1u);
+    tome_reader *reader;
+    spi_flash flash;
+    size_t n;
+    int err = TOME_ERR_WORKSPACE;
+    if (expect(out != NULL, "scratch memory is large enough") &&
+        expect_code(open_copy(&reader, copy, size, callback, &flash), TOME_OK,
+                    "tome_open of a copy with damaged contents"))
+        err = tome_fetch(reader, id, out, cap, &n);
+    if (measure)
+        out_text("# ");
+    out_text("  fetch of article ");
+    out_u64(id);
+    out_text(": ");
+    out_code(err);
+    out_end();
+    expect(err != TOME_OK, what);
+    scratch_release(mark);
+    return err;
+}
+
+/* One bit of the content checksum of the record of the block holding the
+ * last article in storage order: the record's own checksum no longer
+ * holds, so the record is refused before its frame is read. */
+static void check_bad_record(const char *archive, uint8_t *copy, size_t size)
+{
+    uint32_t id = 0, b = 0;
+    int callback;
+    if (!last_stored(copy, size, &id, &b))
+        return;
+    record_of(copy, b)[BLK_CONTENT_CHECKSUM] ^= 0x01;
+    for (callback = 0; callback <= 1; callback++) {
+        tome_verify_report rep;
+        damage_log log;
+        out_text("damage ");
+        out_text(archive);
+        out_text(" block table record ");
+        out_u64(b);
+        out_end();
+        rep = verify_copy(copy, size, callback, 1, &log);
+        expect(parts_are(rep.damaged_parts,
+                         PART(TOME_PART_FILE) | PART(TOME_PART_BLOCK_TABLE) |
+                             PART(TOME_PART_ARTICLE),
+                         PART(TOME_PART_BLOCK) | PART(TOME_PART_BINDINGS)) &&
+                   log.records == 1 && log.record == b && rep.damaged_articles > 0,
+               "verify names the file, the record and articles of its block");
+        expect_code(fetch_fails(copy, size, callback, id, 0, "tome_fetch through a bad record"),
+                    TOME_ERR_CORRUPT, "a bad record is TOME_ERR_CORRUPT");
+    }
 }
 
 /* One byte in the middle of the last body block's compressed frame. */
 static void check_bad_block(const char *archive, uint8_t *copy, size_t size)
 {
-    uint32_t blocks = tome_get32(copy + HDR_BLOCK_COUNT), b, frame_size;
+    uint32_t id = 0, b = 0, frame_size;
     uint64_t frame;
-    uint32_t want_parts = (1u << TOME_PART_FILE) | (1u << TOME_PART_BLOCK) |
-                          (1u << TOME_PART_ARTICLE);
     int callback;
-    if (blocks == 0)
+    if (!last_stored(copy, size, &id, &b))
         return;
-    b = blocks - 1;
     frame_size = frame_of(copy, b, &frame);
     copy[frame + frame_size / 2] ^= 0x10;
     for (callback = 0; callback <= 1; callback++) {
@@ -186,28 +249,28 @@ static void check_bad_block(const char *archive, uint8_t *copy, size_t size)
         out_text("  articles damaged: ");
         out_text(rep.damaged_articles > 0 ? "some" : "none");
         out_end();
-        expect(rep.damaged_parts == want_parts && rep.damaged_blocks == 1 &&
-                   rep.damaged_articles > 0,
+        expect(parts_are(rep.damaged_parts,
+                         PART(TOME_PART_FILE) | PART(TOME_PART_BLOCK) | PART(TOME_PART_ARTICLE),
+                         PART(TOME_PART_BINDINGS)) &&
+                   rep.damaged_blocks == 1 && rep.damaged_articles > 0,
                "verify names the file, the block and its articles");
+        (void)fetch_fails(copy, size, callback, id, 1, "tome_fetch from a damaged block fails");
     }
 }
 
-/* After one byte in the middle of a key block's compressed frame: the key
- * of article `id`, the block's first, can be neither read nor found, and
- * its body is still fetched intact.  `key` is that key, read from the
- * intact archive. */
-static void use_bad_key_block(uint8_t *copy, size_t size, int callback, uint32_t id,
+/* After one byte in the middle of a name leaf's compressed frame: the key
+ * of article `id`, the leaf's first, can be neither read nor found, nor
+ * its body fetched (its location is in the leaf).  `key` is that key, read
+ * from the intact archive. */
+static void use_bad_name_leaf(uint8_t *copy, size_t size, int callback, uint32_t id,
                               const char *key, char *name, uint32_t name_cap)
 {
-    uint32_t article_cap = tome_get32(copy + HDR_ARTICLE_SIZE_MAX), found = TOME_NO_INDEX;
-    uint8_t *out = (uint8_t *)scratch_take(article_cap + 1u);
+    uint32_t found = TOME_NO_INDEX;
     tome_reader *reader;
     spi_flash flash;
-    size_t n;
     int err;
-    if (!expect(out != NULL, "scratch memory is large enough") ||
-        !expect_code(open_copy(&reader, copy, size, callback, &flash), TOME_OK,
-                     "tome_open of a copy with a damaged key block"))
+    if (!expect_code(open_copy(&reader, copy, size, callback, &flash), TOME_OK,
+                     "tome_open of a copy with a damaged name leaf"))
         return;
     err = tome_key(reader, id, name, name_cap);
     out_text("  key of article ");
@@ -215,40 +278,34 @@ static void use_bad_key_block(uint8_t *copy, size_t size, int callback, uint32_t
     out_text(": ");
     out_text(err == TOME_OK ? "returned" : "refused");
     out_end();
-    expect(err != TOME_OK, "tome_key refuses a key of the damaged key block");
+    expect(err != TOME_OK, "tome_key refuses a key of the damaged name leaf");
     expect(tome_key(reader, id, name, name_cap) != TOME_OK, "and refuses it again");
     err = tome_find(reader, key, text_length(key), &found);
     out_text("  find of its key: ");
     out_text(err == TOME_OK ? "found" : err == TOME_ERR_NOT_FOUND ? "not found" : "refused");
     out_end();
     expect(err != TOME_OK && err != TOME_ERR_NOT_FOUND,
-           "tome_find through the damaged key block reports damage");
-    err = tome_fetch(reader, id, out, article_cap, &n);
-    out_text("  fetch of article ");
-    out_u64(id);
-    out_text(": ");
-    out_code(err);
-    out_end();
-    expect_code(err, TOME_OK, "tome_fetch does not need the key block");
+           "tome_find through the damaged name leaf reports damage");
+    (void)fetch_fails(copy, size, callback, id, 1, "tome_fetch needs the article's name leaf");
 }
 
-/* One byte in the middle of the middle key block's compressed frame (so
- * that it has a neighbour on each side when there are three or more):
- * verify names that key block, and no other part but the file. */
-static void check_bad_key_block(const char *archive, uint8_t *copy, size_t size)
+/* One byte in the middle of the middle name leaf's compressed frame (a
+ * neighbour on each side when there are three or more): verify names that
+ * frame and the articles it holds. */
+static void check_bad_name_leaf(const char *archive, uint8_t *copy, size_t size)
 {
-    uint32_t blocks = tome_get32(copy + HDR_BLOCK_COUNT);
-    uint32_t key_blocks = tome_get32(copy + HDR_KEY_BLOCK_COUNT);
+    uint32_t blocks = tome_get32(copy + HDR_BODY_BLOCKS);
+    uint32_t leaves = tome_get32(copy + HDR_NAME_LEAVES);
     uint32_t count = tome_get32(copy + HDR_ARTICLE_COUNT);
-    uint32_t name_cap = tome_get32(copy + HDR_KEY_SIZE_MAX) + 1u, kb, id, frame_size;
-    uint32_t want_parts = (1u << TOME_PART_FILE) | (1u << TOME_PART_KEYS);
+    uint32_t name_cap = tome_get32(copy + HDR_KEY_SIZE_MAX) + 1u, leaf, id, end, frame_size;
     uint64_t frame;
     int callback;
-    if (key_blocks == 0 || count == 0)
+    if (leaves == 0 || count == 0)
         return;
-    kb = key_blocks / 2;
-    id = kb * tome_get32(copy + HDR_KEYS_PER_BLOCK);
-    frame_size = frame_of(copy, blocks + kb, &frame);
+    leaf = leaves / 2;
+    id = tome_get32(record_of(copy, blocks + leaf) + BLK_FIRST);
+    end = leaf + 1 < leaves ? tome_get32(record_of(copy, blocks + leaf + 1) + BLK_FIRST) : count;
+    frame_size = frame_of(copy, blocks + leaf, &frame);
     for (callback = 0; callback <= 1; callback++) {
         size_t mark = scratch_mark();
         char *key = (char *)scratch_take(name_cap), *name = (char *)scratch_take(name_cap);
@@ -264,14 +321,23 @@ static void check_bad_key_block(const char *archive, uint8_t *copy, size_t size)
             copy[frame + frame_size / 2] ^= 0x10;
             out_text("damage ");
             out_text(archive);
-            out_text(" compressed key block ");
-            out_u64(kb);
+            out_text(" compressed name leaf ");
+            out_u64(leaf);
+            out_text(" (articles ");
+            out_u64(id);
+            out_text(" to ");
+            out_u64(end - 1u);
+            out_text(")");
             out_end();
             rep = verify_copy(copy, size, callback, 0, &log);
-            expect(rep.damaged_parts == want_parts && rep.damaged_articles == 0 &&
-                       log.key_blocks == 1 && log.key_block == kb,
-                   "verify names the file and the one key block");
-            use_bad_key_block(copy, size, callback, id, key, name, name_cap);
+            expect(parts_are(rep.damaged_parts,
+                             PART(TOME_PART_FILE) | PART(TOME_PART_NAMES) |
+                                 PART(TOME_PART_ARTICLE),
+                             PART(TOME_PART_BINDINGS)) &&
+                       rep.damaged_articles == end - id && log.name_frames == 1 &&
+                       log.name_frame == leaf,
+                   "verify names the file, the one name leaf and its articles");
+            use_bad_name_leaf(copy, size, callback, id, key, name, name_cap);
             copy[frame + frame_size / 2] ^= 0x10;
         }
         scratch_release(mark);
@@ -293,10 +359,10 @@ void check_damage(const char *archive, const uint8_t *original, size_t size)
     check_refused(archive, copy, size, "header", TOME_ERR_HEADER);
     memcpy(copy, original, size);
     check_refused(archive, copy, size - 1, "truncated", TOME_ERR_TRUNCATED);
-    check_bad_article_checksum(archive, copy, size);
+    check_bad_record(archive, copy, size);
     memcpy(copy, original, size);
     check_bad_block(archive, copy, size);
     memcpy(copy, original, size);
-    check_bad_key_block(archive, copy, size);
+    check_bad_name_leaf(archive, copy, size);
     scratch_release(mark);
 }

@@ -13,8 +13,14 @@
 #   linked text     the whole firmware's text split by origin, from the map
 #   workspace       what tome_workspace_size() asked for, per archive and
 #                   I/O mode (the run's '#' lines)
-#   stack           the peak stack of tome_fetch() and tome_verify(),
-#                   measured on the emulated board by painting the stack
+#   stack           the peak stack of tome_fetch(), of one search
+#                   (tome_search_start() and tome_search_next() to the
+#                   end; the cursor is the caller's, not on the stack) and
+#                   of tome_verify(), measured on the emulated board by
+#                   painting the stack
+#   search text     what text search adds to the reader: the linked text
+#                   of the reader's files named *search* or *fold* (the
+#                   search calls and the folding table), from the map
 #
 #   example         the example firmware (FW/example/example.elf, find and
 #                   fetch through the read callback, minimal zstd): its
@@ -77,6 +83,34 @@ linked_by_origin() {
         END { print part["reader"] + 0, part["zstd"] + 0, part["program"] + 0, part["libs"] + 0 }' "$1"
 }
 
+# "bytes files" of flash in a link map from the reader's files whose name
+# holds "search" or "fold" (src/common/fold.c, the reader's search file)
+search_text() {
+    awk '
+        function hex(s,   i, n) {
+            n = 0; s = tolower(substr(s, 3))
+            for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+            return n
+        }
+        function add(file, bytes,   base) {
+            if (out != ".text") return
+            if (file !~ /\/obj\/(tome\/)?src\/(common|reader)\//) return
+            base = file; sub(/.*\//, "", base)
+            if (base !~ /(search|fold)/) return
+            total += bytes; if (!(base in seen)) { seen[base] = 1; names = names (names ? "," : "") base }
+        }
+        /^Linker script and memory map/ { on = 1 }
+        !on { next }
+        /^[.A-Za-z]/ { out = $1; pending = 0; next }
+        /^ [.*A-Za-z]/ {
+            if (NF == 1) { pending = 1; next }
+            if (NF >= 4 && $3 ~ /^0x/) add($4, hex($3))
+            pending = 0; next
+        }
+        pending && /^ +0x/ { if (NF >= 3) add($3, hex($2)); pending = 0 }
+        END { print total + 0, (names ? names : "none") }' "$1"
+}
+
 # a value from a run's measurement lines, e.g.
 #   run_value OUT workspace seeds.tome memory         -> 39680
 #   run_value OUT stack seeds.tome memory fetch       -> 720
@@ -135,6 +169,18 @@ done
 echo "(the parts add up to a little more than the image: the linker merges"
 echo "identical strings after the map lists them)"
 
+echo
+echo "What text search adds to the reader (linked text of its search and folding"
+echo "files; a firmware that never calls tome_search_start() links none of it)"
+echo
+printf '%-11s %8s  %s\n' variant bytes files
+for v in $variants; do
+    # shellcheck disable=SC2046
+    set -- $(search_text "$fw/$v/check.map")
+    printf '%-11s %8s  %s\n' "$v" "$1" "$2"
+    eval "search_$(echo "$v" | tr - _)=$1"
+done
+
 example=$fw/example/example.elf
 if [ -f "$example" ]; then
     echo
@@ -158,15 +204,17 @@ echo
 echo "Workspace (tome_workspace_size) and peak stack (deepest over the I/O modes),"
 echo "bytes, measured on the emulated board"
 echo
-printf '%-11s %-10s %9s %9s %14s %7s %7s\n' variant archive memory callback no-dict-tables fetch verify
+printf '%-11s %-10s %9s %9s %14s %7s %7s %7s\n' variant archive memory callback no-dict-tables \
+    fetch search verify
 for v in $variants; do
     out=$fw/$v/run.out
     for a in seeds.tome generated.tome; do
-        printf '%-11s %-10s %9s %9s %14s %7s %7s\n' "$v" "${a%.tome}" \
+        printf '%-11s %-10s %9s %9s %14s %7s %7s %7s\n' "$v" "${a%.tome}" \
             "$(run_value "$out" workspace "$a" memory)" \
             "$(run_value "$out" workspace "$a" callback)" \
             "$(run_value "$out" workspace "$a" memory-no-dict-tables)" \
-            "$(stack_peak "$out" fetch "$a")" "$(stack_peak "$out" verify "$a")"
+            "$(stack_peak "$out" fetch "$a")" "$(stack_peak "$out" search "$a")" \
+            "$(stack_peak "$out" verify "$a")"
     done
 done
 
@@ -216,6 +264,7 @@ fi
 for v in $variants; do
     case $v in m4-*) ;; *) continue ;; esac
     budget "peak stack of tome_fetch ($v)" "$(stack_peak "$fw/$v/run.out" fetch)" 4096
+    budget "peak stack of one search ($v)" "$(stack_peak "$fw/$v/run.out" search)" 4096
     budget "peak stack of tome_verify ($v)" "$(stack_peak "$fw/$v/run.out" verify)" 4096
 done
 [ "${STRICT:-0}" = 1 ] && exit "$over"

@@ -2,8 +2,9 @@
 /*
  * reader_check.c - the reader used the way a device uses it, on every
  * archive the platform provides, in each I/O mode: open in a caller-owned
- * workspace, list and fetch every article in storage order, find keys,
- * read a slice, verify; then damaged copies.  The same source runs on the
+ * workspace, list and fetch every article in storage order (with its
+ * aliases), find keys and aliases, search (folded and exact prefixes), read
+ * the metadata, read a slice, verify; then damaged copies.  The same source runs on the
  * build machine and on the bare-metal board, and the two outputs must be
  * equal line for line (lines starting with '#' excepted, see check.h).
  */
@@ -34,6 +35,9 @@ typedef struct archive_run {
     char *name;          /* a key or title and its terminator */
     size_t name_cap;
     uint32_t *fnv_by_id; /* filled in memory mode, compared in the others */
+    uint32_t *search_fnv; /* per query: the same, for the matches */
+    tome_search search;  /* caller-owned, as on a device: not on the stack */
+    const char *query;   /* the measured search's query */
     uint8_t *seen;       /* per ID: visited by the iteration */
     uint32_t largest;    /* ID of the first largest article met */
     uint32_t largest_size;
@@ -87,7 +91,7 @@ static int open_reader(archive_run *run)
     out_u64(run->workspace_size);
     out_end();
     expect(run->workspace_size <=
-               TOME_WORKSPACE_BOUND(run->info.block_size_max, run->info.key_block_size_max,
+               TOME_WORKSPACE_BOUND(run->info.block_size_max, run->info.index_size_max,
                                     run->info.chunk_size_max, run->info.dict_size,
                                     run->mode == MODE_CALLBACK),
            "tome_workspace_size() within TOME_WORKSPACE_BOUND()");
@@ -111,24 +115,34 @@ static void print_info(const archive_run *run)
     out_u64(i->article_count);
     out_text(" bodies=");
     out_u64(i->body_count);
+    out_text(" aliases=");
+    out_u64(i->alias_count);
+    out_text(" search=");
+    out_u64(i->search_count);
+    out_text(" meta=");
+    out_u64(i->meta_count);
     out_text(" blocks=");
     out_u64(i->block_count);
     out_text(" block_max=");
     out_u64(i->block_size_max);
-    out_text(" key_blocks=");
-    out_u64(i->key_block_count);
-    out_text(" keys_per_block=");
-    out_u64(i->keys_per_block);
-    out_text(" key_block_max=");
-    out_u64(i->key_block_size_max);
+    out_text(" index_frames=");
+    out_u64(i->index_frame_count);
+    out_text(" name_leaves=");
+    out_u64(i->name_leaf_count);
+    out_text(" index_max=");
+    out_u64(i->index_size_max);
     out_text(" chunk_max=");
     out_u64(i->chunk_size_max);
+    out_text(" fold_max=");
+    out_u64(i->fold_size_max);
     out_text(" dict=");
     out_u64(i->dict_size);
     out_text(" raw=");
     out_u64(i->raw_size);
-    out_text(" keys=");
-    out_u64(i->keys_size);
+    out_text(" stored=");
+    out_u64(i->stored_size);
+    out_text(" index=");
+    out_u64(i->index_size);
     out_end();
 }
 
@@ -146,13 +160,13 @@ static int take_buffers(archive_run *run)
     return TOME_OK;
 }
 
-/* One line per article: ID, key, size, stored checksum, FNV of the fetched
- * bytes, title. */
+/* One line per article: ID, key, size, FNV of the fetched bytes, title,
+ * aliases (each of which finds the article). */
 static void check_article(archive_run *run, uint32_t id)
 {
     tome_article a;
     size_t size = 0;
-    uint32_t fnv;
+    uint32_t fnv, n;
     int err;
     if (!expect(id < run->info.article_count && !run->seen[id], "each ID visited once"))
         return;
@@ -172,14 +186,25 @@ static void check_article(archive_run *run, uint32_t id)
     fnv = fnv1a(run->article, size);
     out_text(" size=");
     out_u64(size);
-    out_text(" xxh32=");
-    out_hex(a.checksum, 8);
     out_text(" fnv=");
     out_hex(fnv, 8);
     if (tome_title(run->reader, id, run->name, run->name_cap) == TOME_OK && run->name[0]) {
         out_text(" title=");
         out_text(run->name);
     }
+    for (n = 0; n < a.alias_count; n++) {
+        uint32_t found = TOME_NO_INDEX;
+        if (!expect_code(tome_alias(run->reader, id, n, run->name, run->name_cap), TOME_OK,
+                         "tome_alias"))
+            break;
+        out_text(" alias=");
+        out_text(run->name);
+        expect(tome_find(run->reader, run->name, text_length(run->name), &found) == TOME_OK &&
+                   found == id,
+               "an alias finds its article");
+    }
+    expect_code(tome_alias(run->reader, id, a.alias_count, run->name, run->name_cap),
+                TOME_ERR_RANGE, "tome_alias past the last alias");
     out_end();
     expect_code(err, TOME_OK, "tome_fetch");
     expect(size == a.size, "fetched size is the stated size");
@@ -241,6 +266,126 @@ static void check_finds(archive_run *run)
     if (count > 0 && tome_key(run->reader, count / 2, run->name, cap) == TOME_OK)
         print_find(run, run->name, text_length(run->name));
     print_find(run, "no/such/article", 15);
+}
+
+/* The queries of check_search(): folded ones in upper case (folding
+ * ignores case, and "GRUSSE" finds "Grüße" by ß -> ss and ü -> u), and an
+ * exact key prefix also asked folded, over keys only, where both must give
+ * the same articles. */
+#define EXACT_PREFIX "generated/topic-07/"
+static const struct {
+    const char *query;
+    uint32_t flags;
+} queries[] = {
+    {"GRUSSE", TOME_SEARCH_ALL},
+    {"ARTICLE 12", TOME_SEARCH_ALL},
+    {"ARTICLE 12", TOME_SEARCH_TITLES},
+    {"000_", TOME_SEARCH_ALL},
+    {EXACT_PREFIX, TOME_SEARCH_KEYS | TOME_SEARCH_EXACT},
+    {EXACT_PREFIX, TOME_SEARCH_KEYS},
+    {"Generated/", TOME_SEARCH_KEYS | TOME_SEARCH_EXACT},
+};
+#define QUERY_COUNT (sizeof queries / sizeof queries[0])
+/* At most this many matches are printed on the line; all are counted. */
+#define MATCHES_SHOWN 12u
+
+/* One line per query: the matches in the tree's order as ID/source (the
+ * first MATCHES_SHOWN), their number, and an FNV of them all.  Each match's
+ * text exists, and an exact key match begins with the query. */
+static void check_search(archive_run *run)
+{
+    uint32_t q, n, exact_ids = 0, folded_ids = 0;
+    for (q = 0; q < QUERY_COUNT; q++) {
+        const char *query = queries[q].query;
+        size_t len = text_length(query);
+        uint32_t fnv = 2166136261u, ids = 0, pair[2];
+        tome_match m;
+        int err = tome_search_start(run->reader, &run->search, query, len, queries[q].flags);
+        out_text("search \"");
+        out_text(query);
+        out_text("\" flags=");
+        out_u64(queries[q].flags);
+        out_text(" ->");
+        n = 0;
+        while (err == TOME_OK && (err = tome_search_next(run->reader, &run->search, &m)) == TOME_OK) {
+            int text_err;
+            if (n < MATCHES_SHOWN) {
+                out_text(" ");
+                out_u64(m.id);
+                out_text("/");
+                out_u64(m.source);
+            }
+            pair[0] = m.id;
+            pair[1] = m.source;
+            fnv = fnv1a(pair, sizeof pair) ^ (fnv * 16777619u);
+            ids += m.id;
+            n++;
+            if (m.source == 0)
+                text_err = tome_key(run->reader, m.id, run->name, run->name_cap);
+            else if (m.source == 1)
+                text_err = tome_title(run->reader, m.id, run->name, run->name_cap);
+            else
+                text_err = tome_alias(run->reader, m.id, m.source - 2u, run->name, run->name_cap);
+            expect_code(text_err, TOME_OK, "a match's text exists");
+            if (queries[q].flags & TOME_SEARCH_EXACT)
+                expect(m.source == 0 && memcmp(run->name, query, len) == 0,
+                       "an exact key match begins with the query");
+        }
+        out_text(" count=");
+        out_u64(n);
+        out_text(" fnv=");
+        out_hex(fnv, 8);
+        out_text(" end=");
+        out_code(err);
+        out_end();
+        expect(err == TOME_DONE || (err == TOME_ERR_NOT_FOUND && run->info.search_count == 0),
+               "a search ends with TOME_DONE");
+        if (q == QUERY_COUNT - 3)
+            exact_ids = ids + n;
+        if (q == QUERY_COUNT - 2)
+            folded_ids = ids + n;
+        if (run->mode == MODE_MEMORY)
+            run->search_fnv[q] = fnv;
+        else
+            expect(run->search_fnv[q] == fnv, "the same matches as in memory mode");
+    }
+    expect(exact_ids == folded_ids, "an exact and a folded prefix of lower-case keys agree");
+    if (run->info.search_count > 0)
+        expect_code(tome_search_start(run->reader, &run->search, "a", 1, TOME_SEARCH_EXACT),
+                    TOME_ERR_ARGUMENT, "a search over no source");
+    expect_code(tome_search_start(run->reader, &run->search, "\xff", 1, TOME_SEARCH_ALL),
+                run->info.search_count > 0 ? TOME_ERR_ARGUMENT : TOME_ERR_NOT_FOUND,
+                "a query that is not UTF-8");
+}
+
+/* One line per metadata pair, and tome_meta_get() of each name agrees. */
+static void check_meta(archive_run *run)
+{
+    size_t cap = (size_t)run->info.index_size_max + 1u, size;
+    size_t mark = scratch_mark();
+    char *name = (char *)scratch_take(cap), *value = (char *)scratch_take(cap);
+    char *again = (char *)scratch_take(cap);
+    uint32_t k;
+    if (!expect(name && value && again, "scratch memory is large enough"))
+        return;
+    for (k = 0; k < run->info.meta_count; k++) {
+        if (!expect_code(tome_meta_at(run->reader, k, name, cap, value, cap), TOME_OK,
+                         "tome_meta_at"))
+            break;
+        out_text("meta ");
+        out_text(name);
+        out_text("=");
+        out_text(value);
+        out_end();
+        expect(tome_meta_get(run->reader, name, again, cap, &size) == TOME_OK &&
+                   size == text_length(value) && memcmp(again, value, size + 1) == 0,
+               "tome_meta_get gives what tome_meta_at gave");
+    }
+    expect_code(tome_meta_at(run->reader, run->info.meta_count, name, cap, value, cap),
+                TOME_ERR_RANGE, "tome_meta_at past the last pair");
+    expect_code(tome_meta_get(run->reader, "no such name", value, cap, &size),
+                TOME_ERR_NOT_FOUND, "tome_meta_get of an absent name");
+    scratch_release(mark);
 }
 
 /* A slice from a third of the way into the largest article (which in the
@@ -316,6 +461,18 @@ static void measured_find(void *context)
     (void)tome_find(run->reader, run->name, text_length(run->name), &id);
 }
 
+/* One folded search to its end; the cursor is the run's (caller-owned
+ * memory, as a device would keep it), so the peak is the reader's own. */
+static void measured_search(void *context)
+{
+    archive_run *run = (archive_run *)context;
+    tome_match m;
+    int err = tome_search_start(run->reader, &run->search, run->query, text_length(run->query),
+                                TOME_SEARCH_ALL);
+    while (err == TOME_OK)
+        err = tome_search_next(run->reader, &run->search, &m);
+}
+
 static void measured_verify(void *context)
 {
     archive_run *run = (archive_run *)context;
@@ -330,12 +487,14 @@ static void measure_calls(archive_run *run)
     } calls[] = {{"open", measured_open},
                  {"fetch", measured_fetch},
                  {"find", measured_find},
+                 {"search", measured_search},
                  {"verify", measured_verify}};
     uint32_t transactions[sizeof calls / sizeof calls[0]];
     uint64_t bytes[sizeof calls / sizeof calls[0]];
     size_t i;
     if (tome_key(run->reader, run->largest, run->name, run->name_cap) != TOME_OK)
         return;
+    run->query = queries[1].query;
     out_measure(run, "stack");
     for (i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         size_t peak;
@@ -380,7 +539,8 @@ static void print_flash_traffic(const archive_run *run)
     out_end();
 }
 
-static void check_mode(const platform_archive *archive, io_mode mode, uint32_t *fnv_by_id)
+static void check_mode(const platform_archive *archive, io_mode mode, uint32_t *fnv_by_id,
+                       uint32_t *search_fnv)
 {
     size_t mark = scratch_mark();
     archive_run run;
@@ -388,11 +548,14 @@ static void check_mode(const platform_archive *archive, io_mode mode, uint32_t *
     run.archive = archive;
     run.mode = mode;
     run.fnv_by_id = fnv_by_id;
+    run.search_fnv = search_fnv;
     configure(&run);
     if (open_reader(&run) == TOME_OK && take_buffers(&run) == TOME_OK) {
         print_info(&run);
         check_articles(&run);
         check_finds(&run);
+        check_search(&run);
+        check_meta(&run);
         check_read(&run);
         check_verify(&run);
         measure_calls(&run);
@@ -407,10 +570,11 @@ static void check_archive(const platform_archive *archive)
     uint32_t count = archive->size >= TOME_HEADER_SIZE
                          ? tome_get32(archive->data + HDR_ARTICLE_COUNT) : 0;
     uint32_t *fnv_by_id = (uint32_t *)scratch_take(((size_t)count + 1) * sizeof *fnv_by_id);
+    uint32_t *search_fnv = (uint32_t *)scratch_take(QUERY_COUNT * sizeof *search_fnv);
     int mode;
-    if (expect(fnv_by_id != NULL, "scratch memory is large enough"))
+    if (expect(fnv_by_id != NULL && search_fnv != NULL, "scratch memory is large enough"))
         for (mode = 0; mode < MODE_COUNT; mode++)
-            check_mode(archive, (io_mode)mode, fnv_by_id);
+            check_mode(archive, (io_mode)mode, fnv_by_id, search_fnv);
     check_damage(archive->name, archive->data, archive->size);
     scratch_release(mark);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz_archive.c - resealing checksums of hostile archive images (format
- * 2.0: XXH32 everywhere; a block's checksum covers its decompressed
+ * 3.0: XXH32 everywhere; a frame's content checksum covers its decompressed
  * content, so resealing one means decoding its frame).
  *
  * This is host code: it decodes frames with libzstd's ordinary API and the
@@ -17,7 +17,7 @@
 #include "format.h"
 #include "hash.h"
 
-/* Largest block content resealed, and decoded bytes per reseal() call at
+/* Largest frame content resealed, and decoded bytes per reseal() call at
  * most: a hostile block table may name the same tiny frame of a huge
  * content size hundreds of times. */
 #define RESEAL_CONTENT_MAX (16u << 20)
@@ -29,10 +29,41 @@ static int inside(size_t size, uint64_t offset, uint64_t len)
     return offset <= size && len <= size - offset;
 }
 
-static void reseal_region(uint8_t *b, size_t size, size_t field, uint64_t offset, uint64_t len)
+/* Frames per kind, in block table order. */
+static void kind_counts(const uint8_t *b, uint64_t counts[6])
 {
-    if (inside(size, offset, len))
-        tome_put32(b + field, tome__hash(b + offset, (size_t)len));
+    counts[0] = 0;
+    counts[1] = tome_get32(b + HDR_BODY_BLOCKS);
+    counts[2] = tome_get32(b + HDR_NAME_FRAMES);
+    counts[3] = tome_get32(b + HDR_ALIAS_FRAMES);
+    counts[4] = tome_get32(b + HDR_SEARCH_FRAMES);
+    counts[5] = tome_get32(b + HDR_META_FRAMES);
+}
+
+static uint64_t record_total(const uint8_t *b)
+{
+    uint64_t counts[6], total = 0;
+    unsigned k;
+    kind_counts(b, counts);
+    for (k = 1; k <= 5; k++)
+        total += counts[k];
+    return total;
+}
+
+unsigned record_kind(const uint8_t *b, uint64_t record, uint32_t *index)
+{
+    uint64_t counts[6];
+    unsigned k;
+    kind_counts(b, counts);
+    for (k = 1; k <= 5; k++) {
+        if (record < counts[k]) {
+            *index = (uint32_t)record;
+            return k;
+        }
+        record -= counts[k];
+    }
+    *index = 0;
+    return 0;
 }
 
 /* Scratch kept between calls: one decoder and one output buffer. */
@@ -53,14 +84,13 @@ static uint8_t *content_buffer(size_t need)
     return content;
 }
 
-/* Each block record (body blocks, then key blocks) whose frame lies in the
- * image and decodes to exactly content_size bytes gets the XXH32 of those
- * bytes.  A frame that does not decode keeps its checksum. */
-static void reseal_blocks(uint8_t *b, size_t size)
+/* The dictionary checksum, and each record whose frame lies in the image
+ * and decodes to exactly content_size bytes gets the XXH32 of those bytes,
+ * seeded with its kind and index.  A frame that does not decode keeps its
+ * checksum. */
+static void reseal_contents(uint8_t *b, size_t size)
 {
-    uint64_t table = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
-    uint64_t records = (uint64_t)tome_get32(b + HDR_BLOCK_COUNT) +
-                       tome_get32(b + HDR_KEY_BLOCK_COUNT);
+    uint64_t table = tome_get64(b + HDR_BLOCK_TABLE_OFFSET), records = record_total(b);
     uint64_t dict_offset = tome_get64(b + HDR_DICT_OFFSET), budget = RESEAL_DECODE_BUDGET;
     uint32_t dict_size = tome_get32(b + HDR_DICT_SIZE);
     const uint8_t *dict = NULL;
@@ -69,6 +99,7 @@ static void reseal_blocks(uint8_t *b, size_t size)
         if (!inside(size, dict_offset, dict_size))
             return; /* the reader refuses it at open: nothing to get past */
         dict = b + dict_offset;
+        tome_put32(b + HDR_DICT_CHECKSUM, tome__hash(dict, dict_size));
     }
     if (!dctx && !(dctx = ZSTD_createDCtx()))
         return;
@@ -76,7 +107,8 @@ static void reseal_blocks(uint8_t *b, size_t size)
         uint8_t *rec = b + table + i * BLK_RECORD_SIZE;
         uint64_t frame = tome_get64(rec + BLK_FRAME_OFFSET);
         uint32_t frame_size = tome_get32(rec + BLK_FRAME_SIZE);
-        uint32_t content_size = tome_get32(rec + BLK_CONTENT_SIZE);
+        uint32_t content_size = tome_get32(rec + BLK_CONTENT_SIZE), index;
+        unsigned kind = record_kind(b, i, &index);
         uint8_t *out;
         size_t got;
         if (content_size == 0 || content_size > RESEAL_CONTENT_MAX || content_size > budget ||
@@ -88,25 +120,21 @@ static void reseal_blocks(uint8_t *b, size_t size)
         got = ZSTD_decompress_usingDict(dctx, out, content_size, b + frame, frame_size, dict,
                                         dict_size);
         if (!ZSTD_isError(got) && got == content_size)
-            tome_put32(rec + BLK_CHECKSUM, tome__hash_seeded(out, content_size, (uint32_t)i));
+            tome_put32(rec + BLK_CONTENT_CHECKSUM,
+                       tome__hash_seeded(out, content_size, TOME_CONTENT_SEED(kind, index)));
     }
 }
 
+/* Each record's own checksum, seeded with its index, and the footer. */
 static void reseal_tables(uint8_t *b, size_t size)
 {
-    uint64_t records = (uint64_t)tome_get32(b + HDR_BLOCK_COUNT) +
-                       tome_get32(b + HDR_KEY_BLOCK_COUNT);
-    uint64_t count = tome_get32(b + HDR_ARTICLE_COUNT);
-    uint32_t dict_size = tome_get32(b + HDR_DICT_SIZE);
+    uint64_t table = tome_get64(b + HDR_BLOCK_TABLE_OFFSET), records = record_total(b), i;
     uint64_t file_size = tome_get64(b + HDR_FILE_SIZE);
-    if (dict_size)
-        reseal_region(b, size, HDR_DICT_CHECKSUM, tome_get64(b + HDR_DICT_OFFSET), dict_size);
-    reseal_region(b, size, HDR_BLOCK_TABLE_CHECKSUM, tome_get64(b + HDR_BLOCK_TABLE_OFFSET),
-                  records * BLK_RECORD_SIZE);
-    reseal_region(b, size, HDR_ENTRY_TABLE_CHECKSUM, tome_get64(b + HDR_ENTRY_TABLE_OFFSET),
-                  count * b[HDR_ENTRY_RECORD_SIZE]);
-    reseal_region(b, size, HDR_ORDER_TABLE_CHECKSUM, tome_get64(b + HDR_ORDER_TABLE_OFFSET),
-                  count * b[HDR_ORDER_RECORD_SIZE]);
+    for (i = 0; i < records && inside(size, table, (i + 1) * BLK_RECORD_SIZE); i++) {
+        uint8_t *rec = b + table + i * BLK_RECORD_SIZE;
+        tome_put32(rec + BLK_RECORD_CHECKSUM,
+                   tome__hash_seeded(rec, BLK_RECORD_CHECKSUM, (uint32_t)i));
+    }
     if (file_size >= TOME_HEADER_SIZE + TOME_FOOTER_SIZE && file_size <= size) {
         uint8_t *f = b + file_size - TOME_FOOTER_SIZE;
         memcpy(f + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE);
@@ -128,8 +156,8 @@ void reseal(uint8_t *b, size_t size, unsigned what)
 {
     if (size < TOME_HEADER_SIZE)
         return;
-    if (what & RESEAL_RECORDS)
-        reseal_blocks(b, size);
+    if (what & RESEAL_CONTENT)
+        reseal_contents(b, size);
     if (what & RESEAL_TABLES)
         reseal_tables(b, size);
     if (what & RESEAL_HEADER)

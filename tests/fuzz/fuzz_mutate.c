@@ -1,55 +1,58 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_mutate.c - targeted damage to valid archives.  The input is a small
- * program: its first byte picks a base archive, how much to reseal, the
- * open flags and the I/O mode; each following op changes a header field, a
- * table record (an entry's bit fields included), body block, key block or
- * dictionary bytes, swaps records (entries, block records, storage order),
- * copies a range or truncates.  Then every reader call runs, with verify,
- * under the checks of fuzz_exercise.c.
+ * fuzz_mutate.c - targeted damage to valid archives (format 3.0).  The
+ * input is a small program: its first byte picks a base archive, how much
+ * to reseal, the open flags and the I/O mode; each following op changes a
+ * header field, a block table record's field, swaps two records, changes
+ * frame, dictionary or any bytes, flips a bit, moves or erases a run,
+ * truncates or appends.  Then every reader call runs, with verify, under
+ * the checks of fuzz_exercise.c.
+ *
+ * Integrity (the "Integrity, round 2" issue): when the program reseals the
+ * header checksum, every record's record_checksum and the file checksum but
+ * not the content checksums (a careless or hostile rewrite of the outer
+ * checksums), the mutated archive is opened beside the original and every
+ * answer is compared: the listing (tome_stat, tome_key, tome_title,
+ * tome_alias of every ID), tome_fetch of every ID, tome_find of every key
+ * and alias, and tome_next's walk must each give an error or exactly the
+ * original's answer; a walk that ends must have named every ID once, in
+ * the original's order.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
-#include "records.h"
 #include "fuzz.h"
 #include "fuzz_archive.h"
 #include "fuzz_corpora.h"
 #include "fuzz_exercise.h"
-#include "records.h"
+#include "tome.h"
 
 /* Room for archives that ops make longer. */
 #define IMAGE_MAX (64u * 1024u)
+/* IDs compared past the original's count, when a mutated count is larger. */
+#define EXTRA_IDS 8u
 
 typedef struct field {
     uint8_t at, width;
 } field;
 
-/* Format 2.0's header fields.  The first 20 keep the places they had in
- * 1.0 (the mutation seeds name fields by index); the key pool's two came
- * out and the key blocks' two took their places; the fields new in 2.0
- * follow. */
+/* Format 3.0's header fields (docs/FORMAT.md, "Header"), in order. */
 static const field header_fields[] = {
     {HDR_MAJOR, 2}, {HDR_MINOR, 2}, {HDR_HEADER_SIZE, 4}, {HDR_FILE_SIZE, 8},
-    {HDR_ARTICLE_COUNT, 4}, {HDR_BODY_COUNT, 4}, {HDR_BLOCK_COUNT, 4},
-    {HDR_BLOCK_SIZE_MAX, 4}, {HDR_ARTICLE_SIZE_MAX, 4}, {HDR_CHUNK_SIZE_MAX, 4},
-    {HDR_KEY_SIZE_MAX, 4}, {HDR_TITLE_SIZE_MAX, 4}, {HDR_DICT_SIZE, 4},
-    {HDR_WORKSPACE_MEMORY, 4}, {HDR_WORKSPACE_CALLBACK, 4}, {HDR_RESERVED32, 4},
-    {HDR_DICT_OFFSET, 8}, {HDR_BLOCK_TABLE_OFFSET, 8}, {HDR_ENTRY_TABLE_OFFSET, 8},
-    {HDR_ORDER_TABLE_OFFSET, 8}, {HDR_KEY_BLOCK_COUNT, 4}, {HDR_KEYS_PER_BLOCK, 4},
-    {HDR_RAW_SIZE, 8}, {HDR_STORED_SIZE, 8}, {HDR_FRAMES_SIZE, 8},
-    {HDR_KEY_BLOCK_SIZE_MAX, 4}, {HDR_KEYS_SIZE, 8}, {HDR_ENTRY_RECORD_SIZE, 1},
-    {HDR_BLOCK_BITS, 1}, {HDR_OFFSET_BITS, 1}, {HDR_SIZE_BITS, 1},
-    {HDR_ORDER_RECORD_SIZE, 1}, {HDR_RESERVED8, 1}, {HDR_RESERVED8 + 2, 1},
-    {HDR_DICT_CHECKSUM, 4}, {HDR_BLOCK_TABLE_CHECKSUM, 4}, {HDR_ENTRY_TABLE_CHECKSUM, 4},
-    {HDR_ORDER_TABLE_CHECKSUM, 4}};
-static const field block_fields[] = {
-    {BLK_FRAME_OFFSET, 8}, {BLK_FRAME_SIZE, 4}, {BLK_CONTENT_SIZE, 4}, {BLK_CHECKSUM, 4}};
-/* An entry is a u32 checksum, then bit fields of the widths the header
- * gives; these are its fields in the order of 1.0's (block, offset, size,
- * then the checksum). */
-enum { ENTRY_BLOCK, ENTRY_OFFSET, ENTRY_SIZE, ENTRY_CHECKSUM, ENTRY_FIELDS };
+    {HDR_ARTICLE_COUNT, 4}, {HDR_BODY_COUNT, 4}, {HDR_ALIAS_COUNT, 4},
+    {HDR_SEARCH_COUNT, 4}, {HDR_BODY_BLOCKS, 4}, {HDR_NAME_LEAVES, 4},
+    {HDR_NAME_FRAMES, 4}, {HDR_ALIAS_LEAVES, 4}, {HDR_ALIAS_FRAMES, 4},
+    {HDR_SEARCH_LEAVES, 4}, {HDR_SEARCH_FRAMES, 4}, {HDR_META_FRAMES, 4},
+    {HDR_BLOCK_SIZE_MAX, 4}, {HDR_INDEX_SIZE_MAX, 4}, {HDR_ARTICLE_SIZE_MAX, 4},
+    {HDR_CHUNK_SIZE_MAX, 4}, {HDR_KEY_SIZE_MAX, 4}, {HDR_TITLE_SIZE_MAX, 4},
+    {HDR_FOLD_SIZE_MAX, 4}, {HDR_DICT_SIZE, 4}, {HDR_WORKSPACE_MEMORY, 4},
+    {HDR_WORKSPACE_CALLBACK, 4}, {HDR_FOLD_VERSION, 4}, {HDR_DICT_CHECKSUM, 4},
+    {HDR_DICT_OFFSET, 8}, {HDR_BLOCK_TABLE_OFFSET, 8}, {HDR_RAW_SIZE, 8},
+    {HDR_STORED_SIZE, 8}, {HDR_RESERVED, 4}};
+static const field record_fields[] = {
+    {BLK_FRAME_OFFSET, 8}, {BLK_FRAME_SIZE, 4}, {BLK_CONTENT_SIZE, 4}, {BLK_FIRST, 4},
+    {BLK_CONTENT_CHECKSUM, 4}, {BLK_RECORD_CHECKSUM, 4}};
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -79,10 +82,8 @@ static uint32_t next_u32(program *p)
 typedef struct image {
     uint8_t bytes[IMAGE_MAX];
     size_t size;
-    uint64_t dict, dict_size, frames, frames_size, key_frames, key_frames_size;
-    uint64_t blocks, entries, order;
-    uint32_t block_count, key_block_count, count;
-    uint32_t entry_record_size, order_record_size, widths[3]; /* block, offset, size bits */
+    uint64_t dict, dict_size, frames, frames_size, table;
+    uint32_t records;
 } image;
 
 /* A little-endian field of `width` bytes (1..8). */
@@ -99,16 +100,6 @@ static void put(uint8_t *p, unsigned width, uint64_t v)
     unsigned i;
     for (i = 0; i < width; i++, v >>= 8)
         p[i] = (uint8_t)v;
-}
-
-/* `width` (0..32) bits at bit `bit` of a little-endian bit string. */
-static void put_bits(uint8_t *p, uint32_t bit, uint32_t width, uint64_t v)
-{
-    uint32_t i;
-    for (i = 0; i < width; i++, bit++) {
-        uint8_t mask = (uint8_t)(1u << (bit % 8));
-        p[bit / 8] = (uint8_t)((v >> i) & 1u ? p[bit / 8] | mask : p[bit / 8] & ~mask);
-    }
 }
 
 /* A new value for a field: boundary values are where bugs live. */
@@ -144,25 +135,6 @@ static void set_field(program *p, image *im, uint64_t base, const field *f)
         next_value(p, get(im->bytes + base + f->at, f->width), im));
 }
 
-/* One field of entry `i`: the checksum, or one of its bit fields. */
-static void set_entry_field(program *p, image *im, uint32_t i, uint32_t which)
-{
-    uint64_t at = im->entries + (uint64_t)i * im->entry_record_size;
-    uint32_t bit = ENT_FIELDS_BIT, k;
-    uint8_t *rec;
-    if (at + im->entry_record_size > im->size)
-        return;
-    rec = im->bytes + at;
-    if (which == ENTRY_CHECKSUM) {
-        put(rec + ENT_CHECKSUM, 4, next_value(p, tome_get32(rec + ENT_CHECKSUM), im));
-        return;
-    }
-    for (k = 0; k < which; k++)
-        bit += im->widths[k];
-    put_bits(rec, bit, im->widths[which],
-             next_value(p, tome__get_bits(rec, bit, im->widths[which]), im));
-}
-
 static void swap_bytes(image *im, uint64_t a, uint64_t b, uint64_t n)
 {
     uint8_t tmp[64];
@@ -181,96 +153,74 @@ static uint64_t pick(program *p, const image *im, uint64_t start, uint64_t len)
     return start + next_u32(p) % len;
 }
 
+static void flip(program *p, image *im, uint64_t a)
+{
+    if (a < im->size)
+        im->bytes[a] ^= (uint8_t)(next_byte(p) | 1);
+}
+
 static void apply(program *p, image *im)
 {
-    uint32_t op = next_byte(p), i, j;
-    uint32_t blocks = im->block_count + im->key_block_count, count = im->count ? im->count : 1;
-    uint32_t ers = im->entry_record_size, ors = im->order_record_size;
+    uint32_t op = next_byte(p), i, j, records = im->records ? im->records : 1;
     uint64_t a, b, n;
-    switch (op % 16) {
+    switch (op % 12) {
     case 0:
         set_field(p, im, 0, &header_fields[next_byte(p) % COUNT_OF(header_fields)]);
         break;
-    case 1: /* a field of a block record, body or key block */
-        blocks = blocks ? blocks : 1;
-        i = next_u16(p) % blocks;
-        set_field(p, im, im->blocks + (uint64_t)i * BLK_RECORD_SIZE,
-                  &block_fields[next_byte(p) % COUNT_OF(block_fields)]);
+    case 1: /* a field of a block table record: body block or index frame */
+        i = next_u16(p) % records;
+        set_field(p, im, im->table + (uint64_t)i * BLK_RECORD_SIZE,
+                  &record_fields[next_byte(p) % COUNT_OF(record_fields)]);
         break;
-    case 2:
-        i = next_u16(p) % count;
-        set_entry_field(p, im, i, next_byte(p) % ENTRY_FIELDS);
+    case 2: /* two records trade places (frames of one kind, or of two) */
+        i = next_u16(p) % records;
+        j = next_u16(p) % records;
+        swap_bytes(im, im->table + (uint64_t)i * BLK_RECORD_SIZE,
+                   im->table + (uint64_t)j * BLK_RECORD_SIZE, BLK_RECORD_SIZE);
         break;
-    case 3: {
-        field order_field = {0, (uint8_t)ors};
-        i = next_u16(p) % count;
-        set_field(p, im, im->order + (uint64_t)i * ors, &order_field);
+    case 3: /* a byte of a frame: a body block, a tree's frame, the metadata */
+        flip(p, im, pick(p, im, im->frames, im->frames_size));
         break;
-    }
-    case 4: /* two entries trade places: IDs and bodies no longer match */
-        i = next_u16(p) % count;
-        j = next_u16(p) % count;
-        swap_bytes(im, im->entries + (uint64_t)i * ers, im->entries + (uint64_t)j * ers, ers);
-        break;
-    case 5: /* block order: two block records trade places (key blocks too) */
-        blocks = blocks ? blocks : 1;
-        i = next_u16(p) % blocks;
-        j = next_u16(p) % blocks;
-        swap_bytes(im, im->blocks + (uint64_t)i * BLK_RECORD_SIZE,
-                   im->blocks + (uint64_t)j * BLK_RECORD_SIZE, BLK_RECORD_SIZE);
-        break;
-    case 6: /* storage order */
-        i = next_u16(p) % count;
-        j = next_u16(p) % count;
-        swap_bytes(im, im->order + (uint64_t)i * ors, im->order + (uint64_t)j * ors, ors);
-        break;
-    case 7:
-        a = pick(p, im, im->frames, im->frames_size);
-        if (a < im->size)
-            im->bytes[a] ^= (uint8_t)(next_byte(p) | 1);
-        break;
-    case 8:
-        a = pick(p, im, im->dict, im->dict_size);
-        if (a < im->size)
-            im->bytes[a] ^= (uint8_t)(next_byte(p) | 1);
-        break;
-    case 9: /* keys and titles: a byte of a key block's frame */
-        a = pick(p, im, im->key_frames, im->key_frames_size);
-        if (a < im->size)
-            im->bytes[a] ^= (uint8_t)(next_byte(p) | 1);
-        break;
-    case 10:
+    case 4: /* one bit anywhere */
         a = pick(p, im, 0, 0);
         if (a < im->size)
-            im->bytes[a] = (uint8_t)next_byte(p);
+            im->bytes[a] ^= (uint8_t)(1u << (next_byte(p) % 8));
         break;
-    case 11: /* cut the archive short */
+    case 5:
+        flip(p, im, pick(p, im, im->dict, im->dict_size));
+        break;
+    case 6: /* cut the archive short */
         im->size = next_u32(p) % (im->size + 1);
         break;
-    case 12: /* append bytes (allowed: the archive says where it ends) */
+    case 7: /* append bytes (allowed: the archive says where it ends) */
         n = next_byte(p);
         if (im->size + n <= IMAGE_MAX) {
             memset(im->bytes + im->size, (int)next_byte(p), n);
             im->size += n;
         }
         break;
-    case 13: /* a run of bytes inside the frames swapped with another */
+    case 8: /* a run of bytes inside the frames swapped with another */
         a = pick(p, im, im->frames, im->frames_size);
         b = pick(p, im, im->frames, im->frames_size);
         swap_bytes(im, a, b, 1 + next_byte(p) % 64);
         break;
-    case 14: /* copy a range over another (a stale or misplaced write) */
+    case 9: /* copy a range over another (a stale or misplaced write) */
         a = pick(p, im, 0, 0);
         b = pick(p, im, 0, 0);
         n = next_u16(p) % 512;
         if (a + n <= im->size && b + n <= im->size)
             memmove(im->bytes + b, im->bytes + a, n);
         break;
-    default: /* zero a run, as erased flash reads 0xFF or a bad sector 0 */
+    case 10: /* erase a run, as erased flash reads 0xFF or a bad sector 0 */
         a = pick(p, im, 0, 0);
         n = 1 + next_byte(p) % 128;
         if (a + n <= im->size)
             memset(im->bytes + a, (next_byte(p) & 1) ? 0xFF : 0, n);
+        break;
+    default:
+        a = pick(p, im, 0, 0);
+        if (a < im->size)
+            im->bytes[a] = (uint8_t)next_byte(p);
         break;
     }
 }
@@ -280,32 +230,158 @@ static int load(image *im, int which)
     size_t size;
     const uint8_t *base = base_archive(which, &size);
     const uint8_t *h = base;
+    uint64_t end;
     if (!base || size > IMAGE_MAX)
         return 0;
     memcpy(im->bytes, base, size);
     im->size = size;
     im->dict = tome_get64(h + HDR_DICT_OFFSET);
     im->dict_size = tome_get32(h + HDR_DICT_SIZE);
-    im->blocks = tome_get64(h + HDR_BLOCK_TABLE_OFFSET);
-    im->entries = tome_get64(h + HDR_ENTRY_TABLE_OFFSET);
-    im->order = tome_get64(h + HDR_ORDER_TABLE_OFFSET);
-    im->block_count = tome_get32(h + HDR_BLOCK_COUNT);
-    im->key_block_count = tome_get32(h + HDR_KEY_BLOCK_COUNT);
-    im->count = tome_get32(h + HDR_ARTICLE_COUNT);
-    im->entry_record_size = h[HDR_ENTRY_RECORD_SIZE];
-    im->order_record_size = h[HDR_ORDER_RECORD_SIZE];
-    im->widths[ENTRY_BLOCK] = h[HDR_BLOCK_BITS];
-    im->widths[ENTRY_OFFSET] = h[HDR_OFFSET_BITS];
-    im->widths[ENTRY_SIZE] = h[HDR_SIZE_BITS];
-    im->frames = TOME_HEADER_SIZE + im->dict_size;
-    im->frames_size = im->blocks - im->frames;
-    /* the key blocks' frames follow the body blocks' */
-    im->key_frames = im->blocks;
-    if (im->key_block_count)
-        im->key_frames = tome_get64(base + im->blocks +
-                                    (uint64_t)im->block_count * BLK_RECORD_SIZE + BLK_FRAME_OFFSET);
-    im->key_frames_size = im->blocks - im->key_frames;
+    im->table = tome_get64(h + HDR_BLOCK_TABLE_OFFSET);
+    im->records = tome_get32(h + HDR_BODY_BLOCKS) + tome_get32(h + HDR_NAME_FRAMES) +
+                  tome_get32(h + HDR_ALIAS_FRAMES) + tome_get32(h + HDR_SEARCH_FRAMES) +
+                  tome_get32(h + HDR_META_FRAMES);
+    /* the packer writes header, dictionary, frames, block table, footer */
+    im->frames = im->dict_size ? im->dict + im->dict_size : TOME_HEADER_SIZE;
+    end = im->table > im->frames && im->table <= size ? im->table : size;
+    im->frames_size = end > im->frames ? end - im->frames : 0;
     return 1;
+}
+
+/* ---- the integrity oracle ---------------------------------------------- */
+
+/* A reader over `bytes` in memory mode, its workspace malloc'd into *ws. */
+static int open_image(const uint8_t *bytes, size_t size, uint32_t flags, tome_reader **r,
+                      void **ws)
+{
+    tome_config c;
+    size_t need = 0;
+    int err;
+    *ws = NULL;
+    memset(&c, 0, sizeof c);
+    c.data = bytes;
+    c.size = size;
+    c.flags = flags;
+    c.max_article_size = FUZZ_ARTICLE_MAX;
+    c.max_block_size = FUZZ_ARTICLE_MAX;
+    if ((err = tome_workspace_size(&c, &need)) != TOME_OK)
+        return err;
+    if (need > FUZZ_WORKSPACE_MAX)
+        return TOME_ERR_LIMIT;
+    c.workspace = *ws = malloc(need);
+    c.workspace_size = need;
+    return tome_open(r, &c);
+}
+
+/* A string of the original and a buffer for the mutated archive's. */
+static int same_text(int code, const char *got, const char *want)
+{
+    return code != TOME_OK || strcmp(got, want) == 0;
+}
+
+/* The listing, fetches, finds and walk of `mut` against `orig`. */
+static void compare(tome_reader *mut, tome_reader *orig, int trusted)
+{
+    tome_archive_info oi;
+    tome_article oa, ma;
+    size_t cap, body_cap, got, want_size;
+    char *want, *text;
+    uint8_t *want_body, *body;
+    uint32_t count, mcount, id, n, found, cursor, mcursor, oid, mid;
+    int code;
+    tome_info(orig, &oi);
+    count = oi.article_count;
+    mcount = tome_count(mut);
+    cap = (size_t)(oi.key_size_max > oi.title_size_max ? oi.key_size_max : oi.title_size_max) + 1u;
+    body_cap = (size_t)oi.article_size_max + 1u;
+    want = malloc(cap);
+    text = malloc(cap);
+    want_body = malloc(body_cap);
+    body = malloc(body_cap);
+    for (id = 0; id < count + EXTRA_IDS && id < mcount; id++) {
+        int real = id < count;
+        /* stat: the sizes, aliases and placement of the original */
+        code = tome_stat(mut, id, &ma);
+        FUZZ_CHECK(code != TOME_OK || real);
+        if (real) {
+            FUZZ_CHECK(tome_stat(orig, id, &oa) == TOME_OK);
+            FUZZ_CHECK(code != TOME_OK || memcmp(&ma, &oa, sizeof oa) == 0);
+        }
+        /* ls: key, title and every alias */
+        code = tome_key(mut, id, text, cap);
+        FUZZ_CHECK(code != TOME_OK || real);
+        if (real) {
+            FUZZ_CHECK(tome_key(orig, id, want, cap) == TOME_OK);
+            FUZZ_CHECK(same_text(code, text, want));
+        }
+        code = tome_title(mut, id, text, cap);
+        FUZZ_CHECK(code != TOME_OK || real);
+        if (real) {
+            FUZZ_CHECK(tome_title(orig, id, want, cap) == TOME_OK);
+            FUZZ_CHECK(same_text(code, text, want));
+            for (n = 0; n < oa.alias_count; n++) {
+                code = tome_alias(mut, id, n, text, cap);
+                FUZZ_CHECK(tome_alias(orig, id, n, want, cap) == TOME_OK);
+                FUZZ_CHECK(same_text(code, text, want));
+            }
+            code = tome_alias(mut, id, oa.alias_count, text, cap);
+            FUZZ_CHECK(code != TOME_OK);
+        }
+        /* cat: the original's bytes, unless segment checks were skipped */
+        got = 0;
+        code = tome_fetch(mut, id, body, body_cap - 1u, &got);
+        FUZZ_CHECK(code != TOME_OK || real);
+        if (real) {
+            FUZZ_CHECK(tome_fetch(orig, id, want_body, body_cap - 1u, &want_size) == TOME_OK);
+            FUZZ_CHECK(code != TOME_OK || trusted ||
+                       (got == want_size && memcmp(body, want_body, got) == 0));
+        }
+    }
+    /* find: every key and alias of the original names its ID, or fails */
+    for (id = 0; id < count; id++) {
+        FUZZ_CHECK(tome_key(orig, id, want, cap) == TOME_OK);
+        code = tome_find(mut, want, strlen(want), &found);
+        FUZZ_CHECK(code != TOME_OK || found == id);
+        FUZZ_CHECK(tome_stat(orig, id, &oa) == TOME_OK);
+        for (n = 0; n < oa.alias_count; n++) {
+            FUZZ_CHECK(tome_alias(orig, id, n, want, cap) == TOME_OK);
+            code = tome_find(mut, want, strlen(want), &found);
+            FUZZ_CHECK(code != TOME_OK || found == id);
+        }
+    }
+    /* the walk: the original's IDs in the original's order, then the end;
+     * or an error */
+    cursor = mcursor = 0;
+    for (n = 0; n <= count + EXTRA_IDS; n++) {
+        int ocode = tome_next(orig, &cursor, &oid);
+        code = tome_next(mut, &mcursor, &mid);
+        FUZZ_CHECK(ocode == TOME_OK || ocode == TOME_DONE);
+        if (code != TOME_OK && code != TOME_DONE)
+            break; /* an error: allowed */
+        FUZZ_CHECK(code == ocode);
+        if (code == TOME_DONE || ocode == TOME_DONE)
+            break;
+        FUZZ_CHECK(mid == oid);
+    }
+    free(want);
+    free(text);
+    free(want_body);
+    free(body);
+}
+
+/* Open the mutated image beside its original and compare their answers. */
+static void check_integrity(const uint8_t *image, size_t size, int which, uint32_t flags)
+{
+    size_t base_size;
+    const uint8_t *base = base_archive(which, &base_size);
+    tome_reader *mut, *orig;
+    void *mut_ws, *orig_ws;
+    if (open_image(image, size, flags, &mut, &mut_ws) == TOME_OK) {
+        FUZZ_CHECK(open_image(base, base_size, flags, &orig, &orig_ws) == TOME_OK);
+        compare(mut, orig, (flags & TOME_OPEN_TRUST_CONTENT) != 0);
+        free(orig_ws);
+    }
+    free(mut_ws);
 }
 
 FUZZ_INIT(mutate)
@@ -320,27 +396,37 @@ FUZZ_INIT(mutate)
     return 0;
 }
 
+/* head byte = base (0..7, modulo the bases) | reseal << 3 | flags << 5 |
+ * callback << 7; reseal 0 none, 1 the header, 2 the header, records and
+ * file (and the integrity oracle), 3 everything. */
 FUZZ_TARGET(mutate)
 {
     static image im;
-    static const unsigned reseals[] = {0, RESEAL_HEADER, RESEAL_HEADER | RESEAL_TABLES, RESEAL_ALL};
+    static const unsigned reseals[] = {0, RESEAL_HEADER, RESEAL_HEADER | RESEAL_TABLES,
+                                       RESEAL_ALL};
     program p;
     uint32_t head, ops = 0, flags;
+    unsigned level;
+    int which;
     uint8_t *exact;
     exercise_options o;
     exercise_result r;
     p.at = data;
     p.end = data + size;
     head = next_byte(&p);
-    if (!load(&im, (int)(head % 8) % BASE_COUNT))
+    which = (int)(head % 8) % BASE_COUNT;
+    if (!load(&im, which))
         return 0;
     while (p.at < p.end && ops++ < 64)
         apply(&p, &im);
-    reseal(im.bytes, im.size, reseals[(head >> 3) & 3]);
+    level = (head >> 3) & 3;
+    reseal(im.bytes, im.size, reseals[level]);
     flags = (head >> 5) & (TOME_OPEN_NO_DICT_TABLES | TOME_OPEN_TRUST_CONTENT);
     /* an exactly sized copy, so any over-read is caught */
     exact = malloc(im.size ? im.size : 1);
     memcpy(exact, im.bytes, im.size);
+    if (level == 2)
+        check_integrity(exact, im.size, which, flags);
     if (head & 0x80) {
         exercise_with_read_failure(exact, im.size, flags, 1, (uint64_t)size * 2654435761u);
     } else {

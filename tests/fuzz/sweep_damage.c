@@ -20,11 +20,13 @@
  * recomputed (damage a careless rewrite would hide from those checksums);
  * and a failing read at every position of open, fetch and verify.
  *
- * Format 2.0 keeps keys and titles in key blocks, each checked against its
+ * Format 3.0 keeps keys and titles in name leaves, each checked against its
  * content checksum whenever it is decoded, so a title is held to the same
- * standard as a key: one returned wrong as success is WRONG.  (Under 1.0
- * titles were covered by the key pool's checksum alone, and a title that
- * differed once that checksum was recomputed was counted apart.)
+ * standard as a key: one returned wrong as success is WRONG.  Block table
+ * records check themselves (seeded with their place), and the "resealed"
+ * cases recompute those checksums too: what then remains are the content
+ * checksums, seeded with each frame's kind and index, the body heads' ID
+ * lists and the segment checksums.
  */
 #include <signal.h>
 
@@ -101,7 +103,7 @@ static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint
         if (err == TOME_OK && strcmp(name, a->key) != 0)
             mismatch(&rd, "key", a->key);
         expect_exact(&rd, err == TOME_OK, "key");
-        /* a title comes from the key's record in a checked key block */
+        /* a title comes from the key's entry in a checked name leaf */
         err = tome_title(r, id, name, sizeof name);
         if (err == TOME_OK && strcmp(name, a->title ? a->title : "") != 0)
             mismatch(&rd, "title", a->key);
@@ -111,10 +113,12 @@ static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint
                               st.key_size == key_len &&
                               st.title_size == (a->title ? strlen(a->title) : 0),
                      "stat");
-        /* tome_read checks no checksum, by design: only exactness counts */
+        /* tome_read checks the segments it touches, as fetch does */
         if (a->size <= cap) {
             err = tome_read(r, id, 0, piece, a->size);
-            expect_exact(&rd, err == TOME_OK && memcmp(piece, a->body, a->size) == 0, "read");
+            if (err == TOME_OK && memcmp(piece, a->body, a->size) != 0)
+                mismatch(&rd, "read", a->key);
+            expect_exact(&rd, err == TOME_OK, "read");
         }
     }
     while (visited <= c->n && tome_next(r, &cursor, &id) == TOME_OK) {
@@ -271,10 +275,10 @@ static void sweep_single_bytes(const uint8_t *bytes, size_t size, const corpus *
 }
 
 /* Regions of a packed archive, from its (intact) header: the frames (body
- * blocks', then key blocks'), the tables, the dictionary. */
+ * blocks', then the index frames), the block table, the dictionary. */
 typedef struct regions {
-    uint64_t frames, key_frames, frames_end, blocks, entries, order, tables_end, dict, dict_size;
-    uint32_t block_count, records, count, entry_record_size, order_record_size;
+    uint64_t frames, index_frames, frames_end, blocks, tables_end, dict, dict_size;
+    uint32_t block_count, name_frames, records, count;
 } regions;
 
 static regions regions_of(const uint8_t *b, size_t size)
@@ -283,18 +287,16 @@ static regions regions_of(const uint8_t *b, size_t size)
     g.dict = tome_get64(b + HDR_DICT_OFFSET);
     g.dict_size = tome_get32(b + HDR_DICT_SIZE);
     g.blocks = tome_get64(b + HDR_BLOCK_TABLE_OFFSET);
-    g.entries = tome_get64(b + HDR_ENTRY_TABLE_OFFSET);
-    g.order = tome_get64(b + HDR_ORDER_TABLE_OFFSET);
     g.tables_end = size - TOME_FOOTER_SIZE;
-    g.block_count = tome_get32(b + HDR_BLOCK_COUNT);
-    g.records = g.block_count + tome_get32(b + HDR_KEY_BLOCK_COUNT);
+    g.block_count = tome_get32(b + HDR_BODY_BLOCKS);
+    g.name_frames = tome_get32(b + HDR_NAME_FRAMES);
+    g.records = g.block_count + g.name_frames + tome_get32(b + HDR_ALIAS_FRAMES) +
+                tome_get32(b + HDR_SEARCH_FRAMES) + tome_get32(b + HDR_META_FRAMES);
     g.count = tome_get32(b + HDR_ARTICLE_COUNT);
-    g.entry_record_size = b[HDR_ENTRY_RECORD_SIZE];
-    g.order_record_size = b[HDR_ORDER_RECORD_SIZE];
-    g.frames = TOME_HEADER_SIZE + g.dict_size;
+    g.frames = g.dict_size ? g.dict + g.dict_size : TOME_HEADER_SIZE;
     g.frames_end = g.blocks;
-    g.key_frames = tome_get64(b + g.blocks + (uint64_t)g.block_count * BLK_RECORD_SIZE +
-                              BLK_FRAME_OFFSET);
+    g.index_frames = tome_get64(b + g.blocks + (uint64_t)g.block_count * BLK_RECORD_SIZE +
+                                BLK_FRAME_OFFSET);
     return g;
 }
 
@@ -327,18 +329,18 @@ static const char *damage_many(uint8_t *b, size_t size, const regions *g, uint32
         for (i = 0; i < len; i++)
             b[at + i] = (uint8_t)test_rng(seed);
         return "noise in blocks";
-    case 3: /* noise inside the tables */
+    case 3: /* noise inside the block table */
         len = 2 + test_rng(seed) % 32;
         at = start_in(seed, g->blocks, g->tables_end, len, g->tables_end);
         for (i = 0; i < len; i++)
             b[at + i] ^= (uint8_t)(1 + test_rng(seed) % 255);
         return "noise in tables";
-    case 4: /* noise inside the key blocks (1.0 had its keys in the tables' area) */
+    case 4: /* noise inside the index frames (name, alias, search trees, metadata) */
         len = 2 + test_rng(seed) % 32;
-        at = start_in(seed, g->key_frames, g->frames_end, len, g->frames_end);
+        at = start_in(seed, g->index_frames, g->frames_end, len, g->frames_end);
         for (i = 0; i < len; i++)
             b[at + i] ^= (uint8_t)(1 + test_rng(seed) % 255);
-        return "noise in key blocks";
+        return "noise in index frames";
     default: /* noise inside the dictionary */
         len = 2 + test_rng(seed) % 16;
         at = start_in(seed, g->dict, g->dict + g->dict_size, len, g->dict + g->dict_size);
@@ -356,19 +358,19 @@ static void swap_records(uint8_t *b, uint64_t x, uint64_t y, size_t n)
     memcpy(b + y, tmp, n);
 }
 
-/* One block-level damage: blocks in the wrong place or order.  The blocks
- * are all of the block table's: body blocks and key blocks. */
+/* One block-level damage: frames in the wrong place or order, or a header
+ * whose counts move the boundary between kinds.  The records are all of
+ * the block table's: body blocks and index frames. */
 static const char *damage_blocks(uint8_t *b, const regions *g, uint32_t *seed, int kind)
 {
     uint32_t i = test_rng(seed) % g->records, j = test_rng(seed) % g->records;
     uint64_t ri, rj;
-    uint32_t ers = g->entry_record_size, ors = g->order_record_size;
     if (i == j)
         j = (i + 1) % g->records;
     ri = g->blocks + (uint64_t)i * BLK_RECORD_SIZE;
     rj = g->blocks + (uint64_t)j * BLK_RECORD_SIZE;
     switch (kind) {
-    case 0: /* two block records trade places: blocks read in the wrong order */
+    case 0: /* two records trade places: frames read in the wrong order */
         swap_records(b, ri, rj, BLK_RECORD_SIZE);
         return "block records swapped";
     case 1: { /* one frame's bytes written over another's start (a misplaced write) */
@@ -377,28 +379,30 @@ static const char *damage_blocks(uint8_t *b, const regions *g, uint32_t *seed, i
         memmove(b + fj, b + fi, si < sj ? si : sj);
         return "frame copied over another";
     }
-    case 2: /* a block record points at another block's frame */
+    case 2: /* a record points at another frame */
         memcpy(b + ri + BLK_FRAME_OFFSET, b + rj + BLK_FRAME_OFFSET, 8);
         memcpy(b + ri + BLK_FRAME_SIZE, b + rj + BLK_FRAME_SIZE, 4);
+        memcpy(b + ri + BLK_CONTENT_SIZE, b + rj + BLK_CONTENT_SIZE, 4);
         return "record points at another frame";
-    case 3: /* two entries trade places: bodies under the wrong IDs */
-        i = test_rng(seed) % g->count;
-        j = (i + 1 + test_rng(seed) % (g->count - 1)) % g->count;
-        swap_records(b, g->entries + (uint64_t)i * ers, g->entries + (uint64_t)j * ers, ers);
-        return "entries swapped";
-    case 4: { /* two key blocks' records trade places: keys under the wrong IDs */
-        uint32_t keys = g->records - g->block_count;
-        i = g->block_count + test_rng(seed) % keys;
-        j = g->block_count + (i - g->block_count + 1 + test_rng(seed) % (keys - 1)) % keys;
+    case 3: /* two body blocks' records trade places, content checksums and
+             * all: bodies under the wrong blocks */
+        i = test_rng(seed) % g->block_count;
+        j = (i + 1 + test_rng(seed) % (g->block_count - 1)) % g->block_count;
         swap_records(b, g->blocks + (uint64_t)i * BLK_RECORD_SIZE,
                      g->blocks + (uint64_t)j * BLK_RECORD_SIZE, BLK_RECORD_SIZE);
-        return "key block records swapped";
+        return "body block records swapped";
+    case 4: /* the header's counts shifted: one more body block, one name
+             * frame fewer (the integrity issue's item 14) */
+        if (g->name_frames < 2)
+            return damage_blocks(b, g, seed, 0);
+        tome_put32(b + HDR_BODY_BLOCKS, g->block_count + 1);
+        tome_put32(b + HDR_NAME_FRAMES, g->name_frames - 1);
+        return "header counts shifted between kinds";
+    default: { /* a record's `first` moved by one: leaves or blocks misnumbered */
+        uint32_t first = tome_get32(b + ri + BLK_FIRST);
+        tome_put32(b + ri + BLK_FIRST, first ? first - 1 : 1);
+        return "a record's first moved";
     }
-    default: /* storage order: two order records trade places */
-        i = test_rng(seed) % g->count;
-        j = (i + 1 + test_rng(seed) % (g->count - 1)) % g->count;
-        swap_records(b, g->order + (uint64_t)i * ors, g->order + (uint64_t)j * ors, ors);
-        return "order records swapped";
     }
 }
 
@@ -436,7 +440,7 @@ static void sweep_sample(const char *what, const uint8_t *bytes, size_t size, co
     CHECK_EQ(cb.harmless, 0);
     snprintf(line, sizeof line, "%s, outer checksums recomputed", what);
     report(line, &sealed);
-    /* what the outer checksums no longer see, the entries' checks still do */
+    /* what the outer checksums no longer see, the content checksums still do */
     CHECK(sealed.by_verify > sealed.cases / 2);
     free(copy);
 }
@@ -559,12 +563,12 @@ int main(void)
     if (!small_bytes || !large_bytes)
         return check_summary();
     CHECK(tome_get32(large_bytes + HDR_DICT_SIZE) > 0);
-    CHECK(tome_get32(large_bytes + HDR_BLOCK_COUNT) > 20);
-    CHECK(tome_get32(large_bytes + HDR_KEY_BLOCK_COUNT) > 1);
-    printf("small archive: %zu bytes; large archive: %zu bytes, %u blocks, %u key blocks, "
-           "dictionary %u bytes\n",
-           small_size, large_size, tome_get32(large_bytes + HDR_BLOCK_COUNT),
-           tome_get32(large_bytes + HDR_KEY_BLOCK_COUNT), tome_get32(large_bytes + HDR_DICT_SIZE));
+    CHECK(tome_get32(large_bytes + HDR_BODY_BLOCKS) > 20);
+    CHECK(tome_get32(large_bytes + HDR_NAME_FRAMES) >= 1);
+    printf("small archive: %zu bytes; large archive: %zu bytes, %u body blocks, %u name tree "
+           "frames, dictionary %u bytes\n",
+           small_size, large_size, tome_get32(large_bytes + HDR_BODY_BLOCKS),
+           tome_get32(large_bytes + HDR_NAME_FRAMES), tome_get32(large_bytes + HDR_DICT_SIZE));
 
     /* the intact archives read exactly: the sweeps' baseline */
     {

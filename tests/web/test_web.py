@@ -6,7 +6,8 @@ Run by `make test-web` with Debian's /usr/bin/python3 (Selenium and
 chromedriver are Debian's packages).  A small HTTP server on 127.0.0.1 (a
 free port) serves the page and the archives with range requests and counts
 the bytes it sends.  For the seeds archive and, when the corpus tarball is
-there, the SpamAssassin mails: open by URL, list, page, search keys, show an
+there, the SpamAssassin mails: open by URL, list, page, search keys, find
+as you type (folded, as `tome search`), show an
 article (its bytes and text equal `tome cat`), info, verify; verify a copy
 with one byte flipped in a block (the damaged article must be named); open
 a file through the File API; render an HTML article in a sandboxed iframe
@@ -136,12 +137,13 @@ def run(*args, **kw):
 
 
 def flip_block_byte(src, dst, block):
-    """Copy src to dst with the middle byte of block `block`'s frame
-    inverted (docs/FORMAT.md: block_table_offset at header byte 96, 20-byte
-    block records starting with frame_offset u64 and frame_size u32)."""
+    """Copy src to dst with the middle byte of body block `block`'s frame
+    inverted (docs/FORMAT.md 3.0: block_table_offset at header byte 128,
+    28-byte records, body blocks first, each starting with frame_offset u64
+    and frame_size u32)."""
     data = bytearray(open(src, "rb").read())
-    table = struct.unpack_from("<Q", data, 96)[0]
-    frame, size = struct.unpack_from("<QI", data, table + 20 * block)
+    table = struct.unpack_from("<Q", data, 128)[0]
+    frame, size = struct.unpack_from("<QI", data, table + 28 * block)
     data[frame + size // 2] ^= 0xFF
     open(dst, "wb").write(data)
 
@@ -151,6 +153,16 @@ def listing(tome, archive):
     for line in run(tome, "ls", archive).decode("utf-8", "replace").splitlines():
         f = line.split("\t")
         rows.append((int(f[0]), f[1], int(f[2])))
+    return rows
+
+
+def cli_search(tome, archive, query, limit):
+    """`tome search ARCHIVE QUERY --limit N`: [(id, key, title)]."""
+    rows = []
+    for line in run(tome, "search", archive, query, "--limit", str(limit)).decode(
+            "utf-8", "replace").splitlines():
+        f = line.split("\t")
+        rows.append((int(f[0]), f[1], f[2]))
     return rows
 
 
@@ -211,6 +223,19 @@ class Page:
         self.el("#search-go").click()
         self.idle()
 
+    def find(self, text):
+        """Type `text` into the find box a key at a time; wait for the
+        answer to the whole text."""
+        self.el("#find").clear()
+        self.el("#find").send_keys(text)
+        WebDriverWait(self.d, 60, poll_frequency=0.05).until(
+            lambda d: d.execute_script("return document.getElementById('find-status')"
+                                       ".dataset.query") == text)
+        self.idle()
+        return self.js("return [...document.querySelectorAll('#found tbody tr')].map("
+                       "r => [Number(r.cells[0].textContent), r.cells[1].textContent,"
+                       " r.cells[2].textContent])")
+
     def article_bytes(self):
         b = self.js("const a = window.tome.article; return a ? Array.from(a.bytes) : null")
         return bytes(b) if b is not None else None
@@ -244,6 +269,13 @@ def archive_checks(page, tome, name, archive, url, key_index):
     expect = [list(r) for r in ls if r[1].startswith(prefix)][:50]
     check(name + ": prefix search '%s' lists the keys tome ls has" % prefix, page.rows() == expect,
           (len(page.rows()), len(expect)))
+    # search as you type: the key's first letters in upper case (folded
+    # search ignores case) give what `tome search` gives
+    query = key[:max(1, min(6, len(key) // 2))].upper()
+    found = page.find(query)
+    want = [list(r) for r in cli_search(tome, archive, query, 20)]
+    check(name + ": find as you type '%s' lists what tome search lists" % query,
+          found == want and len(want) >= 1, (found[:3], want[:3], len(found), len(want)))
     page.search(key)
     got = page.article_bytes()
     want = run(tome, "cat", archive, key)
