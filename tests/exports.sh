@@ -47,7 +47,7 @@ check "libtome.a has internal functions to hide ($(wc -l <"$T/internal"))" \
 for f in tome_open tome_fetch tome_verify tome_version_string tome_pack_write tome_packer_new; do
     check "$f is declared" grep -qx "$f" "$T/declared"
 done
-for f in tome__parse_header tome__hash tome__pack_fail tome__entry_decode tome__load_block; do
+for f in tome__parse_header tome__hash tome__pack_fail tome__head_load tome__load_block; do
     check "$f is internal" grep -qx "$f" "$T/internal"
 done
 if diff "$T/declared" "$T/exported" >"$T/diff"; then

@@ -226,8 +226,13 @@ typedef struct meta_args {
 
 static int add_meta_arg(meta_args *m, char kind, const char *arg)
 {
-    char **grown = realloc(m->items, (size_t)(m->count + 1) * sizeof *grown);
-    char *item = malloc(strlen(arg) + 2);
+    char **grown, *item;
+    /* the syntax of --meta is usage: checked before anything is read */
+    if (kind == '=' && (arg[0] == '=' || !strchr(arg, '=')))
+        return cli_usage_error("pack", "--meta needs NAME=VALUE with a non-empty NAME, not '%s'",
+                               cli_esc(arg));
+    grown = realloc(m->items, (size_t)(m->count + 1) * sizeof *grown);
+    item = malloc(strlen(arg) + 2);
     if (!grown || !item) {
         free(item);
         if (grown)
@@ -326,7 +331,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
         {"meta", required_argument, 0, 'M'},   {"meta-file", required_argument, 0, 'F'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    int c;
+    int c, status;
     uint64_t v;
     char *end;
     opterr = 0;
@@ -368,8 +373,8 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
             break;
         case 'M':
         case 'F':
-            if (add_meta_arg(metas, c == 'M' ? '=' : '@', optarg) != EXIT_OK)
-                return EXIT_FAIL;
+            if ((status = add_meta_arg(metas, c == 'M' ? '=' : '@', optarg)) != EXIT_OK)
+                return status;
             break;
         case 'q': *quiet = 1; break;
         case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
