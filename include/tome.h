@@ -416,12 +416,13 @@ int tome_search_next(tome_reader *reader, tome_search *search, tome_match *match
 int tome_meta_at(tome_reader *reader, uint32_t index, char *name, size_t name_cap,
                  char *value, size_t value_cap);
 
-/* The value of metadata `name` (NUL-terminated) into `value`; *size its
- * bytes (on TOME_ERR_BUFFER, the bytes needed without the terminator).
+/* The value of metadata `name` (`name_size` bytes, need not be
+ * NUL-terminated) into `value`, NUL-terminated; *size its bytes (on
+ * TOME_ERR_BUFFER, the bytes needed without the terminator).
  * Errors: TOME_ERR_NOT_FOUND, TOME_ERR_BUFFER, and the errors of decoding
  * a frame. */
-int tome_meta_get(tome_reader *reader, const char *name, char *value, size_t cap,
-                  size_t *size);
+int tome_meta_get(tome_reader *reader, const char *name, size_t name_size, char *value,
+                  size_t cap, size_t *size);
 
 /* ---- verification ------------------------------------------------------ */
 

@@ -208,7 +208,7 @@ static void check_valid(const char *name, tome_reader *r, const char *expect)
             *eq = '\0';
             hex_to_bytes(line + 5, strlen(line + 5), want);
             hex_to_bytes(eq + 1, strlen(eq + 1), value);
-            CHECK_EQ(tome_meta_get(r, want, got, sizeof got, &size_v), TOME_OK);
+            CHECK_EQ(tome_meta_get(r, want, strlen(want), got, sizeof got, &size_v), TOME_OK);
             CHECK(strcmp(value, got) == 0);
             CHECK_EQ(tome_meta_at(r, meta_seen, meta_name, sizeof meta_name, got, sizeof got),
                      TOME_OK);

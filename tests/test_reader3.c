@@ -225,11 +225,11 @@ static void check_meta(tome_reader *r)
     CHECK_EQ(tome_meta_at(r, 1, name, sizeof name, value, sizeof value), TOME_OK);
     CHECK(strcmp(name, "title") == 0 && strcmp(value, "Main test") == 0);
     CHECK_EQ(tome_meta_at(r, 2, name, sizeof name, value, sizeof value), TOME_ERR_RANGE);
-    CHECK_EQ(tome_meta_get(r, "creator", value, sizeof value, &size), TOME_OK);
+    CHECK_EQ(tome_meta_get(r, "creator", 7, value, sizeof value, &size), TOME_OK);
     CHECK(strcmp(value, "tests") == 0 && size == 5);
-    CHECK_EQ(tome_meta_get(r, "creator", value, 5, &size), TOME_ERR_BUFFER);
+    CHECK_EQ(tome_meta_get(r, "creator", 7, value, 5, &size), TOME_ERR_BUFFER);
     CHECK_EQ(size, 5);
-    CHECK_EQ(tome_meta_get(r, "nope", value, sizeof value, &size), TOME_ERR_NOT_FOUND);
+    CHECK_EQ(tome_meta_get(r, "nope", 4, value, sizeof value, &size), TOME_ERR_NOT_FOUND);
 }
 
 static void test_main_archive(void)
@@ -289,7 +289,7 @@ static void test_empty_archive(void)
     CHECK_EQ(tome_find(r, "a", 1, &id), TOME_ERR_NOT_FOUND);
     CHECK_EQ(tome_fetch(r, 0, buf, sizeof buf, &size), TOME_ERR_RANGE);
     CHECK_EQ(tome_key(r, 0, buf, sizeof buf), TOME_ERR_RANGE);
-    CHECK_EQ(tome_meta_get(r, "a", buf, sizeof buf, &size), TOME_ERR_NOT_FOUND);
+    CHECK_EQ(tome_meta_get(r, "a", 1, buf, sizeof buf, &size), TOME_ERR_NOT_FOUND);
     {
         tome_search se;
         CHECK_EQ(tome_search_start(r, &se, "a", 1, TOME_SEARCH_ALL), TOME_ERR_NOT_FOUND);

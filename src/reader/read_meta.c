@@ -59,15 +59,13 @@ int tome_meta_at(tome_reader *r, uint32_t index, char *name, size_t name_cap, ch
     return TOME_OK;
 }
 
-int tome_meta_get(tome_reader *r, const char *name, char *value, size_t cap, size_t *size)
+int tome_meta_get(tome_reader *r, const char *name, size_t name_size, char *value, size_t cap,
+                  size_t *size)
 {
     tome_entry e;
-    size_t name_size = 0;
     int err;
-    if (!r || !name || !size || (!value && cap))
+    if (!r || (!name && name_size) || !size || (!value && cap))
         return TOME_ERR_ARGUMENT;
-    while (name[name_size]) /* no strlen: the reader uses mem* only */
-        name_size++;
     if ((err = meta_pair(r, 0, (const uint8_t *)name, name_size, NULL, 0, &e)) != TOME_OK)
         return err;
     *size = e.value_size;

@@ -377,7 +377,7 @@ static void check_meta(archive_run *run)
         out_text("=");
         out_text(value);
         out_end();
-        expect(tome_meta_get(run->reader, name, again, cap, &size) == TOME_OK &&
+        expect(tome_meta_get(run->reader, name, strlen(name), again, cap, &size) == TOME_OK &&
                    size == text_length(value) && memcmp(again, value, size + 1) == 0,
                "tome_meta_get gives what tome_meta_at gave");
     }

@@ -218,8 +218,8 @@ static void exercise_meta(run *x, const tome_archive_info *info)
             x->problems++;
             continue;
         }
-        if ((code = tome_meta_get(x->r, name, again, cap, &size)) == TOME_ERR_READ)
-            code = tome_meta_get(x->r, name, again, cap, &size);
+        if ((code = tome_meta_get(x->r, name, strlen(name), again, cap, &size)) == TOME_ERR_READ)
+            code = tome_meta_get(x->r, name, strlen(name), again, cap, &size);
         FUZZ_CHECK(IS_ONE_OF(code, ALLOWED_META_GET));
         FUZZ_CHECK(code != TOME_OK || (size == strlen(value) && strcmp(again, value) == 0));
         x->problems += code != TOME_OK;
