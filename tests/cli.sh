@@ -630,14 +630,14 @@ awk 'BEGIN {
 run pack dmg -b 4K --dict off -l 3 -o dmg.tome
 expect_status 0 "pack dmg -b 4K --dict off -l 3"
 cp dmg.tome good.tome
-check "dmg.tome: no dictionary (dict_size 0)" test "$(u32 dmg.tome 68)" -eq 0
-bt=$(u32 dmg.tome 96)            # block table offset (low 32 bits)
+check "dmg.tome: no dictionary (dict_size 0)" test "$(u32 dmg.tome 100)" -eq 0
+bt=$(u32 dmg.tome 128)           # block table offset (low 32 bits)
 frame0=$(u32 dmg.tome "$bt")     # frame 0 offset (low 32 bits)
 fsize0=$(u32 dmg.tome $((bt + 8)))
-check "dmg.tome: frame 0 starts at 176 and is over 200 bytes ($frame0, $fsize0)" \
-    test "$frame0" -eq 176 -a "$fsize0" -gt 200
+check "dmg.tome: frame 0 starts at 160 and is over 200 bytes ($frame0, $fsize0)" \
+    test "$frame0" -eq 160 -a "$fsize0" -gt 200
 at=300
-[ "$fsize0" -gt 200 ] && at=$((176 + fsize0 / 2))
+[ "$fsize0" -gt 200 ] && at=$((160 + fsize0 / 2))
 flip_byte dmg.tome "$at"
 check "damage: one byte differs" test "$(cmp -l good.tome dmg.tome | wc -l)" -eq 1
 run verify dmg.tome

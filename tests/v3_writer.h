@@ -450,7 +450,7 @@ static void w_header_fields(w_archive *w, uint64_t table_offset, uint64_t file_s
         if (f->kind == TOME_KIND_BODY) {
             if (f->content.n > bmax)
                 bmax = (uint32_t)f->content.n;
-            stored += f->content.n;
+            stored += w->blocks[f->index].area_size; /* the body area */
         } else if (f->content.n > imax) {
             imax = (uint32_t)f->content.n;
         }
