@@ -450,8 +450,7 @@ static void w_header_fields(w_archive *w, uint64_t table_offset, uint64_t file_s
         if (f->kind == TOME_KIND_BODY) {
             if (f->content.n > bmax)
                 bmax = (uint32_t)f->content.n;
-            /* the body area: the content after its head (u32 head_size first) */
-            stored += f->content.n - tome_get32(f->content.p);
+            stored += w->blocks[f->index].area_size; /* the body area */
         } else if (f->content.n > imax) {
             imax = (uint32_t)f->content.n;
         }
