@@ -44,9 +44,11 @@ EXPANSIONS = {
     0x0127: "h", 0x0131: "i", 0x0142: "l", 0x0140: "l", 0x0167: "t",
     0x00FE: "th", 0x0138: "q",
     # word separators a user types interchangeably ("Pierre-Robin" finds
-    # "Pierre Robin"): the hyphen-minus, the no-break space and the dashes
-    0x002D: " ", 0x00A0: " ", 0x2010: " ", 0x2011: " ", 0x2012: " ", 0x2013: " ",
-    0x2014: " ", 0x2015: " ",
+    # "Pierre Robin"): the space, the no-break space and the dashes become a
+    # hyphen-minus, which keys of file names and identifiers use far more
+    # than spaces, so that those keys stay their own folds
+    0x0020: "-", 0x00A0: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-",
+    0x2014: "-", 0x2015: "-",
 }
 
 # fold.h's TOME_FOLD_CP_MAX: the streaming step's output buffer.
@@ -271,9 +273,9 @@ def main():
     if any(folds[cp] != [cp] for cp in folds if cp > 0xFFFF):
         fail("a code point above U+FFFF folds: the table holds uint16")
 
-    # fold.c folds ASCII inline: exactly A-Z to a-z and '-' to ' '.
+    # fold.c folds ASCII inline: exactly A-Z to a-z and ' ' to '-'.
     for cp in range(0x80):
-        if folds[cp] != [cp + 32 if 0x41 <= cp <= 0x5A else 0x20 if cp == 0x2D else cp]:
+        if folds[cp] != [cp + 32 if 0x41 <= cp <= 0x5A else 0x2D if cp == 0x20 else cp]:
             fail("U+%04X: the table and fold.c's ASCII rule disagree" % cp)
 
     # Surrogates never reach the table (strict UTF-8): they join any run.

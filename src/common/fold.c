@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fold.c - the folding of docs/FORMAT.md ("Folding", version 1), one code
- * point at a time: ASCII inline (A-Z to a-z, '-' to ' '), every other changed code
+ * point at a time: ASCII inline (A-Z to a-z, ' ' to '-'), every other changed code
  * point of the BMP by the rule of its run, binary searched in the table
  * tools/gen_fold.py generates (fold_table.h, on the include path of a build
  * that folds: build/gen/ for the Makefile).  Above the BMP nothing folds.
@@ -63,7 +63,7 @@ size_t tome__fold_step(const uint8_t *s, size_t n, uint8_t *out, size_t *out_siz
     if (used == 0)
         return 0;
     if (cp < 0x80u) {
-        out[0] = (uint8_t)(cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp == '-' ? ' ' : cp);
+        out[0] = (uint8_t)(cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp == ' ' ? '-' : cp);
         *out_size = 1;
     } else if (cp <= 0xFFFFu) {
         *out_size = fold_bmp(cp, out);

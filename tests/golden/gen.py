@@ -604,7 +604,7 @@ def verify_alias_key():
 
 @case('verify-search-entry', 'verify BINDINGS - TOME_ERR_CORRUPT')
 def verify_search():
-    b = sample(fold=lambda s: tome3.fold_ascii(s) if s != b'Gamma Long' else b'gamma-long')
+    b = sample(fold=lambda s: tome3.fold_ascii(s) if s != b'Gamma Long' else b'gamma_long')
     return b.build()
 
 

@@ -99,7 +99,7 @@ def chunk_max(content, block=1 << 17):
 # need more than ASCII folding give their folded forms explicitly.
 
 def fold_ascii(b):
-    return bytes(c + 32 if 65 <= c <= 90 else c for c in b)
+    return bytes(c + 32 if 65 <= c <= 90 else 45 if c == 32 else c for c in b)
 
 
 # ---- building --------------------------------------------------------------
