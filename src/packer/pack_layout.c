@@ -269,6 +269,7 @@ int tome__plan_lay_out_blocks(tome_packer *p, plan *pl)
     pl->body_blocks = l.count;
     if (err)
         return err;
-    smallest_first(p, pl);
+    if (!pl->key_order)
+        smallest_first(p, pl);
     return fill_stream(p, pl);
 }

@@ -333,7 +333,13 @@ static int plan_bodies(tome_packer *p, plan *pl)
     if ((err = assign_ids(p, pl)) || (err = tome__plan_resolve_aliases(p, pl)) ||
         (err = tome__plan_order_bodies(p, pl)))
         return err;
-    if (p->opt.cluster &&
+    {
+        uint64_t total = 0;
+        for (i = 0; i < p->body_count; i++)
+            total += p->bodies[i].size;
+        pl->key_order = total < (uint64_t)KEY_ORDER_MEAN_BODY * p->body_count;
+    }
+    if (p->opt.cluster && !pl->key_order &&
         (err = tome__pack_cluster(p, pl->layout, pl->layout_count, &pl->groups,
                                   pl->segment_start)))
         return err;
