@@ -270,9 +270,24 @@ typedef struct tome_archive_info {
     uint32_t dict_size;        /* 0 when no dictionary */
     uint64_t raw_size;         /* sum of all article lengths */
     uint64_t stored_size;      /* bytes of the distinct bodies, each once */
-    uint64_t index_size;       /* block table plus index frames, compressed */
-    uint64_t compressed_size;  /* all frames plus dictionary */
 } tome_archive_info;
+
+/* Compressed bytes of each part of the archive, for reports (`tome
+ * info`): the sum of the frame sizes of the block table's records, by kind.
+ * Reads every record, so it costs a read per frame: not for a hot path
+ * (tome_info() reads nothing).  Records failing their checksum are counted
+ * in `damaged` instead.  Errors: TOME_ERR_ARGUMENT, TOME_ERR_READ. */
+typedef struct tome_sizes {
+    uint64_t dictionary;
+    uint64_t bodies;   /* body block frames */
+    uint64_t names;    /* name tree frames: keys, titles, locations */
+    uint64_t aliases;  /* alias tree frames */
+    uint64_t search;   /* search tree frames */
+    uint64_t metadata; /* the metadata frame */
+    uint64_t table;    /* the block table */
+    uint32_t damaged;  /* records not counted */
+} tome_sizes;
+int tome_sizes_of(tome_reader *reader, tome_sizes *sizes);
 
 /* Number of articles; IDs are 0..count-1. */
 uint32_t tome_count(const tome_reader *reader);

@@ -92,7 +92,7 @@ def test_keys_titles_info(many_archive):
     a = tome.open(many_archive)
     info = a.info()
     assert info["article_count"] == len(a) == 3000
-    for field in ("format_major", "block_count", "dict_size", "compressed_size",
+    for field in ("format_major", "block_count", "dict_size", "stored_size",
                   "workspace_size", "raw_size", "key_size_max"):
         assert field in info
     assert info["block_count"] > 10

@@ -873,12 +873,12 @@ static PyObject *Archive_info(Archive *a, PyObject *unused)
 #define U(f) #f, (unsigned long long)i->f
     return Py_BuildValue(
         "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,"
-        "s:K,s:K,s:K,s:K}",
+        "s:K,s:K}",
         U(format_major), U(format_minor), U(file_size), U(article_count), U(body_count),
         U(alias_count), U(search_count), U(meta_count), U(block_count), U(index_frame_count),
         U(name_leaf_count), U(block_size_max), U(index_size_max), U(chunk_size_max),
         U(article_size_max), U(key_size_max), U(title_size_max), U(fold_size_max),
-        U(dict_size), U(raw_size), U(stored_size), U(index_size), U(compressed_size),
+        U(dict_size), U(raw_size), U(stored_size),
         "workspace_size", (unsigned long long)a->workspace_size);
 #undef U
 }

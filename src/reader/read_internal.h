@@ -114,7 +114,6 @@ struct tome_reader {
     void *user;
     uint32_t flags;
     uint32_t meta_count;  /* decoded at open: 0 when none or damaged */
-    uint64_t index_bytes; /* compressed index frames, for tome_info() */
 
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict; /* NULL without a dictionary or tables */

@@ -301,15 +301,13 @@ static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *
     return r->ddict ? TOME_OK : TOME_ERR_DICTIONARY;
 }
 
-/* Facts tome_info() reports that the header does not hold: the metadata's
- * count (0 when damaged: tome_meta_at() then reports the damage) and the
- * compressed bytes of the index frames (records failing their checksum are
- * not counted). */
+/* The one fact tome_info() reports that the header does not hold: the
+ * metadata's count (0 when damaged: tome_meta_at() then reports the
+ * damage). */
 static int gather_facts(tome_reader *r)
 {
     tome_tree t;
     tome_frame f;
-    uint32_t i;
     int err;
     if (r->h.meta_frames) {
         tome__tree_of(r, TOME_KIND_META, &t);
@@ -317,14 +315,6 @@ static int gather_facts(tome_reader *r)
         if (err == TOME_ERR_READ)
             return err;
         r->meta_count = err == TOME_OK ? f.count : 0;
-    }
-    for (i = r->h.body_blocks; i < r->h.block_total; i++) {
-        tome_block b;
-        err = tome__load_block(r, i, &b);
-        if (err == TOME_ERR_READ)
-            return err;
-        if (err == TOME_OK)
-            r->index_bytes += b.frame_size;
     }
     return TOME_OK;
 }
@@ -378,7 +368,6 @@ uint32_t tome_count(const tome_reader *r)
 void tome_info(const tome_reader *r, tome_archive_info *info)
 {
     const tome_header *h = &r->h;
-    uint64_t table = (uint64_t)h->block_total * BLK_RECORD_SIZE;
     memset(info, 0, sizeof *info);
     info->format_major = h->major;
     info->format_minor = h->minor;
@@ -401,8 +390,33 @@ void tome_info(const tome_reader *r, tome_archive_info *info)
     info->dict_size = h->dict_size;
     info->raw_size = h->raw_size;
     info->stored_size = h->stored_size;
-    info->index_size = table + r->index_bytes;
-    /* the body area less the table: frames and dictionary when, as the
-     * packer writes them, nothing else lies there */
-    info->compressed_size = h->file_size - TOME_HEADER_SIZE - TOME_FOOTER_SIZE - table;
+}
+
+int tome_sizes_of(tome_reader *r, tome_sizes *s)
+{
+    uint64_t *by_kind[6];
+    uint32_t i;
+    if (!r || !s)
+        return TOME_ERR_ARGUMENT;
+    memset(s, 0, sizeof *s);
+    by_kind[0] = NULL;
+    by_kind[TOME_KIND_BODY] = &s->bodies;
+    by_kind[TOME_KIND_NAME] = &s->names;
+    by_kind[TOME_KIND_ALIAS] = &s->aliases;
+    by_kind[TOME_KIND_SEARCH] = &s->search;
+    by_kind[TOME_KIND_META] = &s->metadata;
+    s->dictionary = r->h.dict_size;
+    s->table = (uint64_t)r->h.block_total * BLK_RECORD_SIZE;
+    for (i = 0; i < r->h.block_total; i++) {
+        tome_block b;
+        uint32_t within;
+        int err = tome__load_block(r, i, &b);
+        if (err == TOME_ERR_READ)
+            return err;
+        if (err == TOME_OK)
+            *by_kind[tome__kind_of(&r->h, i, &within)] += b.frame_size;
+        else
+            s->damaged++;
+    }
+    return TOME_OK;
 }

@@ -142,7 +142,6 @@ static void print_info(const archive_run *run)
     out_text(" stored=");
     out_u64(i->stored_size);
     out_text(" index=");
-    out_u64(i->index_size);
     out_end();
 }
 
