@@ -372,12 +372,10 @@ int tome_next(tome_reader *reader, uint32_t *cursor, uint32_t *id);
 
 /* Prefix search over keys, titles and aliases, folded (case and accents
  * ignored, docs/FORMAT.md "Folding") or exact, a match at a time through a
- * caller-owned cursor.  Matches come in two runs: first keys from the name
- * tree, in key order (the keys that are their own fold, as most file
- * names, codes and identifiers are; with TOME_SEARCH_EXACT every key), then
- * the search tree's in its order (folded text, then ID).  An article
- * matching by several texts comes once per text.  A query decodes one frame
- * per tree level, then the leaves holding matches: no scan of the archive.
+ * caller-owned cursor.  Matches come in the order of the search tree:
+ * folded string, then ID; an article matching by several texts comes once
+ * per text.  A query decodes one frame per tree level, then the leaves
+ * holding matches: no scan of the archive.
  *
  *     tome_search s;
  *     tome_match m;
@@ -400,13 +398,11 @@ typedef struct tome_search {
     uint32_t frame;      /* leaf of the next entry */
     uint32_t entry;      /* its byte offset in the leaf's content (0: the
                             leaf's first entry) */
-    uint32_t index;      /* its number in the leaf */
     uint32_t query_size; /* folded query */
     uint32_t exact_size; /* the query as given (TOME_SEARCH_EXACT) */
-    uint32_t state;      /* 1 keys (name tree), 2 search tree, 3 done */
+    uint32_t state;      /* 0 finished, 1 going on */
     uint32_t prev_size;  /* the previous entry's string: its size and */
     uint32_t prev_lcp;   /* common prefix with the query (front coding) */
-    uint32_t prev_block; /* name entries: the previous entry's block */
     uint8_t query[TOME_QUERY_MAX];
     uint8_t exact[TOME_QUERY_MAX];
 } tome_search;

@@ -981,7 +981,7 @@ h = {'major': 3, 'minor': 0, 'header_size': 160, 'file_size': pos + len(table) +
      'block_size_max': int(sys.argv[5]) if len(sys.argv) > 5 else max(c for _, c, _, _ in frames[:-1]),
      'index_size_max': len(name), 'article_size_max': size, 'chunk_size_max': 1 << 17,
      'key_size_max': len(key), 'title_size_max': 0, 'fold_size_max': 0, 'dict_size': 0,
-     'workspace_memory': 0, 'workspace_callback': 0, 'fold_version': 1, 'dict_checksum': 0,
+     'workspace_memory': 0, 'workspace_callback': 0, 'fold_version': 0, 'dict_checksum': 0,
      'dict_offset': 0, 'block_table_offset': pos, 'raw_size': size, 'stored_size': size,
      'reserved': 0}
 data = header_bytes(h) + blob + table + FOOTER_MAGIC + struct.pack('<QI', h['file_size'], 0)

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fold.h"
 #include "hash.h"
 #include "pack_internal.h"
 
@@ -194,7 +193,6 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
     memset(a, 0, sizeof *a);
     a->key = tome__pack_strdup(key, key_size);
     a->key_size = (uint32_t)key_size;
-    a->self_folded = tome__fold_is_identity((const uint8_t *)key, key_size);
     a->title = title_size ? tome__pack_strdup(title, title_size) : NULL;
     a->title_size = (uint32_t)title_size;
     a->source = tome__pack_strdup(source, strlen(source));

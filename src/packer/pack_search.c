@@ -70,17 +70,14 @@ static int add_article(search_build *b, uint32_t id)
     const pack_article *a = &p->articles[pl->ids[id]];
     uint32_t key_size, size, j, lo = pl->alias_start[id], hi = pl->alias_start[id + 1];
     int err;
-    if ((err = fold_onto_arena(b, a->key, a->key_size, &key_size)))
-        return err;
-    /* a key that is its own fold is found in the name tree itself */
-    if (!a->self_folded && (err = add_entry(b, key_size, id, TOME_SOURCE_KEY)))
+    if ((err = fold_onto_arena(b, a->key, a->key_size, &key_size)) ||
+        (err = add_entry(b, key_size, id, TOME_SOURCE_KEY)))
         return err;
     if (a->title_size) {
         const uint8_t *key_fold;
         if ((err = fold_onto_arena(b, a->title, a->title_size, &size)))
             return err;
-        /* after the arena may have moved */
-        key_fold = a->self_folded ? (const uint8_t *)a->key : b->arena + b->items[b->count - 1].at;
+        key_fold = b->arena + b->items[b->count - 1].at; /* after the arena may have moved */
         if ((size != key_size || memcmp(key_fold, b->arena + b->arena_size, size) != 0) &&
             (err = add_entry(b, size, id, TOME_SOURCE_TITLE)))
             return err;

@@ -119,7 +119,7 @@ void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
                advisory_workspace(m.block, m.index, m.chunk, pl->dict_size, 0));
     tome_put32(h + HDR_WORKSPACE_CALLBACK,
                advisory_workspace(m.block, m.index, m.chunk, pl->dict_size, 1));
-    tome_put32(h + HDR_FOLD_VERSION, TOME_FOLD_VERSION);
+    tome_put32(h + HDR_FOLD_VERSION, pl->search.count ? TOME_FOLD_VERSION : 0);
     tome_put32(h + HDR_DICT_CHECKSUM, pl->dict_size ? tome__hash(pl->dict, pl->dict_size) : 0);
     tome_put64(h + HDR_DICT_OFFSET, g->dict);
     tome_put64(h + HDR_BLOCK_TABLE_OFFSET, g->block_table);

@@ -230,7 +230,6 @@ typedef struct tome_entry {
     const uint8_t *value; /* name: the title; metadata: the value */
     uint32_t value_size;
     uint32_t block, body, alias_count; /* name entries */
-    int self_folded;                   /* name entries: the key is its own fold */
     size_t aliases_at;                 /* name entries: the alias ordinals */
     uint32_t id, source;               /* alias and search entries */
 } tome_entry;

@@ -135,7 +135,7 @@ static int check_limits_fields(const tome_header *h)
         (index_frames >= 1 && h->index_size_max == 0) ||
         (h->block_total >= 1 && h->chunk_size_max < 3))
         return 0;
-    return h->fold_version == TOME_FOLD_VERSION;
+    return h->fold_version == (h->search_frames >= 1 ? TOME_FOLD_VERSION : 0u);
 }
 
 /* Check 7: regions.  Both lie in the body area; they do not overlap. */

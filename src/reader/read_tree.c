@@ -95,8 +95,6 @@ static void name_payload(const tome_reader *r, tome_cursor *c, const uint8_t *bu
     b = (int64_t)*block + tome__unzigzag(tome__get_varint(c));
     e->body = tome__get_varint(c);
     e->alias_count = tome__get_varint(c);
-    e->self_folded = (int)(e->alias_count & 1u);
-    e->alias_count >>= 1;
     e->aliases_at = (size_t)(c->pos - buf);
     if (e->value_size > h->title_size_max || b < 0 || b >= (int64_t)h->body_blocks ||
         e->alias_count > h->alias_count) {

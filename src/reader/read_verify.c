@@ -360,15 +360,10 @@ static int check_entry(verifier *v, tree_walk *w, const tome_frame *f, uint32_t 
             o = tome__get_varint(&c);
             v->names_alias += tuple_hash(&r->hash, 2, o, ordinal, 0, NULL, 0);
         }
-        /* the flag says whether the key is its own fold, and then it has
-         * no search entry */
-        if (e->self_folded != tome__fold_is_identity(str, str_size))
-            return TOME_ERR_CORRUPT;
         {
             uint64_t key = fold_hash(&r->hash, 3, ordinal, 0, str, str_size, &ok);
             uint64_t title = 0, title_as_key = 0;
-            if (!e->self_folded)
-                v->folded_names += key;
+            v->folded_names += key;
             if (e->value_size) {
                 title = fold_hash(&r->hash, 3, ordinal, 1, e->value, e->value_size, &ok);
                 title_as_key = fold_hash(&r->hash, 3, ordinal, 0, e->value, e->value_size, &ok);

@@ -255,6 +255,12 @@ def open_fold_version():
     return header_case('fold_version', 2)
 
 
+@case('open-fold-version-without-search', 'open TOME_ERR_HEADER')
+def open_fold_version0():
+    return Builder([A(b'a', b'x')], search=False).build(
+        fix=lambda s, h: h.__setitem__('fold_version', 1) if s == 'header' else None)
+
+
 @case('open-table-outside', 'open TOME_ERR_HEADER')
 def open_table():
     def fix(s, h):
