@@ -317,8 +317,10 @@ int tome_stat(tome_reader *reader, uint32_t id, tome_article *article);
  * `cap` must be at least key_size + 1 (title_size + 1); key_size_max + 1
  * (title_size_max + 1) from tome_info() always suffices.  An absent title
  * copies "".  Name leaves are checked against their checksums whenever they
- * are decompressed, so a damaged archive cannot return another key.
- * Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+ * are decompressed, so a damaged archive cannot return another key; a
+ * text that breaks the format's rule (strict UTF-8 without NUL: with a NUL
+ * the C string would read as another key) is TOME_ERR_KEYS.
+ * Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT, TOME_ERR_KEYS,
  * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_key(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);

@@ -17,6 +17,7 @@ case $1 in
 *) TOME=$(pwd)/$1 ;;
 esac
 REPO=$(pwd)
+export REPO # for the Python helpers below
 SEEDS=$REPO/seeds
 if [ ! -x "$TOME" ] || [ ! -d "$SEEDS" ]; then
     echo "FAIL: $1 is not an executable, or not run from the repository root (no seeds/)"
@@ -1168,6 +1169,26 @@ fi
 printf '9' >i12.fine
 same_file i12.fine i12x/fine "i12: extract still writes the good key"
 
+# i8: verify names keys that break the format's rules (NUL, invalid UTF-8,
+# out of order) as such, and extract does not write them; archives written
+# by tests/golden/tome3.py (every checksum right)
+"$python" - <<'PYEOF'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ['REPO'], 'tests', 'golden'))
+from tome3 import Article, Builder
+for name, keys in (('i8nul', [b'ok\x00a', b'ok\x00b']), ('i8utf', [b'bad\xff', b'good'])):
+    arts = [Article(k, b'body of ' + k) for k in keys]
+    open(name + '.tome', 'wb').write(Builder(arts).build())
+PYEOF
+for a in i8nul i8utf; do
+    run verify $a.tome
+    expect_status 1 "i8: verify of keys with NUL or invalid UTF-8 ($a)"
+    expect_out "keys are not unique and in order, or not UTF-8 without NUL" "i8: verify says what is wrong with the keys ($a)"
+    run extract $a.tome -C i8x
+    expect_status 1 "i8: extract refuses such keys ($a)"
+done
+check "i8: extract wrote no file under a NUL key" test ! -e i8x/ok
+
 # i2, i11, i14: what a plain reader uses is checked before it is trusted.
 # In 3.0 the storage order is the block heads' ID lists (2.0's order table),
 # sizes come from the heads (2.0's entry table), and frames are bound to
@@ -1196,7 +1217,6 @@ if len(sys.argv) > 4:
 open(path, 'wb').write(d)
 PYEOF
 }
-export REPO
 bt=$(u32 i2.tome 128)
 frame1=$(u32 i2.tome $((bt + 28)))      # body block 1's frame
 size1=$(u32 i2.tome $((bt + 28 + 8)))
