@@ -100,8 +100,12 @@ def test_keys_titles_info(many_archive):
     assert a.title(0) is None and a.title(1) == "Title 1"
     assert a.metadata == {}  # packed without metadata
     for field in ("alias_count", "search_count", "meta_count", "index_frame_count",
-                  "name_leaf_count", "index_size_max", "fold_size_max", "index_size"):
+                  "name_leaf_count", "index_size_max", "fold_size_max"):
         assert field in info
+    sizes = a.sizes()
+    assert sizes["bodies"] > 0 and sizes["names"] > 0 and sizes["damaged"] == 0
+    assert sizes["table"] == 28 * (info["block_count"] + info["index_frame_count"])
+    assert sum(v for k, v in sizes.items() if k != "damaged") + 160 + 24 == info["file_size"]
     assert info["alias_count"] == 0 and info["meta_count"] == 0
     # keys, and titles unless absent: 3000 + 2000 folded entries
     assert info["search_count"] == 5000

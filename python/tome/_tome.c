@@ -1056,6 +1056,30 @@ out:
     return dict;
 }
 
+/* tome_sizes_of(): the compressed bytes of each part. */
+static PyObject *Archive_sizes(Archive *a, PyObject *unused)
+{
+    tome_sizes z;
+    slot *s;
+    int err;
+    (void)unused;
+    if (!(s = acquire(a)))
+        return NULL;
+    CALL(a, err = tome_sizes_of(s->reader, &z));
+    if (err) {
+        slot_error(s, err, 0, 0);
+        release(a, s);
+        return NULL;
+    }
+    release(a, s);
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "dictionary",
+                         (unsigned long long)z.dictionary, "bodies", (unsigned long long)z.bodies,
+                         "names", (unsigned long long)z.names, "aliases",
+                         (unsigned long long)z.aliases, "search", (unsigned long long)z.search,
+                         "metadata", (unsigned long long)z.metadata, "table",
+                         (unsigned long long)z.table, "damaged", (unsigned long long)z.damaged);
+}
+
 typedef struct {
     uint32_t (*items)[3]; /* part, index, error */
     size_t count, cap;
@@ -1232,6 +1256,9 @@ static PyMethodDef Archive_methods[] = {
     {"read", (PyCFunction)Archive_read, METH_VARARGS,
      "read(id, offset, size) -> bytes of a part of an article (checked)."},
     {"info", (PyCFunction)Archive_info, METH_NOARGS, "info() -> dict of tome_archive_info."},
+    {"sizes", (PyCFunction)Archive_sizes, METH_NOARGS,
+     "sizes() -> dict of compressed bytes per part (tome_sizes_of): dictionary, bodies, "
+     "names, aliases, search, metadata, table, and damaged records."},
     {"_verify", (PyCFunction)Archive_verify, METH_NOARGS, "(damage list, report dict)"},
     {"aliases", (PyCFunction)Archive_aliases, METH_O,
      "aliases(id) -> list of the article's aliases (str)."},
