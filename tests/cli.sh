@@ -984,7 +984,7 @@ h = {'major': 3, 'minor': 0, 'header_size': 160, 'file_size': pos + len(table) +
      'key_size_max': len(key), 'title_size_max': 0, 'fold_size_max': 0, 'dict_size': 0,
      'workspace_memory': 0, 'workspace_callback': 0, 'fold_version': 0, 'dict_checksum': 0,
      'dict_offset': 0, 'block_table_offset': pos, 'raw_size': size, 'stored_size': size,
-     'reserved': 0}
+     'meta_count': 0}
 data = header_bytes(h) + blob + table + FOOTER_MAGIC + struct.pack('<QI', h['file_size'], 0)
 data += struct.pack('<I', xxh32(data))
 open(out, 'wb').write(data)

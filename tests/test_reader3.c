@@ -342,7 +342,11 @@ static void hook_body_count(uint8_t *h) { tome_put32(h + HDR_BODY_COUNT, 7); }
 static void hook_chunk(uint8_t *h) { tome_put32(h + HDR_CHUNK_SIZE_MAX, 2); }
 static void hook_leaves(uint8_t *h) { tome_put32(h + HDR_NAME_LEAVES, 7); }
 static void hook_fold(uint8_t *h) { tome_put32(h + HDR_FOLD_VERSION, 2); }
-static void hook_reserved(uint8_t *h) { tome_put32(h + HDR_RESERVED, 1); }
+/* metadata pairs said present (or absent) without (with) a frame */
+static void hook_meta_count(uint8_t *h)
+{
+    tome_put32(h + HDR_META_COUNT, tome_get32(h + HDR_META_FRAMES) ? 0 : 1);
+}
 static void hook_major(uint8_t *h) { tome_put16(h + HDR_MAJOR, 2); }
 static void hook_minor(uint8_t *h) { tome_put16(h + HDR_MINOR, 1); }
 static void hook_table(uint8_t *h) { tome_put64(h + HDR_BLOCK_TABLE_OFFSET, 100); }
@@ -373,7 +377,7 @@ static void test_header_rules(void)
     CHECK_EQ(open_err(0), TOME_ERR_HEADER);
     rebuild(hook_fold);
     CHECK_EQ(open_err(0), TOME_ERR_HEADER);
-    rebuild(hook_reserved);
+    rebuild(hook_meta_count);
     CHECK_EQ(open_err(0), TOME_ERR_HEADER);
     rebuild(hook_major);
     CHECK_EQ(open_err(0), TOME_ERR_VERSION);

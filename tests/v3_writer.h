@@ -120,7 +120,7 @@ typedef struct w_archive {
     uint32_t block_count, body_count;
     w_name names[W_MAX_ARTICLES];
     w_string_entry aliases[64], search[256];
-    uint32_t alias_count, search_count;
+    uint32_t alias_count, search_count, meta_count;
     w_frame frames[W_MAX_FRAMES];
     uint32_t frame_count;
     uint32_t leaves[6], nframes[6]; /* per kind */
@@ -434,6 +434,7 @@ static void w_encode(w_archive *w)
         uint32_t saved = w->spec.leaf_max;
         w->spec.leaf_max = 1000;
         w_encode_tree(w, TOME_KIND_META, meta, nm);
+    w->meta_count = nm;
         w->spec.leaf_max = saved;
     }
 }
@@ -491,6 +492,7 @@ static void w_header_fields(w_archive *w, uint64_t table_offset, uint64_t file_s
     tome_put32(h + HDR_SEARCH_LEAVES, w->leaves[4]);
     tome_put32(h + HDR_SEARCH_FRAMES, w->nframes[4]);
     tome_put32(h + HDR_META_FRAMES, w->nframes[5]);
+    tome_put32(h + HDR_META_COUNT, w->meta_count);
     tome_put32(h + HDR_BLOCK_SIZE_MAX, bmax);
     tome_put32(h + HDR_INDEX_SIZE_MAX, imax);
     tome_put32(h + HDR_ARTICLE_SIZE_MAX, amax);

@@ -125,6 +125,6 @@ void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
     tome_put64(h + HDR_BLOCK_TABLE_OFFSET, g->block_table);
     tome_put64(h + HDR_RAW_SIZE, pl->raw_size);
     tome_put64(h + HDR_STORED_SIZE, pl->stored_size);
-    tome_put32(h + HDR_RESERVED, 0);
+    tome_put32(h + HDR_META_COUNT, (uint32_t)p->meta_count);
     tome_put32(h + HDR_CHECKSUM, tome__hash(h, HDR_CHECKSUM));
 }

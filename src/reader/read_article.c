@@ -193,8 +193,9 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
     int err;
     if (!r || !id || (!key && key_size))
         return TOME_ERR_ARGUMENT;
-    if (key_size > r->h.key_size_max)
-        return TOME_ERR_NOT_FOUND;
+    /* no shortcut on key_size_max: a header lowered by damage would make
+     * every key "not found", a wrong answer; an entry over the limit is
+     * refused by its parse instead */
     err = tome__find_in(r, TOME_KIND_NAME, (const uint8_t *)key, key_size, &e, &ordinal);
     if (err == TOME_OK) {
         *id = ordinal;

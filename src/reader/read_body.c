@@ -312,13 +312,38 @@ static int advance(tome_reader *r)
     return TOME_OK;
 }
 
+/* The walk's end: the last block's lists end at article_count.  Else a
+ * header whose count was lowered would end an iteration early with
+ * success (and a raised one is refused at the first missing listing). */
+static int check_end(tome_reader *r)
+{
+    tome_head *hd = &r->head;
+    tome_cursor c;
+    uint64_t listed;
+    uint32_t i;
+    int err;
+    if (r->h.body_blocks == 0)
+        return r->h.article_count == 0 ? TOME_DONE : TOME_ERR_CORRUPT;
+    if ((err = tome__head_load(r, r->h.body_blocks - 1)) != TOME_OK)
+        return err;
+    listed = hd->first;
+    tome__cursor_init(&c, r->body.buf + hd->lists_at, hd->end_at - hd->lists_at);
+    for (i = 0; i < hd->bodies && !c.bad; i++) {
+        uint32_t n = tome__get_varint(&c), j;
+        listed += n;
+        for (j = 0; j < n; j++) /* the first ID, then the deltas */
+            (void)tome__get_varint(&c);
+    }
+    return !c.bad && listed == r->h.article_count ? TOME_DONE : TOME_ERR_CORRUPT;
+}
+
 int tome_next(tome_reader *r, uint32_t *cursor, uint32_t *id)
 {
     int err;
     if (!r || !cursor || !id)
         return TOME_ERR_ARGUMENT;
     if (*cursor >= r->h.article_count)
-        return TOME_DONE;
+        return check_end(r);
     if (r->walk.ordinal != TOME_NO_BLOCK && r->walk.ordinal + 1 == *cursor)
         err = advance(r);
     else if (r->walk.ordinal == *cursor)

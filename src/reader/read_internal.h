@@ -26,7 +26,7 @@ typedef struct tome_header {
     uint32_t block_size_max, index_size_max, article_size_max, chunk_size_max;
     uint32_t key_size_max, title_size_max, fold_size_max, dict_size;
     uint32_t workspace_memory, workspace_callback, fold_version, dict_checksum;
-    uint32_t reserved;
+    uint32_t meta_count;
     uint32_t block_total; /* records of the block table, every kind */
     unsigned major, minor;
 } tome_header;
@@ -113,7 +113,6 @@ struct tome_reader {
     tome_read_fn read;
     void *user;
     uint32_t flags;
-    uint32_t meta_count;  /* decoded at open: 0 when none or damaged */
 
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict; /* NULL without a dictionary or tables */

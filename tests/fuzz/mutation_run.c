@@ -334,7 +334,7 @@ static const field header_fields[] = {
     {HDR_WORKSPACE_CALLBACK, 4, "workspace_callback"}, {HDR_FOLD_VERSION, 4, "fold_version"},
     {HDR_DICT_CHECKSUM, 4, "dict_checksum"}, {HDR_DICT_OFFSET, 8, "dict_offset"},
     {HDR_BLOCK_TABLE_OFFSET, 8, "block_table_offset"}, {HDR_RAW_SIZE, 8, "raw_size"},
-    {HDR_STORED_SIZE, 8, "stored_size"}, {HDR_RESERVED, 4, "reserved"}};
+    {HDR_STORED_SIZE, 8, "stored_size"}, {HDR_META_COUNT, 4, "meta_count"}};
 
 /* The counts of the header: articles, bodies, aliases, search entries, and
  * each kind's frames and leaves. */

@@ -132,9 +132,19 @@ def refresh_only_file(d):
     return bytes(d)
 
 
-@case('open-reserved', 'open TOME_ERR_HEADER')
-def open_reserved():
-    return header_case('reserved', 1)
+@case('open-meta-count-without-frame', 'open TOME_ERR_HEADER')
+def open_meta_count():
+    return Builder([A(b'a', b'x')]).build(
+        fix=lambda s, h: h.__setitem__('meta_count', 2) if s == 'header' else None)
+
+
+@case('open-table-before-gap', 'open TOME_ERR_HEADER')
+def open_table_gap():
+    # the block table must end where the footer begins
+    def fix(s, o):
+        if s == 'header':
+            o['block_table_offset'] -= 1
+    return sample().build(fix=fix)
 
 
 @case('open-file-size-small', 'open TOME_ERR_HEADER')

@@ -322,7 +322,7 @@ class Builder:
             'dict_checksum': 0, 'dict_offset': 0,
             'raw_size': sum(len(a.body) for a in arts),
             'stored_size': sum(len(blk['area']) for blk in self.blocks),
-            'reserved': 0,
+            'meta_count': len(self.meta),
         }
         return h
 
@@ -389,7 +389,7 @@ HEADER_LAYOUT = [
     ('fold_size_max', 'I', 96), ('dict_size', 'I', 100), ('workspace_memory', 'I', 104),
     ('workspace_callback', 'I', 108), ('fold_version', 'I', 112), ('dict_checksum', 'I', 116),
     ('dict_offset', 'Q', 120), ('block_table_offset', 'Q', 128), ('raw_size', 'Q', 136),
-    ('stored_size', 'Q', 144), ('reserved', 'I', 152),
+    ('stored_size', 'Q', 144), ('meta_count', 'I', 152),
 ]
 
 
