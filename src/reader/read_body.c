@@ -269,42 +269,43 @@ static int seek(tome_reader *r, uint32_t ordinal)
     return TOME_ERR_CORRUPT; /* the records' `first` promised more IDs */
 }
 
-/* Step the walk to the next listing after the current one. */
+/* Step the walk to the next listing after the current one.  The walk is
+ * changed only on success: after a failed read (or any error) the same call
+ * starts from the same place, and gives the same answer. */
 static int advance(tome_reader *r)
 {
-    tome_walk *w = &r->walk;
+    tome_walk w = r->walk;
     tome_head *hd = &r->head;
     tome_cursor c;
-    uint32_t ordinal = w->ordinal + 1, b = w->block;
+    uint32_t ordinal = w.ordinal + 1;
     int err;
-    w->ordinal = TOME_NO_BLOCK;
-    if ((err = tome__head_load(r, b)) != TOME_OK)
+    if ((err = tome__head_load(r, w.block)) != TOME_OK)
         return err;
-    while (w->left == 0 && w->body >= hd->bodies) {
+    while (w.left == 0 && w.body >= hd->bodies) {
         /* the next block with a list; its `first` continues the count */
-        if (++b >= r->h.body_blocks)
+        if (++w.block >= r->h.body_blocks)
             return TOME_ERR_CORRUPT;
-        if ((err = tome__head_load(r, b)) != TOME_OK)
+        if ((err = tome__head_load(r, w.block)) != TOME_OK)
             return err;
         if (hd->first != ordinal)
             return TOME_ERR_CORRUPT;
-        w->block = b;
-        w->body = 0;
-        w->at = hd->lists_at;
+        w.body = 0;
+        w.at = hd->lists_at;
     }
-    tome__cursor_init(&c, r->body.buf + w->at, hd->end_at - w->at);
-    if (w->left == 0) {
-        w->left = tome__get_varint(&c) - 1; /* >= 1, checked by parse_head() */
-        w->id = tome__get_varint(&c);
-        w->body++;
+    tome__cursor_init(&c, r->body.buf + w.at, hd->end_at - w.at);
+    if (w.left == 0) {
+        w.left = tome__get_varint(&c) - 1; /* >= 1, checked by parse_head() */
+        w.id = tome__get_varint(&c);
+        w.body++;
     } else {
-        w->id += tome__get_varint(&c);
-        w->left--;
+        w.id += tome__get_varint(&c);
+        w.left--;
     }
     if (c.bad)
         return TOME_ERR_CORRUPT;
-    w->at = (size_t)(c.pos - r->body.buf);
-    w->ordinal = ordinal;
+    w.at = (size_t)(c.pos - r->body.buf);
+    w.ordinal = ordinal;
+    r->walk = w;
     return TOME_OK;
 }
 
