@@ -77,8 +77,8 @@ int tome__head_load(tome_reader *r, uint32_t b)
 {
     tome_head *hd = &r->head;
     tome_slot *s = &r->body;
-    size_t content;
-    uint32_t head_size;
+    size_t content, head_size;
+    uint32_t v;
     int err;
     if (b >= r->h.body_blocks)
         return TOME_ERR_CORRUPT;
@@ -92,9 +92,10 @@ int tome__head_load(tome_reader *r, uint32_t b)
         return TOME_ERR_CORRUPT;
     if ((err = tome__slot_decode(r, s, b, 4)) != TOME_OK)
         return err;
-    head_size = tome_get32(s->buf);
-    if (head_size < TOME_HEAD_SIZE_MIN || head_size > content)
+    v = tome_get32(s->buf);
+    if (v < TOME_HEAD_SIZE_MIN || v > content)
         return TOME_ERR_CORRUPT;
+    head_size = (size_t)v;
     if ((err = tome__slot_decode(r, s, b, head_size)) != TOME_OK)
         return err;
     if (tome__hash_seeded(s->buf, head_size - 4, b) != tome_get32(s->buf + head_size - 4))
@@ -121,13 +122,15 @@ int tome__body_check(tome_reader *r, size_t upto)
         return tome__slot_decode(r, s, hd->block, hd->head_size + upto);
     while (hd->checked < upto) {
         tome_cursor c;
-        uint32_t end, sum;
+        uint32_t v, sum;
+        size_t end;
         /* the head's bytes, checked whole by parse_head() */
         tome__cursor_init(&c, s->buf + hd->seg_at, hd->end_at - hd->seg_at);
-        end = tome__get_varint(&c);
+        v = tome__get_varint(&c);
         sum = tome__get_u32(&c);
-        if (c.bad || end <= hd->checked)
+        if (c.bad || v <= hd->checked || v > hd->area)
             return TOME_ERR_CORRUPT;
+        end = (size_t)v;
         if ((err = tome__slot_decode(r, s, hd->block, hd->head_size + end)) != TOME_OK)
             return err;
         if (tome__hash_seeded(s->buf + hd->head_size + hd->checked, end - hd->checked,
