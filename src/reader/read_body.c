@@ -140,7 +140,11 @@ int tome__body_check(tome_reader *r, size_t upto)
         hd->seg_at = (size_t)(c.pos - s->buf);
         hd->seg_index++;
     }
-    return TOME_OK;
+    /* `checked` is a verdict on the frame's bytes, not on the buffer: the
+     * slot may since have been reset, or have held another block (verify
+     * decodes blocks without loading their heads), so the bytes wanted
+     * are decoded again when they are not there */
+    return tome__slot_decode(r, s, hd->block, hd->head_size + upto);
 }
 
 int tome__body_of(tome_reader *r, uint32_t b, uint32_t k, uint32_t id, tome_body *body)

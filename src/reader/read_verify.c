@@ -24,7 +24,11 @@ typedef struct verifier {
     /* multiset sums: name side and the other side */
     uint64_t names_loc, lists_loc, names_alias, tree_alias, folded_names, folded_search;
     uint64_t listings, raw, stored, bodies, article_max;
+    int listings_unknown; /* a head before was unreadable: resync `first` */
     int partial; /* a string too long for the verifier's buffer */
+    /* body blocks whose heads could not be read: their articles are found
+     * from the name entries' locations */
+    uint32_t unread_count, unread_lo, unread_hi;
 } verifier;
 
 static void damage(verifier *v, tome_part part, uint32_t index, int error)
@@ -100,26 +104,32 @@ static int overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
 }
 
 /* Frames lie in block table order, so that they cannot overlap is one
- * comparison with the previous good record's end. */
+ * comparison with the previous good record's end (*prev_end, moved on
+ * when record i is good). */
+static int record_check(tome_reader *r, uint32_t i, uint64_t *prev_end)
+{
+    const tome_header *h = &r->h;
+    tome_block b;
+    int err = tome__load_block(r, i, &b);
+    if (err == TOME_OK &&
+        (overlaps(b.frame_offset, b.frame_size, h->dict_offset, h->dict_size) ||
+         overlaps(b.frame_offset, b.frame_size, h->block_table_offset,
+                  (uint64_t)h->block_total * BLK_RECORD_SIZE) ||
+         b.frame_offset < *prev_end))
+        err = TOME_ERR_CORRUPT;
+    if (err == TOME_OK)
+        *prev_end = b.frame_offset + b.frame_size;
+    return err;
+}
+
 static void check_records(verifier *v)
 {
-    tome_reader *r = v->r;
-    const tome_header *h = &r->h;
     uint64_t prev_end = 0;
     uint32_t i;
-    for (i = 0; i < h->block_total && !v->read_error; i++) {
-        tome_block b;
-        int err = tome__load_block(r, i, &b);
-        if (err == TOME_OK &&
-            (overlaps(b.frame_offset, b.frame_size, h->dict_offset, h->dict_size) ||
-             overlaps(b.frame_offset, b.frame_size, h->block_table_offset,
-                      (uint64_t)h->block_total * BLK_RECORD_SIZE) ||
-             b.frame_offset < prev_end))
-            err = TOME_ERR_CORRUPT;
+    for (i = 0; i < v->r->h.block_total && !v->read_error; i++) {
+        int err = record_check(v->r, i, &prev_end);
         if (err != TOME_OK)
             damage(v, TOME_PART_BLOCK_TABLE, i, err);
-        else
-            prev_end = b.frame_offset + b.frame_size;
     }
 }
 
@@ -146,15 +156,21 @@ static void damage_listed(verifier *v, int err, int last_only)
 }
 
 /* A damaged block holding the continuation of a body that started in
- * block `carrier`: that body's articles are damaged too. */
+ * block `carrier` (whose head was read before): that body's articles are
+ * damaged too. */
 static void damage_carried(verifier *v, uint32_t carrier, int err)
 {
-    if (carrier != TOME_NO_BLOCK && tome__head_load(v->r, carrier) == TOME_OK)
+    int got = tome__head_load(v->r, carrier);
+    if (got == TOME_OK)
         damage_listed(v, err, 1);
+    else if (got == TOME_ERR_READ)
+        v->read_error = 1;
 }
 
 /* Block b: whole (checksum, chunks, frame end), head, segments, and its
- * carry against what the previous block left (*pending). */
+ * carry against what the previous block left (*pending).  A damaged frame
+ * may still hold a sound head: *head_ok then says r->head lists the
+ * block's articles. */
 static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *head_ok)
 {
     tome_reader *r = v->r;
@@ -162,12 +178,14 @@ static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *hea
     tome_cursor c;
     uint64_t sum = 0;
     uint32_t i, j;
-    int err;
+    int err, frame_err;
     *head_ok = 0;
-    if ((err = tome__slot_check(r, &r->body, b)) != TOME_OK)
-        return err;
+    if ((frame_err = tome__slot_check(r, &r->body, b)) == TOME_ERR_READ)
+        return frame_err;
+    /* the head is the frame's first bytes: a FAILED slot still serves
+     * them when the damage lies after them */
     if ((err = tome__head_load(r, b)) != TOME_OK)
-        return err;
+        return err == TOME_ERR_READ || frame_err == TOME_OK ? err : frame_err;
     *head_ok = 1;
     v->stored += hd->area; /* the bodies, each once */
     /* the carry against what the previous block left (UINT64_MAX: not
@@ -183,10 +201,12 @@ static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *hea
         *pending = hd->carry + sum > hd->area ? hd->carry + sum - hd->area : 0;
     else if (*pending != UINT64_MAX)
         *pending = *pending > hd->carry ? *pending - hd->carry : 0;
-    if (err != TOME_OK || hd->first != v->listings)
-        return TOME_ERR_CORRUPT;
-    if ((err = tome__body_check(r, hd->area)) != TOME_OK)
-        return err;
+    /* `first` sums; after an unreadable head the count is taken up again
+     * here, so one damaged block does not make all later ones wrong */
+    if (v->listings_unknown)
+        v->listings = hd->first, v->listings_unknown = 0;
+    if (hd->first != v->listings)
+        err = TOME_ERR_CORRUPT;
     /* the listings: (ID, block, body) into the multiset, sizes into raw */
     tome__cursor_init(&c, r->body.buf + hd->sizes_at, hd->end_at - hd->sizes_at);
     {
@@ -208,35 +228,62 @@ static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *hea
         }
         v->bodies += hd->bodies;
         if (c.bad || l.bad)
-            return TOME_ERR_CORRUPT;
+            err = TOME_ERR_CORRUPT;
     }
-    return TOME_OK;
+    if (frame_err != TOME_OK)
+        return frame_err;
+    if (err != TOME_OK)
+        return err;
+    return tome__body_check(r, hd->area);
 }
 
+/* Every body block, and the articles of each damaged one: those of the
+ * bodies starting in it (from its head, or, when the head cannot be read,
+ * from the name entries' locations: see damage_located()) and that of a
+ * body continuing into it from a block before. */
 static void check_bodies(verifier *v)
 {
     tome_reader *r = v->r;
-    uint64_t pending = 0;
-    uint32_t b, carrier = TOME_NO_BLOCK; /* the block where a continuing body starts */
+    uint64_t pending = 0, prev_end = 0;
+    /* the block where the body continuing past block b - 1 starts, while
+     * its articles are not named; TOME_NO_BLOCK when there is none or
+     * they are */
+    uint32_t b, carrier = TOME_NO_BLOCK;
     for (b = 0; b < r->h.body_blocks && !v->read_error; b++) {
-        uint64_t before = pending;
-        int head_ok, err = check_body_block(v, b, &pending, &head_ok);
-        uint32_t bodies = head_ok ? r->head.bodies : 0, carry = head_ok ? r->head.carry : 1;
+        /* a damaged record makes the block's articles damaged too */
+        int head_ok = 0, record = record_check(r, b, &prev_end);
+        int err = record == TOME_ERR_READ ? record : check_body_block(v, b, &pending, &head_ok);
+        uint32_t bodies;
+        if (err == TOME_ERR_READ) {
+            v->read_error = 1;
+            return;
+        }
+        if (err == TOME_OK)
+            err = record;
+        bodies = head_ok ? r->head.bodies : 0;
+        if (!head_ok) {
+            pending = UINT64_MAX; /* carries unknown until a head says */
+            v->listings_unknown = 1;
+        }
         if (err != TOME_OK) {
             damage(v, TOME_PART_BLOCK, b, err);
-            if (head_ok)
+            if (head_ok) {
                 damage_listed(v, err, 0);
-            else
-                pending = UINT64_MAX;
-            if (before != 0 && carry > 0)
+            } else {
+                if (v->unread_count++ == 0)
+                    v->unread_lo = b;
+                v->unread_hi = b;
+            }
+            if (carrier != TOME_NO_BLOCK)
                 damage_carried(v, carrier, err);
-        }
-        if (bodies > 0)
+            carrier = TOME_NO_BLOCK; /* whatever continues past b is named */
+        } else if (bodies > 0) {
             carrier = b;
-        if (pending == 0 || pending == UINT64_MAX)
-            carrier = pending == 0 ? TOME_NO_BLOCK : carrier;
+        }
+        if (pending == 0)
+            carrier = TOME_NO_BLOCK;
     }
-    if (pending != 0 && pending != UINT64_MAX)
+    if (!v->read_error && pending != 0 && pending != UINT64_MAX)
         damage(v, TOME_PART_BLOCK, r->h.body_blocks - 1, TOME_ERR_CORRUPT);
 }
 
@@ -361,6 +408,32 @@ static void search_side(verifier *v, const tome_entry *e, const uint8_t *str, si
     v->folded_search += ((uint64_t)tome__hash_digest(&a) << 32) | tome__hash_digest(&b);
 }
 
+/* The articles of a sound name leaf (entries at [at, f->end) of the index
+ * buffer) whose bodies start in a body block with an unreadable head:
+ * their IDs could not be listed by check_bodies(), so they are named from
+ * their locations.  Whether a block's head is unreadable is asked again
+ * of the block (the same bytes give the same answer), for the blocks in
+ * the range where unreadable heads were met. */
+static void damage_located(verifier *v, tree_walk *w, const tome_frame *f, size_t at)
+{
+    tome_reader *r = v->r;
+    uint32_t i, prev_size = 0, block = 0;
+    for (i = 0; i < f->count && !v->read_error; i++) {
+        tome_entry e;
+        int err;
+        if (tome__entry_next(r, &w->t, 0, &at, f->end, prev_size, &block, &e) != TOME_OK)
+            return; /* parsed once already: cannot happen */
+        prev_size = e.size;
+        if (e.block < v->unread_lo || e.block > v->unread_hi)
+            continue;
+        err = tome__head_load(r, e.block);
+        if (err == TOME_ERR_READ)
+            v->read_error = 1;
+        else if (err != TOME_OK)
+            damage(v, TOME_PART_ARTICLE, f->first + i, err);
+    }
+}
+
 /* Frame `number`: head, children coverage, entries, order. */
 static int check_frame(verifier *v, tree_walk *w, uint32_t number)
 {
@@ -368,9 +441,11 @@ static int check_frame(verifier *v, tree_walk *w, uint32_t number)
     tome_frame f;
     uint32_t i, prev_size = 0, block = 0;
     uint8_t str[TOME_QUERY_MAX];
+    size_t entries_at;
     int err;
     if ((err = tome__frame_load(r, &w->t, number, &f)) != TOME_OK)
         return err;
+    entries_at = f.at;
     /* levels: leaves, then nodes level by level, each level's children
      * exactly the frames of the level below */
     if (f.level != w->level) {
@@ -430,7 +505,12 @@ static int check_frame(verifier *v, tree_walk *w, uint32_t number)
         }
         prev_size = e.size;
     }
-    return f.at == f.end ? TOME_OK : TOME_ERR_CORRUPT;
+    if (f.at != f.end)
+        return TOME_ERR_CORRUPT;
+    /* a damaged leaf names all its IDs instead (check_tree()) */
+    if (w->t.kind == TOME_KIND_NAME && f.level == 0 && v->unread_count > 0)
+        damage_located(v, w, &f, entries_at);
+    return TOME_OK;
 }
 
 static void check_tree(verifier *v, unsigned kind, tome_part part, uint8_t *last)
@@ -449,13 +529,16 @@ static void check_tree(verifier *v, unsigned kind, tome_part part, uint8_t *last
                 /* the IDs of the leaf, from the records */
                 tome_block b, next;
                 uint32_t id, end = v->r->h.article_count;
-                if (tome__load_block(v->r, w.t.base + number, &b) == TOME_OK) {
-                    if (number + 1 < w.t.leaves &&
-                        tome__load_block(v->r, w.t.base + number + 1, &next) == TOME_OK)
-                        end = next.first;
+                int got = tome__load_block(v->r, w.t.base + number, &b), got_next = TOME_OK;
+                if (got == TOME_OK && number + 1 < w.t.leaves &&
+                    (got_next = tome__load_block(v->r, w.t.base + number + 1, &next)) == TOME_OK)
+                    end = next.first;
+                /* a failed read is the answer, never a shorter report */
+                if (got == TOME_ERR_READ || got_next == TOME_ERR_READ)
+                    v->read_error = 1;
+                else if (got == TOME_OK)
                     for (id = b.first; id < end && id < v->r->h.article_count; id++)
                         damage(v, TOME_PART_ARTICLE, id, err);
-                }
             }
             /* the frame's place in the levels is unknown: stop the
              * structural checks of this tree, keep the entry checks */
