@@ -225,9 +225,9 @@ int tome__frame_load(tome_reader *r, const tome_tree *t, uint32_t number, tome_f
 /* One entry of a frame, parsed.  Pointers are into r->index.buf. */
 typedef struct tome_entry {
     tome_front s;   /* its string: shared bytes of the previous, then suffix */
-    uint32_t size;  /* the string's size */
+    size_t size;    /* the string's size (within the frame's strings) */
     const uint8_t *value; /* name: the title; metadata: the value */
-    uint32_t value_size;
+    size_t value_size;
     uint32_t block, body, alias_count; /* name entries */
     size_t aliases_at;                 /* name entries: the alias ordinals */
     uint32_t id, source;               /* alias and search entries */

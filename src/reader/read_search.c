@@ -50,7 +50,7 @@ int tome_search_start(tome_reader *r, tome_search *s, const char *query, size_t 
     if (r->h.search_frames == 0)
         return TOME_ERR_NOT_FOUND;
     tome__tree_of(r, TOME_KIND_SEARCH, &t);
-    if ((err = tome__descend(r, &t, s->query, s->query_size, 1, &f)) != TOME_OK)
+    if ((err = tome__descend(r, &t, s->query, (size_t)s->query_size, 1, &f)) != TOME_OK)
         return err;
     /* the leaf found; tome_search_next() skips what lies below the query */
     s->frame = f.number;
@@ -76,7 +76,8 @@ int tome_search_next(tome_reader *r, tome_search *s, tome_match *m)
             break;
         if ((err = tome__frame_load(r, &t, s->frame, &f)) != TOME_OK)
             return err;
-        at = s->entry ? s->entry : f.at;
+        /* (a size_t: within the leaf's content, else the leaf is done) */
+        at = !s->entry ? f.at : s->entry < f.end ? (size_t)s->entry : f.end;
         if (at >= f.end) { /* the leaf is done: the next one, from its start */
             s->frame++;
             s->entry = 0;
@@ -90,9 +91,9 @@ int tome_search_next(tome_reader *r, tome_search *s, tome_match *m)
         }
         if ((err = tome__entry_next(r, &t, 0, &at, f.end, s->prev_size, &block, &e)) != TOME_OK)
             return err;
-        cmp.lcp = s->prev_lcp;
+        cmp.lcp = (size_t)s->prev_lcp;
         cmp.order = 0;
-        tome__compare_step(&cmp, s->query, s->query_size, &e);
+        tome__compare_step(&cmp, s->query, (size_t)s->query_size, &e);
         s->entry = (uint32_t)at; /* within a frame of index_size_max bytes */
         s->prev_size = e.size;
         s->prev_lcp = (uint32_t)cmp.lcp;
@@ -106,10 +107,10 @@ int tome_search_next(tome_reader *r, tome_search *s, tome_match *m)
         if (s->flags & TOME_SEARCH_EXACT) {
             uint8_t text[TOME_QUERY_MAX];
             size_t size;
-            if ((err = tome__text(r, e.id, e.source, text, s->exact_size, &size)) != TOME_OK)
+            if ((err = tome__text(r, e.id, e.source, text, (size_t)s->exact_size, &size)) != TOME_OK)
                 return err;
             if (size < s->exact_size ||
-                (s->exact_size && memcmp(text, s->exact, s->exact_size) != 0))
+                (s->exact_size && memcmp(text, s->exact, (size_t)s->exact_size) != 0))
                 continue;
         }
         m->id = e.id;

@@ -88,8 +88,7 @@ static void name_payload(const tome_reader *r, tome_cursor *c, const uint8_t *bu
     const tome_header *h = &r->h;
     int64_t b;
     uint32_t i, prev = 0;
-    e->value_size = tome__get_varint(c);
-    e->value = tome__get_bytes(c, e->value_size);
+    e->value = tome__get_run(c, &e->value_size);
     b = (int64_t)*block + tome__unzigzag(tome__get_varint(c));
     e->body = tome__get_varint(c);
     e->alias_count = tome__get_varint(c);
@@ -137,8 +136,7 @@ int tome__entry_next(const tome_reader *r, const tome_tree *t, uint32_t level, s
                 c.bad = 1;
             break;
         default:
-            e->value_size = tome__get_varint(&c);
-            e->value = tome__get_bytes(&c, e->value_size);
+            e->value = tome__get_run(&c, &e->value_size);
             break;
         }
     }

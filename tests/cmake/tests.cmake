@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests.cmake - the test suite under CTest, included by the top
 # CMakeLists.txt for a host build.  Tests run from the repository root, as
-# tests/run.sh runs them (test_reader reads seeds/, cli.sh needs it too).
+# tests/run.sh runs them (test_reader3 reads seeds/, cli.sh needs it too).
 set(_tome_test_dir "${CMAKE_CURRENT_SOURCE_DIR}")
 
 # Tests see every folder, like the Makefile's CPPFLAGS_TOME.
@@ -23,7 +23,9 @@ function(tome_add_test_program name)
   add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY "${_tome_test_dir}")
 endfunction()
 
-tome_add_test_program(test_reader)
+tome_add_test_program(test_reader3)
+# the golden archives of tests/golden/ (its default folder)
+tome_add_test_program(test_golden)
 tome_add_test_program(test_pack_input)
 if(TOME_FOLDING)
   tome_add_test_program(test_fold)

@@ -282,7 +282,10 @@ static void exercise_article(run *x, uint32_t id, uint32_t count)
     if ((code = tome_fetch(x->r, id, body, a.size, &got)) == TOME_ERR_READ)
         code = tome_fetch(x->r, id, body, a.size, &got);
     FUZZ_CHECK(IS_ONE_OF(code, ALLOWED_FETCH));
-    FUZZ_CHECK(!(x->o->flags & TOME_OPEN_TRUST_CONTENT) || code != TOME_ERR_CHECKSUM);
+    /* No check that TOME_OPEN_TRUST_CONTENT never gives TOME_ERR_CHECKSUM:
+     * since 3.0 it skips only the body segments' checksums, while index
+     * frames and body block heads are still checked (include/tome.h), and
+     * the heads' checksums are never resealed (fuzz_archive.c). */
     if (code == TOME_OK)
         FUZZ_CHECK(got == a.size);
     note(x, code, code == TOME_OK ? digest_of(body, a.size) : 0);
