@@ -82,6 +82,12 @@ static void find_limits(const tome_packer *p, const plan *pl, limits *m)
     for (i = 0; i < p->alias_count; i++)
         if (p->aliases[i].alias_size > m->key)
             m->key = p->aliases[i].alias_size;
+    {
+        /* docs/FORMAT.md: long strings need a body buffer that holds two */
+        uint32_t longest = m->key > pl->fold_size_max ? m->key : pl->fold_size_max;
+        if (longest > TOME_SHORT_STRING_MAX && m->block < 2u * longest)
+            m->block = 2u * longest;
+    }
 }
 
 void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g)

@@ -136,6 +136,13 @@ static int check_limits_fields(const tome_header *h)
         (index_frames >= 1 && h->index_size_max == 0) ||
         (h->block_total >= 1 && h->chunk_size_max < 3))
         return 0;
+    {
+        uint32_t longest = h->key_size_max > h->fold_size_max ? h->key_size_max
+                                                               : h->fold_size_max;
+        /* both at most 196605, so the product fits */
+        if (longest > TOME_SHORT_STRING_MAX && h->block_size_max < 2u * longest)
+            return 0;
+    }
     return h->fold_version == (h->search_frames >= 1 ? TOME_FOLD_VERSION : 0u);
 }
 

@@ -77,7 +77,7 @@ static uint32_t string_limit(const tome_reader *r, unsigned kind)
     if (kind == TOME_KIND_SEARCH)
         return r->h.fold_size_max;
     if (kind == TOME_KIND_META)
-        return r->h.index_size_max; /* bounded by the frame alone */
+        return TOME_SHORT_STRING_MAX; /* metadata names */
     return r->h.key_size_max;
 }
 

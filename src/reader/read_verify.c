@@ -632,8 +632,7 @@ int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user,
                                                                : h->fold_size_max;
         uint8_t *str = small_str, *last = small_last;
         size_t cap = sizeof small_str;
-        if (longest < h->index_size_max)
-            longest = h->index_size_max; /* metadata names */
+        /* open made sure of the room (metadata names are short) */
         if (h->body_blocks > 0 && longest > cap && 2 * longest <= h->block_size_max) {
             tome__slot_init(&r->body, r->body.buf); /* the slot forgets its block */
             r->head.block = TOME_NO_BLOCK;

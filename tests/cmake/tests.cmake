@@ -35,8 +35,11 @@ endif()
 # libFuzzer), as `make test` runs them: replay.c with every fuzz_*.c.
 file(GLOB _tome_fuzz_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/fuzz_*.c")
 list(SORT _tome_fuzz_sources)
-tome_add_test_program(fuzz_replay tests/fuzz/replay.c ${_tome_fuzz_sources})
+tome_add_test_program(fuzz_replay tests/fuzz/replay.c tests/fuzz/integrity_oracle.c
+                      ${_tome_fuzz_sources})
 tome_add_test_program(sweep_damage tests/fuzz/sweep_damage.c tests/fuzz/fuzz_archive.c)
+tome_add_test_program(mutation_run tests/fuzz/mutation_run.c tests/fuzz/integrity_oracle.c
+                      tests/fuzz/fuzz_archive.c)
 
 # test_alloc wraps the allocator for everything linked statically into it,
 # so it needs zstd's static library: without one it is not built.
