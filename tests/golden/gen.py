@@ -138,6 +138,19 @@ def open_meta_count():
         fix=lambda s, h: h.__setitem__('meta_count', 2) if s == 'header' else None)
 
 
+@case('open-long-key-small-blocks', 'open TOME_ERR_HEADER')
+def open_long_key():
+    # a 300-byte key needs block_size_max of at least 600
+    return Builder([A(b'k' * 300, b'short body')]).build(
+        fix=lambda s, h: h.__setitem__('block_size_max', 599) if s == 'header' else None)
+
+
+@case('valid-long-key', 'valid')
+def valid_long_key():
+    return Builder([A(b'k' * 300, b'short body'), A(b'j' * 280 + 'é'.encode(), b'x', b'T' * 400)],
+                   fold=lambda s: s.lower().replace('é'.encode(), b'e'))
+
+
 @case('open-table-before-gap', 'open TOME_ERR_HEADER')
 def open_table_gap():
     # the block table must end where the footer begins

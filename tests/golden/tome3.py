@@ -324,6 +324,10 @@ class Builder:
             'stored_size': sum(len(blk['area']) for blk in self.blocks),
             'meta_count': len(self.meta),
         }
+        # docs/FORMAT.md: strings over 256 bytes need a body buffer of two
+        longest = max(h['key_size_max'], h['fold_size_max'])
+        if longest > 256:
+            h['block_size_max'] = max(h['block_size_max'], 2 * longest)
         return h
 
     def build(self, frames=None, header=None, fix=None):
