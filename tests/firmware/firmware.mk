@@ -158,7 +158,7 @@ $(FW)/features/%.elf: $(FW_SRC)/features.c $(FW)/example/example.elf
 	  $(FW_FEATURE_DEFS_$*) -c $< -o $(FW)/features/$*.o
 	$(FW_CC) $(FW_FEATURE_CPU) -nostartfiles --specs=nano.specs -T $(FW_EXAMPLE)/mps2_an386.ld \
 	  -Wl,--gc-sections -Wl,-Map=$(FW)/features/$*.map $(FW)/features/$*.o $(FW_FEATURE_OBJ) \
-	  $$(find $(FW)/example/obj/tome -name '*.o' | sort) -lgcc -o $@
+	  $(patsubst %.c,$(FW)/example/obj/tome/%.o,$(READER_SRC) $(wildcard src/port/*.c)) -lgcc -o $@
 
 # The example prints the article it finds: exactly what `tome cat` prints.
 $(FW)/example.compared: $(FW)/example/example.elf
