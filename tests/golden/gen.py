@@ -307,6 +307,12 @@ def open_dict_overlap():
     return sample().build(fix=fix)
 
 
+@case('open-article-count-short', 'open TOME_ERR_HEADER')
+def open_article_count_short():
+    # one article fewer than the name tree holds: listings would end early
+    return header_case('article_count', 4)
+
+
 @case('open-dict-checksum', 'open TOME_ERR_DICTIONARY')
 def open_dict_checksum():
     # a raw-content dictionary of 64 bytes in front of the frames
