@@ -5,8 +5,9 @@
  * This header is the reference manual of the reader library.
  *
  * A tome archive holds text articles, each with a unique key (a UTF-8
- * string), an optional title and any number of aliases (more keys), compressed with zstd into small blocks.
- * Articles are numbered 0..count-1 in byte-wise order of their keys, so an
+ * string), an optional title and any number of aliases (more keys),
+ * compressed with zstd into small blocks, with a folded search index and
+ * optional metadata.  Articles are numbered 0..count-1 in byte-wise order of their keys, so an
  * ID is the rank of its key.  The on-disk format is specified in
  * docs/FORMAT.md.
  *
@@ -25,9 +26,11 @@
  * Hostile input.  Every byte of an archive is treated as hostile.  Open
  * checks the header and footer; every later access checks the offsets and
  * lengths it uses; a damaged archive yields an error code, never a crash
- * or an out-of-bounds access.  tome_fetch() checks each article against its
- * checksum, so it never returns wrong bytes as success; tome_verify() checks
- * everything, and names each damaged article.
+ * or an out-of-bounds access.  Every frame and table record is checked
+ * before it is trusted, and every body is bound to its article's ID, so no
+ * call returns a wrong key, wrong bytes, or a skipped or repeated article
+ * as success; tome_verify() checks everything, and names each damaged
+ * article.
  *
  * Threads.  A reader keeps its last decompressed block in its workspace, so
  * calls on one reader must not overlap.  Open one reader (with its own
