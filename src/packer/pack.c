@@ -135,15 +135,6 @@ static int intern_body(tome_packer *p, const void *data, size_t size, uint32_t *
     return TOME_PACK_OK;
 }
 
-int tome__pack_key_compare(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size)
-{
-    size_t n = a_size < b_size ? a_size : b_size;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c;
-    return (a_size > b_size) - (a_size < b_size);
-}
-
 char *tome__pack_strdup(const char *s, size_t n)
 {
     char *c = malloc(n + 1);

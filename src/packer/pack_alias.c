@@ -41,7 +41,7 @@ static int compare_aliases(const void *x, const void *y)
 {
     const pack_alias *a = &alias_order_packer->aliases[*(const uint32_t *)x];
     const pack_alias *b = &alias_order_packer->aliases[*(const uint32_t *)y];
-    int c = tome__pack_key_compare((const uint8_t *)a->alias, a->alias_size,
+    int c = tome__key_compare((const uint8_t *)a->alias, a->alias_size,
                               (const uint8_t *)b->alias, b->alias_size);
     if (c)
         return c;
@@ -55,7 +55,7 @@ static int64_t find_key(const tome_packer *p, const plan *pl, const char *key, u
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const pack_article *a = &p->articles[pl->ids[mid]];
-        int c = tome__pack_key_compare((const uint8_t *)a->key, a->key_size, (const uint8_t *)key, size);
+        int c = tome__key_compare((const uint8_t *)a->key, a->key_size, (const uint8_t *)key, size);
         if (c == 0)
             return (int64_t)mid;
         if (c < 0)
@@ -74,7 +74,7 @@ static int resolve(tome_packer *p, plan *pl)
         int64_t id;
         if (o > 0) {
             const pack_alias *b = &p->aliases[pl->alias_order[o - 1]];
-            if (tome__pack_key_compare((const uint8_t *)a->alias, a->alias_size,
+            if (tome__key_compare((const uint8_t *)a->alias, a->alias_size,
                                   (const uint8_t *)b->alias, b->alias_size) == 0)
                 return tome__pack_fail(p, TOME_PACK_ERR_DUPLICATE,
                                        "duplicate alias \"%s\": from %s and from %s", a->alias,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "records.h" /* key order, shared with the reader */
 #include "tome_pack.h"
 #include "utf8.h"
 
@@ -78,11 +79,6 @@ int tome__pack_fail(tome_packer *p, int code, const char *fmt, ...)
 /* Make room for `need` items of `item_size` bytes in *items (capacity
  * *cap, doubling). */
 int tome__pack_grow(tome_packer *p, void **items, size_t *cap, size_t need, size_t item_size);
-
-/* Key order (docs/FORMAT.md, "Conventions"): byte-wise, a prefix before
- * its extensions; <0, 0, >0.  Also the order of alias keys, folded strings
- * and metadata names. */
-int tome__pack_key_compare(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b_size);
 
 /* A copy of [s, s + n) with a NUL after it; NULL when out of memory. */
 char *tome__pack_strdup(const char *s, size_t n);

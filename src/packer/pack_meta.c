@@ -44,7 +44,7 @@ int tome_pack_meta(tome_packer *p, const char *name, const char *value)
 static int compare_metas(const void *x, const void *y)
 {
     const pack_meta *a = x, *b = y;
-    return tome__pack_key_compare((const uint8_t *)a->name, a->name_size, (const uint8_t *)b->name,
+    return tome__key_compare((const uint8_t *)a->name, a->name_size, (const uint8_t *)b->name,
                              b->name_size);
 }
 

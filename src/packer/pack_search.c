@@ -96,7 +96,7 @@ static const uint8_t *sort_arena; /* qsort has no context */
 static int compare_entries(const void *x, const void *y)
 {
     const search_entry *a = x, *b = y;
-    int c = tome__pack_key_compare(sort_arena + a->at, a->size, sort_arena + b->at, b->size);
+    int c = tome__key_compare(sort_arena + a->at, a->size, sort_arena + b->at, b->size);
     if (c)
         return c;
     if (a->id != b->id)

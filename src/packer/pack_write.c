@@ -62,7 +62,7 @@ typedef struct keyed {
 static int compare_keyed(const void *a, const void *b)
 {
     const pack_article *x = ((const keyed *)a)->article, *y = ((const keyed *)b)->article;
-    return tome__pack_key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
+    return tome__key_compare((const uint8_t *)x->key, x->key_size, (const uint8_t *)y->key,
                              y->key_size);
 }
 
