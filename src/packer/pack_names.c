@@ -49,17 +49,24 @@ static int name_entry(void *ctx, size_t id, int starts_frame, const uint8_t **s,
     return TOME_PACK_OK;
 }
 
-int tome__plan_name_tree(tome_packer *p, plan *pl)
+/* The tree of `kind` from `count` entries that `entry` gives, with one
+ * payload buffer for all of them. */
+static int build(tome_packer *p, plan *pl, uint32_t kind, size_t count, tree_entry_fn entry,
+                 pack_tree *out)
 {
     entries e;
     int err;
     memset(&e, 0, sizeof e);
     e.p = p;
     e.pl = pl;
-    err = tome__tree_build(p, TOME_KIND_NAME, p->article_count, name_entry, &e,
-                           tome__index_target(p), &pl->names);
+    err = tome__tree_build(p, kind, count, entry, &e, tome__index_target(p), out);
     free(e.payload);
     return err;
+}
+
+int tome__plan_name_tree(tome_packer *p, plan *pl)
+{
+    return build(p, pl, TOME_KIND_NAME, p->article_count, name_entry, &pl->names);
 }
 
 static int alias_entry(void *ctx, size_t o, int starts_frame, const uint8_t **s, size_t *n,
@@ -80,15 +87,7 @@ static int alias_entry(void *ctx, size_t o, int starts_frame, const uint8_t **s,
 
 int tome__plan_alias_tree(tome_packer *p, plan *pl)
 {
-    entries e;
-    int err;
     if (p->alias_count == 0)
         return TOME_PACK_OK;
-    memset(&e, 0, sizeof e);
-    e.p = p;
-    e.pl = pl;
-    err = tome__tree_build(p, TOME_KIND_ALIAS, p->alias_count, alias_entry, &e,
-                           tome__index_target(p), &pl->alias_tree);
-    free(e.payload);
-    return err;
+    return build(p, pl, TOME_KIND_ALIAS, p->alias_count, alias_entry, &pl->alias_tree);
 }
