@@ -79,9 +79,22 @@ typedef struct tome_pack_options {
      * no block of at least 1 KiB fits with it.  TOME_PACK_ERR_LIMIT when
      * even that does not fit. */
     size_t ram_budget;
-    /* Called now and then while packing (may be NULL). */
+    /* Called now and then while packing (may be NULL): `stage` names the
+     * phase ("reading", "clustering", "compressing", ...); `total` is 0
+     * when not known. */
     void (*progress)(void *user, const char *stage, uint64_t done, uint64_t total);
     void *progress_user;
+    /* Peak memory the packer aims to stay under, bytes; 0 = the default:
+     * 1 GiB, or the machine's physical memory when that is less.  Bodies,
+     * signatures and frames that do not fit their share go to temporary
+     * files; only where that data lives depends on the budget, never the
+     * archive's bytes. */
+    uint64_t memory;
+    /* Directory for those temporary files (NULL: $TMPDIR, else /tmp);
+     * `tome pack` gives the output's directory.  Each file is unlinked as
+     * soon as it is created, so none outlives the process.  The string
+     * must stay valid while the packer lives. */
+    const char *temp_dir;
 } tome_pack_options;
 
 /* What a pack produced. */
