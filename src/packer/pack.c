@@ -44,11 +44,7 @@ void tome_packer_free(tome_packer *p)
     size_t i;
     if (!p)
         return;
-    for (i = 0; i < p->article_count; i++) {
-        free(p->articles[i].key);
-        free(p->articles[i].title);
-        free(p->articles[i].source);
-    }
+    tome__pack_arena_free(p);
     tome__spill_free(&p->body_store);
     tome__pack_hasher_free(p->hasher);
     for (i = 0; i < p->alias_count; i++) {

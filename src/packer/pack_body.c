@@ -164,26 +164,83 @@ int tome__pack_check_article(tome_packer *p, const char *key, size_t key_size, c
                            sizeof *p->articles);
 }
 
+/* Room for n bytes in the string arena: chunks of ARENA_CHUNK bytes,
+ * never moved, so what is placed there stays where it is. */
+#define ARENA_CHUNK (1u << 20)
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    char data[];
+} arena_chunk;
+
+static char *arena_room(tome_packer *p, size_t n)
+{
+    arena_chunk *c = p->arena;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+        arena_chunk *fresh = malloc(sizeof *fresh + cap);
+        if (!fresh)
+            return NULL;
+        fresh->used = 0;
+        fresh->cap = cap;
+        if (c && n > ARENA_CHUNK / 4) { /* a big one: keep filling the current chunk */
+            fresh->next = c->next;
+            c->next = fresh;
+        } else {
+            fresh->next = c;
+            p->arena = fresh;
+        }
+        c = fresh;
+    }
+    c->used += n;
+    return c->data + c->used - n;
+}
+
+void tome__pack_arena_free(tome_packer *p)
+{
+    arena_chunk *c = p->arena;
+    while (c) {
+        arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    p->arena = NULL;
+}
+
 int tome__pack_add_article(tome_packer *p, const char *key, size_t key_size, const char *title,
                            size_t title_size, uint32_t body, const char *source)
 {
     pack_article *a;
+    size_t source_size = strlen(source);
+    char *at;
     int err;
     if ((err = tome__pack_grow(p, (void **)&p->articles, &p->article_cap, p->article_count + 1,
                                sizeof *p->articles)))
         return err;
+    /* key, title and source side by side, each with a NUL after it */
+    at = arena_room(p, key_size + 1 + (title_size ? title_size + 1 : 0) + source_size + 1);
+    if (!at)
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     a = &p->articles[p->article_count];
     memset(a, 0, sizeof *a);
-    a->key = tome__pack_strdup(key, key_size);
+    a->key = at;
+    memcpy(at, key, key_size);
+    at[key_size] = '\0';
+    at += key_size + 1;
     a->key_size = (uint32_t)key_size;
     a->self_folded = tome__fold_is_identity((const uint8_t *)key, key_size);
-    a->title = title_size ? tome__pack_strdup(title, title_size) : NULL;
+    if (title_size) {
+        a->title = at;
+        memcpy(at, title, title_size);
+        at[title_size] = '\0';
+        at += title_size + 1;
+    }
     a->title_size = (uint32_t)title_size;
-    a->source = tome__pack_strdup(source, strlen(source));
+    a->source = at;
+    memcpy(at, source, source_size + 1);
     a->body = body;
-    p->article_count++; /* counted now so free() releases what was copied */
-    if (!a->key || !a->source || (title_size && !a->title))
-        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    p->article_count++;
     if (p->opt.progress && (p->article_count & 1023) == 0)
         p->opt.progress(p->opt.progress_user, "reading", p->article_count, 0);
     return TOME_PACK_OK;

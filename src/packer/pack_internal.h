@@ -17,11 +17,11 @@
 #define TOME_PACK_NAME_LIMIT 65535u
 
 typedef struct pack_article {
-    char *key;          /* owned, NUL-terminated copy */
+    char *key;          /* NUL-terminated copy, in the packer's string arena */
     uint32_t key_size;
-    char *title;        /* owned or NULL */
+    char *title;        /* in the arena, or NULL */
     uint32_t title_size;
-    char *source;       /* owned: where the article came from */
+    char *source;       /* in the arena: where the article came from */
     uint32_t body;      /* index into bodies */
     int self_folded;    /* the key is its own fold (docs/FORMAT.md, "Name tree") */
 } pack_article;
@@ -90,6 +90,7 @@ struct tome_packer {
     size_t article_count, article_cap;
     pack_body *bodies;
     size_t body_count, body_cap;
+    void *arena;           /* keys, titles and sources of articles */
     pack_spill body_store; /* every distinct body, back to back */
     uint64_t body_start;   /* where the body being added starts in it */
     void *hasher;          /* its running hash */
@@ -179,6 +180,7 @@ int tome__body_append(tome_packer *p, const void *data, size_t n);
 int tome__body_finish(tome_packer *p, uint32_t *index);
 int tome__pack_add_article(tome_packer *p, const char *key, size_t key_size, const char *title,
                            size_t title_size, uint32_t body, const char *source);
+void tome__pack_arena_free(tome_packer *p);
 /* Bytes [from, from + n) of body `body`. */
 int tome__body_read(tome_packer *p, uint32_t body, uint64_t from, void *dst, size_t n);
 

@@ -112,17 +112,25 @@ static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t 
     return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
 }
 
+/* Reads of the written archive, reported as the check's progress (bytes
+ * read of the file's size: the check reads each frame once). */
+typedef struct check_io {
+    int fd;
+    tome_packer *p;
+    uint64_t read, size;
+    unsigned calls;
+} check_io;
+
 static int pread_all(void *user, uint64_t offset, void *dst, size_t len)
 {
-    int fd = *(int *)user;
-    while (len > 0) {
-        ssize_t n = pread(fd, dst, len, (off_t)offset);
-        if (n <= 0)
-            return -1;
-        dst = (uint8_t *)dst + n;
-        offset += (uint64_t)n;
-        len -= (size_t)n;
-    }
+    check_io *io = user;
+    if (tome__read_all(io->fd, dst, len, offset) != 0)
+        return -1;
+    io->read += len;
+    if (io->p && io->p->opt.progress && (++io->calls & 255) == 0)
+        io->p->opt.progress(io->p->opt.progress_user, "checking (MiB)",
+                            io->read < io->size ? io->read >> 20 : io->size >> 20,
+                            io->size >> 20);
     return 0;
 }
 
@@ -135,12 +143,16 @@ static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
     void *map = MAP_FAILED, *ws = NULL;
     struct stat sb;
     size_t need = 0;
+    check_io io;
     int fd = open(tmp, O_RDONLY | O_CLOEXEC), err = TOME_ERR_READ;
     if (fd < 0 || fstat(fd, &sb) != 0)
         goto done;
     memset(&c, 0, sizeof c);
+    memset(&io, 0, sizeof io);
+    io.fd = fd;
+    io.size = (uint64_t)sb.st_size;
     c.read = pread_all;
-    c.user = &fd;
+    c.user = &io;
     c.size = (uint64_t)sb.st_size;
     if ((err = tome_workspace_size(&c, &need)) != TOME_OK)
         goto done;
@@ -161,12 +173,13 @@ static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
     if (!p->opt.check)
         goto done;
     if (p->opt.progress)
-        p->opt.progress(p->opt.progress_user, "checking", 0, 0);
+        p->opt.progress(p->opt.progress_user, "checking (MiB)", 0, 0);
     /* through reads, not the mapping: checking a big archive must not
      * bring all of it into the packer's memory */
     c.data = NULL;
     c.read = pread_all;
-    c.user = &fd;
+    c.user = &io;
+    io.p = p;
     need = st->workspace_callback;
     ws = malloc(need);
     c.workspace = ws;
