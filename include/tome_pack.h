@@ -116,7 +116,8 @@ typedef struct tome_pack_stats {
 } tome_pack_stats;
 
 /* Defaults: 64 KiB blocks, level 19, dictionary auto (256 KiB), all cores,
- * check on. */
+ * check on, memory 0 (1 GiB, or less on a smaller machine), temporary
+ * files in $TMPDIR or /tmp. */
 void tome_pack_options_default(tome_pack_options *options);
 
 typedef struct tome_packer tome_packer;
@@ -129,7 +130,9 @@ void tome_packer_free(tome_packer *packer);
  * consequence of the first, does not replace it.  Owned by the packer. */
 const char *tome_packer_message(const tome_packer *packer);
 
-/* Add one article; all bytes are copied.  `key` must be valid UTF-8 without
+/* Add one article; all bytes are copied (the body into the packer's body
+ * store: memory, or a temporary file past a quarter of options.memory;
+ * an identical body is stored once).  `key` must be valid UTF-8 without
  * NUL, 1..65535 bytes; `title` (may be NULL) valid UTF-8, at most 65535
  * bytes; `size` below 4 GiB.  `source` names where it came from, for
  * messages (may be NULL).  A key added twice is TOME_PACK_ERR_DUPLICATE,

@@ -190,13 +190,17 @@ int tome__spill_read(tome_packer *p, pack_spill *s, uint64_t at, void *dst, size
         memcpy(dst, s->mem + at, n);
         return TOME_PACK_OK;
     }
-    if (at + n > s->size - s->wlen) {
-        int err = flush_buffer(p, s);
-        if (err)
-            return err;
+    {
+        /* what is still in the write buffer comes from there: so a body
+         * just added, compared with its duplicate and dropped, never
+         * reaches the file */
+        uint64_t flushed = s->size - s->wlen;
+        size_t from_file = at >= flushed ? 0 : (at + n <= flushed ? n : (size_t)(flushed - at));
+        if (from_file && tome__read_all(s->fd, dst, from_file, at) != 0)
+            return spill_io_error(p, s);
+        if (from_file < n)
+            memcpy((uint8_t *)dst + from_file, s->wbuf + (at + from_file - flushed), n - from_file);
     }
-    if (tome__read_all(s->fd, dst, n, at) != 0)
-        return spill_io_error(p, s);
     return TOME_PACK_OK;
 }
 

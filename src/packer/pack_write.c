@@ -3,12 +3,16 @@
  * pack_write.c - from added articles to an archive file (docs/FORMAT.md).
  *
  * Steps: sort articles by key (IDs), resolve aliases (pack_alias.c), lay
- * distinct bodies out in blocks (pack_layout.c) with their heads
- * (pack_heads.c), train the dictionary, build the name, alias and search
- * trees and the metadata frame (pack_names.c, pack_search.c, pack_meta.c),
- * compress every frame, build the block table and header (pack_tables.c),
- * write everything to a temporary file, check it with the reader, rename
- * it into place.
+ * distinct bodies out in blocks (pack_layout.c, clustering near-duplicates
+ * with pack_cluster.c), train the dictionary on samples read back from the
+ * body store, build the name, alias and search trees and the metadata
+ * frame (pack_names.c, pack_search.c, pack_meta.c); then, into a temporary
+ * file beside the output: header space and dictionary, every frame as it
+ * is compressed (pack_compress.c: a bounded number in flight, each body
+ * block's area and head made just before), the block table, the header
+ * and the footer (its checksum read back); check it with the reader,
+ * rename it into place.  Bodies never sit in memory all at once: they are
+ * read back from the body store (pack_spill.c) when needed.
  */
 #include <errno.h>
 #include <fcntl.h>
