@@ -241,8 +241,11 @@ BENCH_RUNS ?= 3
 $(BUILD)/bench: $(BUILD)/obj/tests/bench/bench.o $(BUILD)/libtome.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+$(BUILD)/query_bench: $(BUILD)/obj/tests/bench/query_bench.o $(BUILD)/libtome.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/tome
+	@$(MAKE) --no-print-directory $(BUILD)/bench $(BUILD)/query_bench $(BUILD)/tome
 	@sh tests/bench/bench.sh $(BUILD) $(BENCH_RUNS) $(CORPUS)
 
 # ---- CMake -------------------------------------------------------------------
@@ -263,6 +266,7 @@ test-cmake: firmware-deps
 SCALE_PACKAGES = linux-source-6.12 zstd squashfs-tools time
 .PHONY: bench-scale
 bench-scale: all
+	@$(MAKE) --no-print-directory $(BUILD)/query_bench
 	@missing=; for p in $(SCALE_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(call install_missing,bench-scale dependencies)

@@ -270,9 +270,24 @@ typedef struct tome_archive_info {
     uint32_t dict_size;        /* 0 when no dictionary */
     uint64_t raw_size;         /* sum of all article lengths */
     uint64_t stored_size;      /* bytes of the distinct bodies, each once */
-    uint64_t index_size;       /* block table plus index frames, compressed */
-    uint64_t compressed_size;  /* all frames plus dictionary */
 } tome_archive_info;
+
+/* Compressed bytes of each part of the archive, for reports (`tome
+ * info`): the sum of the frame sizes of the block table's records, by kind.
+ * Reads every record, so it costs a read per frame: not for a hot path
+ * (tome_info() reads nothing).  Records failing their checksum are counted
+ * in `damaged` instead.  Errors: TOME_ERR_ARGUMENT, TOME_ERR_READ. */
+typedef struct tome_sizes {
+    uint64_t dictionary;
+    uint64_t bodies;   /* body block frames */
+    uint64_t names;    /* name tree frames: keys, titles, locations */
+    uint64_t aliases;  /* alias tree frames */
+    uint64_t search;   /* search tree frames */
+    uint64_t metadata; /* the metadata frame */
+    uint64_t table;    /* the block table */
+    uint32_t damaged;  /* records not counted */
+} tome_sizes;
+int tome_sizes_of(tome_reader *reader, tome_sizes *sizes);
 
 /* Number of articles; IDs are 0..count-1. */
 uint32_t tome_count(const tome_reader *reader);
@@ -302,8 +317,10 @@ int tome_stat(tome_reader *reader, uint32_t id, tome_article *article);
  * `cap` must be at least key_size + 1 (title_size + 1); key_size_max + 1
  * (title_size_max + 1) from tome_info() always suffices.  An absent title
  * copies "".  Name leaves are checked against their checksums whenever they
- * are decompressed, so a damaged archive cannot return another key.
- * Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT,
+ * are decompressed, so a damaged archive cannot return another key; a
+ * text that breaks the format's rule (strict UTF-8 without NUL: with a NUL
+ * the C string would read as another key) is TOME_ERR_KEYS.
+ * Errors: TOME_ERR_RANGE, TOME_ERR_BUFFER, TOME_ERR_CORRUPT, TOME_ERR_KEYS,
  * TOME_ERR_DECOMPRESS, TOME_ERR_CHECKSUM, TOME_ERR_READ. */
 int tome_key(tome_reader *reader, uint32_t id, char *buf, size_t cap);
 int tome_title(tome_reader *reader, uint32_t id, char *buf, size_t cap);
@@ -357,12 +374,10 @@ int tome_next(tome_reader *reader, uint32_t *cursor, uint32_t *id);
 
 /* Prefix search over keys, titles and aliases, folded (case and accents
  * ignored, docs/FORMAT.md "Folding") or exact, a match at a time through a
- * caller-owned cursor.  Matches come in two runs: first keys from the name
- * tree, in key order (the keys that are their own fold, as most file
- * names, codes and identifiers are; with TOME_SEARCH_EXACT every key), then
- * the search tree's in its order (folded text, then ID).  An article
- * matching by several texts comes once per text.  A query decodes one frame
- * per tree level, then the leaves holding matches: no scan of the archive.
+ * caller-owned cursor.  Matches come in the order of the search tree:
+ * folded string, then ID; an article matching by several texts comes once
+ * per text.  A query decodes one frame per tree level, then the leaves
+ * holding matches: no scan of the archive.
  *
  *     tome_search s;
  *     tome_match m;
@@ -385,13 +400,11 @@ typedef struct tome_search {
     uint32_t frame;      /* leaf of the next entry */
     uint32_t entry;      /* its byte offset in the leaf's content (0: the
                             leaf's first entry) */
-    uint32_t index;      /* its number in the leaf */
     uint32_t query_size; /* folded query */
     uint32_t exact_size; /* the query as given (TOME_SEARCH_EXACT) */
-    uint32_t state;      /* 1 keys (name tree), 2 search tree, 3 done */
+    uint32_t state;      /* 0 finished, 1 going on */
     uint32_t prev_size;  /* the previous entry's string: its size and */
     uint32_t prev_lcp;   /* common prefix with the query (front coding) */
-    uint32_t prev_block; /* name entries: the previous entry's block */
     uint8_t query[TOME_QUERY_MAX];
     uint8_t exact[TOME_QUERY_MAX];
 } tome_search;

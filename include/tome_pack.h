@@ -166,7 +166,7 @@ int tome_pack_add_alias(tome_packer *packer, const char *alias, size_t alias_siz
                         const char *key, size_t key_size, const char *source);
 
 /* Set a metadata pair about the whole archive (NUL-terminated; the name
- * 1..65535 bytes, the value at most 65535, both valid UTF-8).  Recommended
+ * 1..256 bytes, the value at most 65535, both valid UTF-8).  Recommended
  * names: title, description, language (BCP 47), date (ISO 8601), creator,
  * publisher, source, license.  A name given twice is
  * TOME_PACK_ERR_DUPLICATE. */

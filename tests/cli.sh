@@ -17,6 +17,7 @@ case $1 in
 *) TOME=$(pwd)/$1 ;;
 esac
 REPO=$(pwd)
+export REPO # for the Python helpers below
 SEEDS=$REPO/seeds
 if [ ! -x "$TOME" ] || [ ! -d "$SEEDS" ]; then
     echo "FAIL: $1 is not an executable, or not run from the repository root (no seeds/)"
@@ -999,9 +1000,9 @@ h = {'major': 3, 'minor': 0, 'header_size': 160, 'file_size': pos + len(table) +
      'block_size_max': int(sys.argv[5]) if len(sys.argv) > 5 else max(c for _, c, _, _ in frames[:-1]),
      'index_size_max': len(name), 'article_size_max': size, 'chunk_size_max': 1 << 17,
      'key_size_max': len(key), 'title_size_max': 0, 'fold_size_max': 0, 'dict_size': 0,
-     'workspace_memory': 0, 'workspace_callback': 0, 'fold_version': 1, 'dict_checksum': 0,
+     'workspace_memory': 0, 'workspace_callback': 0, 'fold_version': 0, 'dict_checksum': 0,
      'dict_offset': 0, 'block_table_offset': pos, 'raw_size': size, 'stored_size': size,
-     'reserved': 0}
+     'meta_count': 0}
 data = header_bytes(h) + blob + table + FOOTER_MAGIC + struct.pack('<QI', h['file_size'], 0)
 data += struct.pack('<I', xxh32(data))
 open(out, 'wb').write(data)
@@ -1185,6 +1186,109 @@ else
 fi
 printf '9' >i12.fine
 same_file i12.fine i12x/fine "i12: extract still writes the good key"
+
+# i8: verify names keys that break the format's rules (NUL, invalid UTF-8,
+# out of order) as such, and extract does not write them; archives written
+# by tests/golden/tome3.py (every checksum right)
+"$python" - <<'PYEOF'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ['REPO'], 'tests', 'golden'))
+from tome3 import Article, Builder
+for name, keys in (('i8nul', [b'ok\x00a', b'ok\x00b']), ('i8utf', [b'bad\xff', b'good'])):
+    arts = [Article(k, b'body of ' + k) for k in keys]
+    open(name + '.tome', 'wb').write(Builder(arts).build())
+PYEOF
+for a in i8nul i8utf; do
+    run verify $a.tome
+    expect_status 1 "i8: verify of keys with NUL or invalid UTF-8 ($a)"
+    expect_out "keys are not unique and in order, or not UTF-8 without NUL" "i8: verify says what is wrong with the keys ($a)"
+    run extract $a.tome -C i8x
+    expect_status 1 "i8: extract refuses such keys ($a)"
+done
+check "i8: extract wrote no file under a NUL key" test ! -e i8x/ok
+
+# i2, i11, i14: what a plain reader uses is checked before it is trusted.
+# In 3.0 the storage order is the block heads' ID lists (2.0's order table),
+# sizes come from the heads (2.0's entry table), and frames are bound to
+# their kind and place by seeded checksums.  Every damage below must give
+# an error, or output identical to the intact archive's: never a skipped,
+# repeated or misattributed article with exit status 0.
+mkdir i2src
+awk 'BEGIN { for (f = 1; f <= 24; f++) { file = sprintf("i2src/f%02d.txt", f)
+    for (i = 1; i <= 30; i++) printf "file %d line %d: %d %d\n", f, i, (f * i * 31) % 997, (f * 7 + i) % 89 > file
+    close(file) } }'
+run pack i2src -b 2K --dict off -l 3 -o i2.tome
+expect_status 0 "i2: pack of 24 files in 2 KiB blocks"
+"$TOME" ls i2.tome >i2.ls 2>/dev/null
+# patch FILE OFFSET BYTE [header]: set a byte; with "header", recompute the
+# header checksum only (the integrity issue's item 14)
+patch() {
+    "$python" - "$@" <<'PYEOF'
+import os, struct, sys
+sys.path.insert(0, os.path.join(os.environ['REPO'], 'tests', 'golden'))
+from tome3 import xxh32
+path, at, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+d = bytearray(open(path, 'rb').read())
+d[at] = value
+if len(sys.argv) > 4:
+    struct.pack_into('<I', d, 156, xxh32(bytes(d[:156])))
+open(path, 'wb').write(d)
+PYEOF
+}
+bt=$(u32 i2.tome 128)
+frame1=$(u32 i2.tome $((bt + 28)))      # body block 1's frame
+size1=$(u32 i2.tome $((bt + 28 + 8)))
+wrong=""
+k=0
+while [ $k -lt 24 ] && [ $k -lt "$size1" ]; do
+    cp i2.tome i2d.tome
+    at=$((frame1 + k))
+    old=$(od -An -tu1 -j "$at" -N 1 i2d.tome | tr -d ' ')
+    patch i2d.tome "$at" $((old ^ 0x10))
+    rm -rf i2x
+    "$TOME" extract i2d.tome -C i2x </dev/null >/dev/null 2>"$ERR"
+    s=$?
+    if [ "$s" -eq 0 ]; then
+        diff -r i2src i2x >/dev/null 2>&1 || wrong="$wrong extract@$k"
+    else
+        # every file written is whole and right; none is there twice
+        for f in i2x/*; do
+            [ -e "$f" ] && { cmp -s "$f" "i2src/${f#i2x/}" || wrong="$wrong extract-file@$k"; }
+        done
+    fi
+    "$TOME" ls i2d.tome </dev/null >i2d.ls 2>/dev/null
+    [ $? -eq 0 ] && ! cmp -s i2.ls i2d.ls && wrong="$wrong ls@$k"
+    "$TOME" cat i2d.tome '#0' '#5' '#23' </dev/null >i2d.cat 2>/dev/null
+    [ $? -eq 0 ] && ! cat i2src/f01.txt i2src/f06.txt i2src/f24.txt | cmp -s - i2d.cat &&
+        wrong="$wrong cat@$k"
+    k=$((k + 1))
+done
+check "i2, i11: a damaged byte at the start of a body block (its head: sizes, ID lists) is an error or harmless for extract, ls and cat (wrong at:$wrong)" test -z "$wrong"
+# i14: a header count moved by one with the header checksum recomputed
+wrong=""
+for field in 40 44 48 52 56 60 64 68 28 24; do
+    for delta in 1 255; do
+        cp i2.tome i14.tome
+        old=$(od -An -tu1 -j "$field" -N 1 i14.tome | tr -d ' ')
+        patch i14.tome "$field" $(((old + delta) % 256)) header
+        "$TOME" ls i14.tome </dev/null >i14.ls 2>/dev/null
+        [ $? -eq 0 ] && ! cmp -s i2.ls i14.ls && wrong="$wrong ls@$field+$delta"
+        "$TOME" cat i14.tome '#0' </dev/null >i14.cat 2>/dev/null
+        [ $? -eq 0 ] && ! cmp -s i2src/f01.txt i14.cat && wrong="$wrong cat@$field+$delta"
+    done
+done
+# the shift of the issue: one more body block and one name frame less (the
+# same total), so every frame would be read as another kind
+cp i2.tome i14s.tome
+nb=$(u32 i2.tome 40)
+nf=$(u32 i2.tome 48)
+patch i14s.tome 40 $(((nb + 1) % 256)) header
+patch i14s.tome 48 $(((nf - 1) % 256)) header
+"$TOME" ls i14s.tome </dev/null >i14.ls 2>/dev/null
+[ $? -eq 0 ] && ! cmp -s i2.ls i14.ls && wrong="$wrong ls@shift"
+"$TOME" cat i14s.tome '#0' </dev/null >i14.cat 2>/dev/null
+[ $? -eq 0 ] && ! cmp -s i2src/f01.txt i14.cat && wrong="$wrong cat@shift"
+check "i14: a header count moved by one (header checksum recomputed) never pairs a key with another body (wrong at:$wrong)" test -z "$wrong"
 
 # i13: clear messages, before any work
 run ls zero.tome

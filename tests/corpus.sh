@@ -61,9 +61,9 @@ echo "with a second copy: $twice bytes (+$((twice - size)); allowed +$((allowed 
 # One byte flipped in the middle of block 100's frame.
 cp "$work/mails.tome" "$work/damaged.tome"
 # (od reads the host's byte order: this script runs on little-endian hosts)
-table=$(le "$work/damaged.tome" 96 8)   # header: block_table_offset
-frame=$(le "$work/damaged.tome" $((table + 100 * 20)) 8)   # 20-byte block records
-frame_size=$(le "$work/damaged.tome" $((table + 100 * 20 + 8)) 4)
+table=$(le "$work/damaged.tome" 128 8)   # header: block_table_offset
+frame=$(le "$work/damaged.tome" $((table + 100 * 28)) 8)   # 28-byte block records
+frame_size=$(le "$work/damaged.tome" $((table + 100 * 28 + 8)) 4)
 at=$((frame + frame_size / 2))
 old=$(le "$work/damaged.tome" "$at" 1)
 printf "\\$(printf %o $((255 - old)))" |
@@ -76,5 +76,38 @@ named=$(grep -c '^damaged: article ' "$work/verify.txt")
 [ "$named" -ge 1 ] && pass || fail "verify named no article"
 echo "flipped one byte in block 100: verify exit $status, $named articles named, e.g.:"
 grep '^damaged: article ' "$work/verify.txt" | head -n 2
+
+# Search: 1,000 random keys cut to a random prefix, exact and folded,
+# against brute force over `tome ls` (tests/search_check.py); then the
+# mails as JSON Lines with their Subject lines as titles, so that titles
+# are searched too, and what the search tree adds to that archive.
+python=${PYTHON:-/usr/bin/python3}
+here=$(cd "$(dirname "$0")" && pwd)
+"$python" "$here/search_check.py" "$tome" "$work/mails.tome" 1000 1 >"$work/search.txt" 2>&1 &&
+    pass || fail "search of the mails: $(grep -m 3 FAIL "$work/search.txt")"
+echo "search, keys: $(tail -n 1 "$work/search.txt")"
+"$python" - "$work/mails" "$work/mails.jsonl" <<'PYEOF'
+import json, os, sys
+root, out = sys.argv[1], sys.argv[2]
+with open(out, 'w', encoding='utf-8') as f:
+    for d, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            path = os.path.join(d, name)
+            data = open(path, 'rb').read().decode('utf-8', 'replace')
+            subject = ''
+            for line in data.split('\n'):
+                if line.lower().startswith('subject:'):
+                    subject = ' '.join(line[8:].split())[:200]
+                    break
+                if not line.strip():
+                    break
+            f.write(json.dumps({'id': os.path.relpath(path, root), 'title': subject,
+                                'text': data}, ensure_ascii=False) + '\n')
+PYEOF
+"$tome" pack "$work/mails.jsonl" -o "$work/titled.tome" -q || fail "pack of the titled mails"
+"$python" "$here/search_check.py" "$tome" "$work/titled.tome" 1000 2 >"$work/search2.txt" 2>&1 &&
+    pass || fail "search of the titled mails: $(grep -m 3 FAIL "$work/search2.txt")"
+echo "search, keys and titles: $(tail -n 1 "$work/search2.txt")"
+"$tome" info "$work/titled.tome" | grep -E '^file size|names .*search'
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -96,7 +96,6 @@ typedef struct w_block {
 
 typedef struct w_name {
     uint32_t block, body, aliases[W_MAX_ALIASES], alias_count;
-    int self_folded;
 } w_name;
 
 typedef struct w_string_entry {
@@ -121,7 +120,7 @@ typedef struct w_archive {
     uint32_t block_count, body_count;
     w_name names[W_MAX_ARTICLES];
     w_string_entry aliases[64], search[256];
-    uint32_t alias_count, search_count;
+    uint32_t alias_count, search_count, meta_count;
     w_frame frames[W_MAX_FRAMES];
     uint32_t frame_count;
     uint32_t leaves[6], nframes[6]; /* per kind */
@@ -262,17 +261,12 @@ static void w_plan(w_archive *w, const w_spec *spec)
     /* search entries */
     for (i = 0; i < spec->n; i++) {
         const w_article *a = &spec->a[i];
-        uint8_t key_fold[256];
-        size_t key_fold_size = 0;
-        tome__fold((const uint8_t *)a->key, strlen(a->key), key_fold, sizeof key_fold,
-                   &key_fold_size);
-        w->names[i].self_folded = tome__fold_is_identity((const uint8_t *)a->key, strlen(a->key));
-        if (!w->names[i].self_folded) /* else found in the name tree */
-            w_fold_add(w, a->key, i, TOME_SOURCE_KEY);
+        w_fold_add(w, a->key, i, TOME_SOURCE_KEY);
         if (a->title && a->title[0]) {
             w_fold_add(w, a->title, i, TOME_SOURCE_TITLE);
-            if (w->search[w->search_count - 1].n == key_fold_size &&
-                !memcmp(w->search[w->search_count - 1].s, key_fold, key_fold_size))
+            if (w->search[w->search_count - 1].n == w->search[w->search_count - 2].n &&
+                !memcmp(w->search[w->search_count - 1].s, w->search[w->search_count - 2].s,
+                        w->search[w->search_count - 1].n))
                 w->search_count--;
         }
         for (j = 0; j < w->names[i].alias_count; j++)
@@ -368,7 +362,7 @@ static void w_encode_tree(w_archive *w, unsigned kind, const w_string_entry *ent
             w_varint(&f->content, tome__zigzag((int64_t)nm->block - (int64_t)prev_block));
             prev_block = nm->block;
             w_varint(&f->content, nm->body);
-            w_varint(&f->content, nm->alias_count * 2u + (nm->self_folded ? 1u : 0u));
+            w_varint(&f->content, nm->alias_count);
             for (j = 0; j < nm->alias_count; j++)
                 w_varint(&f->content, nm->aliases[j]);
         } else if (kind == TOME_KIND_META) {
@@ -440,6 +434,7 @@ static void w_encode(w_archive *w)
         uint32_t saved = w->spec.leaf_max;
         w->spec.leaf_max = 1000;
         w_encode_tree(w, TOME_KIND_META, meta, nm);
+    w->meta_count = nm;
         w->spec.leaf_max = saved;
     }
 }
@@ -497,6 +492,7 @@ static void w_header_fields(w_archive *w, uint64_t table_offset, uint64_t file_s
     tome_put32(h + HDR_SEARCH_LEAVES, w->leaves[4]);
     tome_put32(h + HDR_SEARCH_FRAMES, w->nframes[4]);
     tome_put32(h + HDR_META_FRAMES, w->nframes[5]);
+    tome_put32(h + HDR_META_COUNT, w->meta_count);
     tome_put32(h + HDR_BLOCK_SIZE_MAX, bmax);
     tome_put32(h + HDR_INDEX_SIZE_MAX, imax);
     tome_put32(h + HDR_ARTICLE_SIZE_MAX, amax);
@@ -506,7 +502,7 @@ static void w_header_fields(w_archive *w, uint64_t table_offset, uint64_t file_s
     tome_put32(h + HDR_FOLD_SIZE_MAX, fmax);
     tome_put32(h + HDR_WORKSPACE_MEMORY, (uint32_t)TOME_WORKSPACE_BOUND(bmax, imax, cmax, 0, 0));
     tome_put32(h + HDR_WORKSPACE_CALLBACK, (uint32_t)TOME_WORKSPACE_BOUND(bmax, imax, cmax, 0, 1));
-    tome_put32(h + HDR_FOLD_VERSION, TOME_FOLD_VERSION);
+    tome_put32(h + HDR_FOLD_VERSION, w->nframes[4] ? 1 : 0);
     tome_put64(h + HDR_BLOCK_TABLE_OFFSET, table_offset);
     tome_put64(h + HDR_RAW_SIZE, raw);
     tome_put64(h + HDR_STORED_SIZE, stored);

@@ -322,8 +322,9 @@ int cmd_info(int argc, char **argv)
     tome_archive_info i;
     tome_config c;
     size_t callback_ws = 0;
-    uint64_t names = 0, raw;
-    int first, status = simple_args(argc, argv, info_usage, 1, 1, &first);
+    tome_sizes sz;
+    uint64_t names = 0, raw, index;
+    int err, first, status = simple_args(argc, argv, info_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
     if (cli_open(&a, argv[first]))
@@ -336,6 +337,11 @@ int cmd_info(int argc, char **argv)
     tome_workspace_size(&c, &callback_ws);
     if (names_size(&a, &names) != 0)
         status = EXIT_FAIL;
+    if ((err = tome_sizes_of(a.reader, &sz)) != TOME_OK) {
+        cli_error("%s: %s", a.path, tome_error_text(err));
+        status = EXIT_FAIL;
+    }
+    index = sz.names + sz.aliases + sz.search + sz.metadata + sz.table;
     raw = i.raw_size + names;
     printf("archive            %s\n", a.path);
     printf("format             %u.%u\n", i.format_major, i.format_minor);
@@ -349,16 +355,21 @@ int cmd_info(int argc, char **argv)
     printf("body blocks        %u (largest %u bytes decompressed, %llu in all)\n", i.block_count,
            i.block_size_max, (unsigned long long)i.stored_size);
     printf("index              %llu bytes, %.2f per article, %.2f%% of the archive\n",
-           (unsigned long long)i.index_size,
-           i.article_count ? (double)i.index_size / (double)i.article_count : 0.0,
-           i.file_size ? 100.0 * (double)i.index_size / (double)i.file_size : 0.0);
+           (unsigned long long)index,
+           i.article_count ? (double)index / (double)i.article_count : 0.0,
+           i.file_size ? 100.0 * (double)index / (double)i.file_size : 0.0);
+    printf("                   names %llu, aliases %llu, search %llu (%.2f%%), metadata %llu, "
+           "block table %llu\n", (unsigned long long)sz.names, (unsigned long long)sz.aliases,
+           (unsigned long long)sz.search,
+           i.file_size ? 100.0 * (double)sz.search / (double)i.file_size : 0.0,
+           (unsigned long long)sz.metadata, (unsigned long long)sz.table);
     printf("index frames       %u (%u name leaves; largest %u bytes decompressed)\n",
            i.index_frame_count, i.name_leaf_count, i.index_size_max);
     printf("search entries     %u (folded keys, titles and aliases)\n", i.search_count);
     printf("largest chunk      %u bytes (compressed input read at once)\n", i.chunk_size_max);
     printf("dictionary         %u bytes\n", i.dict_size);
     printf("compressed         %llu bytes (frames and dictionary)\n",
-           (unsigned long long)i.compressed_size);
+           (unsigned long long)(sz.dictionary + sz.bodies + index - sz.table));
     printf("ratio              %.3f (raw size / file size)\n",
            i.file_size ? (double)raw / (double)i.file_size : 0.0);
     printf("largest article    %u bytes\n", i.article_size_max);

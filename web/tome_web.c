@@ -97,13 +97,19 @@ EXPORT("tw_open") int tw_open(double size, uint32_t flags)
 EXPORT("tw_workspace_size") double tw_workspace_size(void) { return (double)workspace_size; }
 EXPORT("tw_count") uint32_t tw_count(void) { return reader ? tome_count(reader) : 0; }
 
-/* tome_info() as 23 doubles, in tome_archive_info's order. */
+/* tome_info() as 23 doubles, in tome_archive_info's order, then from
+ * tome_sizes_of() the index (trees, metadata, block table) and every
+ * compressed byte (frames and dictionary). */
 EXPORT("tw_info") int tw_info(double *out)
 {
     tome_archive_info i;
+    tome_sizes s;
+    int err;
     if (!reader)
         return TOME_ERR_ARGUMENT;
     tome_info(reader, &i);
+    if ((err = tome_sizes_of(reader, &s)) != TOME_OK)
+        return err;
     out[0] = i.format_major;
     out[1] = i.format_minor;
     out[2] = (double)i.file_size;
@@ -125,8 +131,8 @@ EXPORT("tw_info") int tw_info(double *out)
     out[18] = i.dict_size;
     out[19] = (double)i.raw_size;
     out[20] = (double)i.stored_size;
-    out[21] = (double)i.index_size;
-    out[22] = (double)i.compressed_size;
+    out[21] = (double)(s.names + s.aliases + s.search + s.metadata + s.table);
+    out[22] = (double)(s.dictionary + s.bodies + s.names + s.aliases + s.search + s.metadata);
     return TOME_OK;
 }
 

@@ -92,7 +92,7 @@ def test_keys_titles_info(many_archive):
     a = tome.open(many_archive)
     info = a.info()
     assert info["article_count"] == len(a) == 3000
-    for field in ("format_major", "block_count", "dict_size", "compressed_size",
+    for field in ("format_major", "block_count", "dict_size", "stored_size",
                   "workspace_size", "raw_size", "key_size_max"):
         assert field in info
     assert info["block_count"] > 10
@@ -100,8 +100,12 @@ def test_keys_titles_info(many_archive):
     assert a.title(0) is None and a.title(1) == "Title 1"
     assert a.metadata == {}  # packed without metadata
     for field in ("alias_count", "search_count", "meta_count", "index_frame_count",
-                  "name_leaf_count", "index_size_max", "fold_size_max", "index_size"):
+                  "name_leaf_count", "index_size_max", "fold_size_max"):
         assert field in info
+    sizes = a.sizes()
+    assert sizes["bodies"] > 0 and sizes["names"] > 0 and sizes["damaged"] == 0
+    assert sizes["table"] == 28 * (info["block_count"] + info["index_frame_count"])
+    assert sum(v for k, v in sizes.items() if k != "damaged") + 160 + 24 == info["file_size"]
     assert info["alias_count"] == 0 and info["meta_count"] == 0
     # keys, and titles unless absent: 3000 + 2000 folded entries
     assert info["search_count"] == 5000

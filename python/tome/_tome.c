@@ -873,12 +873,12 @@ static PyObject *Archive_info(Archive *a, PyObject *unused)
 #define U(f) #f, (unsigned long long)i->f
     return Py_BuildValue(
         "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,"
-        "s:K,s:K,s:K,s:K}",
+        "s:K,s:K}",
         U(format_major), U(format_minor), U(file_size), U(article_count), U(body_count),
         U(alias_count), U(search_count), U(meta_count), U(block_count), U(index_frame_count),
         U(name_leaf_count), U(block_size_max), U(index_size_max), U(chunk_size_max),
         U(article_size_max), U(key_size_max), U(title_size_max), U(fold_size_max),
-        U(dict_size), U(raw_size), U(stored_size), U(index_size), U(compressed_size),
+        U(dict_size), U(raw_size), U(stored_size),
         "workspace_size", (unsigned long long)a->workspace_size);
 #undef U
 }
@@ -1054,6 +1054,30 @@ out:
     PyMem_RawFree(value);
     release(a, s);
     return dict;
+}
+
+/* tome_sizes_of(): the compressed bytes of each part. */
+static PyObject *Archive_sizes(Archive *a, PyObject *unused)
+{
+    tome_sizes z;
+    slot *s;
+    int err;
+    (void)unused;
+    if (!(s = acquire(a)))
+        return NULL;
+    CALL(a, err = tome_sizes_of(s->reader, &z));
+    if (err) {
+        slot_error(s, err, 0, 0);
+        release(a, s);
+        return NULL;
+    }
+    release(a, s);
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "dictionary",
+                         (unsigned long long)z.dictionary, "bodies", (unsigned long long)z.bodies,
+                         "names", (unsigned long long)z.names, "aliases",
+                         (unsigned long long)z.aliases, "search", (unsigned long long)z.search,
+                         "metadata", (unsigned long long)z.metadata, "table",
+                         (unsigned long long)z.table, "damaged", (unsigned long long)z.damaged);
 }
 
 typedef struct {
@@ -1232,6 +1256,9 @@ static PyMethodDef Archive_methods[] = {
     {"read", (PyCFunction)Archive_read, METH_VARARGS,
      "read(id, offset, size) -> bytes of a part of an article (checked)."},
     {"info", (PyCFunction)Archive_info, METH_NOARGS, "info() -> dict of tome_archive_info."},
+    {"sizes", (PyCFunction)Archive_sizes, METH_NOARGS,
+     "sizes() -> dict of compressed bytes per part (tome_sizes_of): dictionary, bodies, "
+     "names, aliases, search, metadata, table, and damaged records."},
     {"_verify", (PyCFunction)Archive_verify, METH_NOARGS, "(damage list, report dict)"},
     {"aliases", (PyCFunction)Archive_aliases, METH_O,
      "aliases(id) -> list of the article's aliases (str)."},

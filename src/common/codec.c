@@ -86,14 +86,28 @@ int64_t tome__unzigzag(uint32_t v)
     return (v & 1u) ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1);
 }
 
-int tome__get_front(tome_cursor *c, size_t prev_size, tome_front *f)
+const uint8_t *tome__get_run(tome_cursor *c, size_t *size)
 {
-    f->shared = tome__get_varint(c);
-    f->suffix_size = tome__get_varint(c);
-    f->suffix = tome__get_bytes(c, f->suffix_size);
-    if (c->bad || f->shared > prev_size) {
+    uint32_t n = tome__get_varint(c);
+    const uint8_t *p = c->pos;
+    *size = 0;
+    if (c->bad || n > (size_t)(c->end - c->pos)) {
+        c->bad = 1;
+        return NULL;
+    }
+    *size = (size_t)n;
+    c->pos += *size;
+    return p;
+}
+
+int tome__get_front(tome_cursor *c, uint32_t prev_size, tome_front *f)
+{
+    uint32_t shared = tome__get_varint(c);
+    f->suffix = tome__get_run(c, &f->suffix_size);
+    if (c->bad || shared > prev_size) {
         c->bad = 1;
         return 0;
     }
+    f->shared = (size_t)shared;
     return 1;
 }

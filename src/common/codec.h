@@ -35,6 +35,11 @@ uint32_t tome__get_u32(tome_cursor *c);
  * remain. */
 const uint8_t *tome__get_bytes(tome_cursor *c, size_t size);
 
+/* A varint byte count, then that many bytes in place: a pointer to them and
+ * *size their count (a size_t: they lie in the buffer), or NULL, *size 0
+ * and `bad`. */
+const uint8_t *tome__get_run(tome_cursor *c, size_t *size);
+
 /* Write a varint at `p` (TOME_VARINT_MAX bytes of room); bytes written. */
 size_t tome__put_varint(uint8_t *p, uint32_t v);
 
@@ -49,10 +54,10 @@ int64_t tome__unzigzag(uint32_t v);
  * suffix.  tome__get_front() checks shared <= prev_size and the suffix's
  * bounds, and gives the parts; the caller assembles (or compares) them. */
 typedef struct tome_front {
-    uint32_t shared;
+    size_t shared; /* at most prev_size */
     const uint8_t *suffix;
-    uint32_t suffix_size;
+    size_t suffix_size;
 } tome_front;
-int tome__get_front(tome_cursor *c, size_t prev_size, tome_front *f);
+int tome__get_front(tome_cursor *c, uint32_t prev_size, tome_front *f);
 
 #endif

@@ -7,8 +7,6 @@
  * that folds: build/gen/ for the Makefile).  Above the BMP nothing folds.
  * Under TOME_NO_FOLDING the table is left out and every query is refused.
  */
-#include <string.h>
-
 #include "fold.h"
 #include "utf8.h"
 
@@ -99,27 +97,7 @@ int tome__fold(const uint8_t *s, size_t n, uint8_t *out, size_t cap, size_t *out
     return done > cap ? -2 : 0;
 }
 
-int tome__fold_is_identity(const uint8_t *s, size_t n)
-{
-    size_t at = 0;
-    while (at < n) {
-        uint8_t step[TOME_FOLD_CP_MAX];
-        size_t size, used = tome__fold_step(s + at, n - at, step, &size);
-        if (used == 0 || size != used || memcmp(step, s + at, used) != 0)
-            return 0;
-        at += used;
-    }
-    return 1;
-}
-
 #else /* TOME_NO_FOLDING */
-
-int tome__fold_is_identity(const uint8_t *s, size_t n)
-{
-    (void)s;
-    (void)n;
-    return 0;
-}
 
 size_t tome__fold_step(const uint8_t *s, size_t n, uint8_t *out, size_t *out_size)
 {

@@ -26,8 +26,4 @@ int tome__fold(const uint8_t *s, size_t n, uint8_t *out, size_t cap, size_t *out
 #define TOME_FOLD_CP_MAX 12u
 size_t tome__fold_step(const uint8_t *s, size_t n, uint8_t *out, size_t *out_size);
 
-/* True when [s, s + n) is strict UTF-8 and folds to itself (a key that is
- * its own fold has no entry in the search tree).  0 under TOME_NO_FOLDING. */
-int tome__fold_is_identity(const uint8_t *s, size_t n);
-
 #endif

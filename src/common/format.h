@@ -51,7 +51,7 @@ enum {
     HDR_BLOCK_TABLE_OFFSET = 128,
     HDR_RAW_SIZE = 136,
     HDR_STORED_SIZE = 144,
-    HDR_RESERVED = 152,
+    HDR_META_COUNT = 152,
     HDR_CHECKSUM = 156
 };
 
@@ -84,6 +84,12 @@ enum { TOME_SOURCE_KEY = 0, TOME_SOURCE_TITLE = 1, TOME_SOURCE_ALIAS = 2 };
 /* Largest key, alias key and title; largest folded string. */
 #define TOME_KEY_SIZE_LIMIT 65535u
 #define TOME_FOLD_SIZE_LIMIT (TOME_FOLD_GROWTH * TOME_KEY_SIZE_LIMIT)
+
+/* Strings up to this size (and every metadata name) a verifier holds on
+ * its stack; when keys or folded strings are longer, block_size_max is at
+ * least twice the longest, so that the body buffer, free once the bodies
+ * are checked, holds two of them whole (docs/FORMAT.md, "Checks at open"). */
+#define TOME_SHORT_STRING_MAX 256u
 
 /* A tree's root level is below this: the descent's bound. */
 #define TOME_TREE_LEVELS_LIMIT 32u

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fold.h"
 #include "hash.h"
 #include "pack_internal.h"
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fold.h"
 #include "pack_internal.h"
 
 #define DEFAULT_MEMORY ((uint64_t)1 << 30)
@@ -229,7 +228,6 @@ int tome__pack_add_article(tome_packer *p, const char *key, size_t key_size, con
     at[key_size] = '\0';
     at += key_size + 1;
     a->key_size = (uint32_t)key_size;
-    a->self_folded = tome__fold_is_identity((const uint8_t *)key, key_size);
     if (title_size) {
         a->title = at;
         memcpy(at, title, title_size);

@@ -23,7 +23,6 @@ typedef struct pack_article {
     uint32_t title_size;
     char *source;       /* in the arena: where the article came from */
     uint32_t body;      /* index into bodies */
-    int self_folded;    /* the key is its own fold (docs/FORMAT.md, "Name tree") */
 } pack_article;
 
 typedef struct pack_body {

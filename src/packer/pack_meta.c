@@ -22,6 +22,9 @@ int tome_pack_meta(tome_packer *p, const char *name, const char *value)
     if ((err = tome__pack_check_name(p, "metadata name", name, name_size, 1, "metadata")) ||
         (err = tome__pack_check_name(p, "metadata value", value, value_size, 0, name)))
         return err;
+    if (name_size > TOME_SHORT_STRING_MAX)
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "metadata name \"%.40s...\" is %zu bytes "
+                               "long; at most %u", name, name_size, TOME_SHORT_STRING_MAX);
     for (i = 0; i < p->meta_count; i++)
         if (strcmp(p->metas[i].name, name) == 0)
             return tome__pack_fail(p, TOME_PACK_ERR_DUPLICATE, "metadata \"%s\" given twice", name);

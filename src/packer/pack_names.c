@@ -39,8 +39,7 @@ static int name_entry(void *ctx, size_t id, int starts_frame, const uint8_t **s,
     at += a->title_size;
     at += tome__put_varint(e->payload + at, tome__zigzag((int64_t)b->block - previous_block));
     at += tome__put_varint(e->payload + at, b->index);
-    /* the alias count, doubled, plus whether the key is its own fold */
-    at += tome__put_varint(e->payload + at, (hi - lo) * 2u + (a->self_folded ? 1u : 0u));
+    at += tome__put_varint(e->payload + at, hi - lo);
     for (k = lo; k < hi; k++)
         at += tome__put_varint(e->payload + at, pl->alias_ordinals[k]);
     *s = (const uint8_t *)a->key;

@@ -70,17 +70,14 @@ static int add_article(search_build *b, uint32_t id)
     const pack_article *a = &p->articles[pl->ids[id]];
     uint32_t key_size, size, j, lo = pl->alias_start[id], hi = pl->alias_start[id + 1];
     int err;
-    if ((err = fold_onto_arena(b, a->key, a->key_size, &key_size)))
-        return err;
-    /* a key that is its own fold is found in the name tree itself */
-    if (!a->self_folded && (err = add_entry(b, key_size, id, TOME_SOURCE_KEY)))
+    if ((err = fold_onto_arena(b, a->key, a->key_size, &key_size)) ||
+        (err = add_entry(b, key_size, id, TOME_SOURCE_KEY)))
         return err;
     if (a->title_size) {
         const uint8_t *key_fold;
         if ((err = fold_onto_arena(b, a->title, a->title_size, &size)))
             return err;
-        /* after the arena may have moved */
-        key_fold = a->self_folded ? (const uint8_t *)a->key : b->arena + b->items[b->count - 1].at;
+        key_fold = b->arena + b->items[b->count - 1].at; /* after the arena may have moved */
         if ((size != key_size || memcmp(key_fold, b->arena + b->arena_size, size) != 0) &&
             (err = add_entry(b, size, id, TOME_SOURCE_TITLE)))
             return err;
@@ -137,7 +134,8 @@ int tome__plan_search_tree(tome_packer *p, plan *pl)
         err = tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many search entries");
     if (!err) {
         sort_arena = b.arena;
-        qsort(b.items, b.count, sizeof *b.items, compare_entries);
+        if (b.count > 1)
+            qsort(b.items, b.count, sizeof *b.items, compare_entries);
         pl->search_count = (uint32_t)b.count;
         err = tome__tree_build(p, TOME_KIND_SEARCH, b.count, search_entry_at, &b,
                                tome__index_target(p), &pl->search);

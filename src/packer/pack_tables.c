@@ -82,6 +82,12 @@ static void find_limits(const tome_packer *p, const plan *pl, limits *m)
     for (i = 0; i < p->alias_count; i++)
         if (p->aliases[i].alias_size > m->key)
             m->key = p->aliases[i].alias_size;
+    {
+        /* docs/FORMAT.md: long strings need a body buffer that holds two */
+        uint32_t longest = m->key > pl->fold_size_max ? m->key : pl->fold_size_max;
+        if (longest > TOME_SHORT_STRING_MAX && m->block < 2u * longest)
+            m->block = 2u * longest;
+    }
 }
 
 void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
@@ -119,12 +125,12 @@ void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g)
                advisory_workspace(m.block, m.index, m.chunk, pl->dict_size, 0));
     tome_put32(h + HDR_WORKSPACE_CALLBACK,
                advisory_workspace(m.block, m.index, m.chunk, pl->dict_size, 1));
-    tome_put32(h + HDR_FOLD_VERSION, TOME_FOLD_VERSION);
+    tome_put32(h + HDR_FOLD_VERSION, pl->search.count ? TOME_FOLD_VERSION : 0);
     tome_put32(h + HDR_DICT_CHECKSUM, pl->dict_size ? tome__hash(pl->dict, pl->dict_size) : 0);
     tome_put64(h + HDR_DICT_OFFSET, g->dict);
     tome_put64(h + HDR_BLOCK_TABLE_OFFSET, g->block_table);
     tome_put64(h + HDR_RAW_SIZE, pl->raw_size);
     tome_put64(h + HDR_STORED_SIZE, pl->stored_size);
-    tome_put32(h + HDR_RESERVED, 0);
+    tome_put32(h + HDR_META_COUNT, (uint32_t)p->meta_count);
     tome_put32(h + HDR_CHECKSUM, tome__hash(h, HDR_CHECKSUM));
 }

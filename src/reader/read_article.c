@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "read_internal.h"
+#include "utf8.h"
 
 /* Article `id`'s name entry, its key assembled into buf (clipped to cap). */
 static int name_entry(tome_reader *r, uint32_t id, uint8_t *buf, size_t cap, tome_entry *e)
@@ -89,6 +90,10 @@ static int copy_text(tome_reader *r, uint32_t id, uint32_t source, char *buf, si
         return err;
     if (cap <= size)
         return TOME_ERR_BUFFER;
+    /* a text breaking the format's rule (strict UTF-8, no NUL) is not the
+     * archive's answer: with a NUL, a C string would say another key */
+    if (!tome__key_valid((const uint8_t *)buf, size))
+        return TOME_ERR_KEYS;
     buf[size] = '\0';
     return TOME_OK;
 }
@@ -188,8 +193,9 @@ int tome_find(tome_reader *r, const char *key, size_t key_size, uint32_t *id)
     int err;
     if (!r || !id || (!key && key_size))
         return TOME_ERR_ARGUMENT;
-    if (key_size > r->h.key_size_max)
-        return TOME_ERR_NOT_FOUND;
+    /* no shortcut on key_size_max: a header lowered by damage would make
+     * every key "not found", a wrong answer; an entry over the limit is
+     * refused by its parse instead */
     err = tome__find_in(r, TOME_KIND_NAME, (const uint8_t *)key, key_size, &e, &ordinal);
     if (err == TOME_OK) {
         *id = ordinal;

@@ -77,8 +77,8 @@ int tome__head_load(tome_reader *r, uint32_t b)
 {
     tome_head *hd = &r->head;
     tome_slot *s = &r->body;
-    size_t content;
-    uint32_t head_size;
+    size_t content, head_size;
+    uint32_t v;
     int err;
     if (b >= r->h.body_blocks)
         return TOME_ERR_CORRUPT;
@@ -92,9 +92,10 @@ int tome__head_load(tome_reader *r, uint32_t b)
         return TOME_ERR_CORRUPT;
     if ((err = tome__slot_decode(r, s, b, 4)) != TOME_OK)
         return err;
-    head_size = tome_get32(s->buf);
-    if (head_size < TOME_HEAD_SIZE_MIN || head_size > content)
+    v = tome_get32(s->buf);
+    if (v < TOME_HEAD_SIZE_MIN || v > content)
         return TOME_ERR_CORRUPT;
+    head_size = (size_t)v;
     if ((err = tome__slot_decode(r, s, b, head_size)) != TOME_OK)
         return err;
     if (tome__hash_seeded(s->buf, head_size - 4, b) != tome_get32(s->buf + head_size - 4))
@@ -121,13 +122,15 @@ int tome__body_check(tome_reader *r, size_t upto)
         return tome__slot_decode(r, s, hd->block, hd->head_size + upto);
     while (hd->checked < upto) {
         tome_cursor c;
-        uint32_t end, sum;
+        uint32_t v, sum;
+        size_t end;
         /* the head's bytes, checked whole by parse_head() */
         tome__cursor_init(&c, s->buf + hd->seg_at, hd->end_at - hd->seg_at);
-        end = tome__get_varint(&c);
+        v = tome__get_varint(&c);
         sum = tome__get_u32(&c);
-        if (c.bad || end <= hd->checked)
+        if (c.bad || v <= hd->checked || v > hd->area)
             return TOME_ERR_CORRUPT;
+        end = (size_t)v;
         if ((err = tome__slot_decode(r, s, hd->block, hd->head_size + end)) != TOME_OK)
             return err;
         if (tome__hash_seeded(s->buf + hd->head_size + hd->checked, end - hd->checked,
@@ -273,43 +276,69 @@ static int seek(tome_reader *r, uint32_t ordinal)
     return TOME_ERR_CORRUPT; /* the records' `first` promised more IDs */
 }
 
-/* Step the walk to the next listing after the current one. */
+/* Step the walk to the next listing after the current one.  The walk is
+ * changed only on success: after a failed read (or any error) the same call
+ * starts from the same place, and gives the same answer. */
 static int advance(tome_reader *r)
 {
-    tome_walk *w = &r->walk;
+    tome_walk w = r->walk;
     tome_head *hd = &r->head;
     tome_cursor c;
-    uint32_t ordinal = w->ordinal + 1, b = w->block;
+    uint32_t ordinal = w.ordinal + 1;
     int err;
-    w->ordinal = TOME_NO_BLOCK;
-    if ((err = tome__head_load(r, b)) != TOME_OK)
+    if ((err = tome__head_load(r, w.block)) != TOME_OK)
         return err;
-    while (w->left == 0 && w->body >= hd->bodies) {
+    while (w.left == 0 && w.body >= hd->bodies) {
         /* the next block with a list; its `first` continues the count */
-        if (++b >= r->h.body_blocks)
+        if (++w.block >= r->h.body_blocks)
             return TOME_ERR_CORRUPT;
-        if ((err = tome__head_load(r, b)) != TOME_OK)
+        if ((err = tome__head_load(r, w.block)) != TOME_OK)
             return err;
         if (hd->first != ordinal)
             return TOME_ERR_CORRUPT;
-        w->block = b;
-        w->body = 0;
-        w->at = hd->lists_at;
+        w.body = 0;
+        w.at = hd->lists_at;
     }
-    tome__cursor_init(&c, r->body.buf + w->at, hd->end_at - w->at);
-    if (w->left == 0) {
-        w->left = tome__get_varint(&c) - 1; /* >= 1, checked by parse_head() */
-        w->id = tome__get_varint(&c);
-        w->body++;
+    tome__cursor_init(&c, r->body.buf + w.at, hd->end_at - w.at);
+    if (w.left == 0) {
+        w.left = tome__get_varint(&c) - 1; /* >= 1, checked by parse_head() */
+        w.id = tome__get_varint(&c);
+        w.body++;
     } else {
-        w->id += tome__get_varint(&c);
-        w->left--;
+        w.id += tome__get_varint(&c);
+        w.left--;
     }
     if (c.bad)
         return TOME_ERR_CORRUPT;
-    w->at = (size_t)(c.pos - r->body.buf);
-    w->ordinal = ordinal;
+    w.at = (size_t)(c.pos - r->body.buf);
+    w.ordinal = ordinal;
+    r->walk = w;
     return TOME_OK;
+}
+
+/* The walk's end: the last block's lists end at article_count.  Else a
+ * header whose count was lowered would end an iteration early with
+ * success (and a raised one is refused at the first missing listing). */
+static int check_end(tome_reader *r)
+{
+    tome_head *hd = &r->head;
+    tome_cursor c;
+    uint64_t listed;
+    uint32_t i;
+    int err;
+    if (r->h.body_blocks == 0)
+        return r->h.article_count == 0 ? TOME_DONE : TOME_ERR_CORRUPT;
+    if ((err = tome__head_load(r, r->h.body_blocks - 1)) != TOME_OK)
+        return err;
+    listed = hd->first;
+    tome__cursor_init(&c, r->body.buf + hd->lists_at, hd->end_at - hd->lists_at);
+    for (i = 0; i < hd->bodies && !c.bad; i++) {
+        uint32_t n = tome__get_varint(&c), j;
+        listed += n;
+        for (j = 0; j < n; j++) /* the first ID, then the deltas */
+            (void)tome__get_varint(&c);
+    }
+    return !c.bad && listed == r->h.article_count ? TOME_DONE : TOME_ERR_CORRUPT;
 }
 
 int tome_next(tome_reader *r, uint32_t *cursor, uint32_t *id)
@@ -318,7 +347,7 @@ int tome_next(tome_reader *r, uint32_t *cursor, uint32_t *id)
     if (!r || !cursor || !id)
         return TOME_ERR_ARGUMENT;
     if (*cursor >= r->h.article_count)
-        return TOME_DONE;
+        return check_end(r);
     if (r->walk.ordinal != TOME_NO_BLOCK && r->walk.ordinal + 1 == *cursor)
         err = advance(r);
     else if (r->walk.ordinal == *cursor)

@@ -26,7 +26,7 @@ typedef struct tome_header {
     uint32_t block_size_max, index_size_max, article_size_max, chunk_size_max;
     uint32_t key_size_max, title_size_max, fold_size_max, dict_size;
     uint32_t workspace_memory, workspace_callback, fold_version, dict_checksum;
-    uint32_t reserved;
+    uint32_t meta_count;
     uint32_t block_total; /* records of the block table, every kind */
     unsigned major, minor;
 } tome_header;
@@ -113,8 +113,6 @@ struct tome_reader {
     tome_read_fn read;
     void *user;
     uint32_t flags;
-    uint32_t meta_count;  /* decoded at open: 0 when none or damaged */
-    uint64_t index_bytes; /* compressed index frames, for tome_info() */
 
     ZSTD_DCtx *dctx;
     const ZSTD_DDict *ddict; /* NULL without a dictionary or tables */
@@ -227,11 +225,10 @@ int tome__frame_load(tome_reader *r, const tome_tree *t, uint32_t number, tome_f
 /* One entry of a frame, parsed.  Pointers are into r->index.buf. */
 typedef struct tome_entry {
     tome_front s;   /* its string: shared bytes of the previous, then suffix */
-    uint32_t size;  /* the string's size */
+    size_t size;    /* the string's size (within the frame's strings) */
     const uint8_t *value; /* name: the title; metadata: the value */
-    uint32_t value_size;
+    size_t value_size;
     uint32_t block, body, alias_count; /* name entries */
-    int self_folded;                   /* name entries: the key is its own fold */
     size_t aliases_at;                 /* name entries: the alias ordinals */
     uint32_t id, source;               /* alias and search entries */
 } tome_entry;

@@ -52,7 +52,7 @@ static const tome_field fields32[] = {
     FIELD(HDR_WORKSPACE_MEMORY, workspace_memory),
     FIELD(HDR_WORKSPACE_CALLBACK, workspace_callback),
     FIELD(HDR_FOLD_VERSION, fold_version),       FIELD(HDR_DICT_CHECKSUM, dict_checksum),
-    FIELD(HDR_RESERVED, reserved),
+    FIELD(HDR_META_COUNT, meta_count),
 };
 
 static const tome_field fields64[] = {
@@ -119,7 +119,8 @@ static int check_counts(tome_header *h)
         return 0;
     if ((h->name_leaves == 0) != (h->article_count == 0) ||
         (h->alias_frames == 0) != (h->alias_count == 0) ||
-        (h->search_frames == 0) != (h->search_count == 0) || h->meta_frames > 1)
+        (h->search_frames == 0) != (h->search_count == 0) || h->meta_frames > 1 ||
+        (h->meta_frames == 0) != (h->meta_count == 0))
         return 0;
     return 1;
 }
@@ -135,14 +136,24 @@ static int check_limits_fields(const tome_header *h)
         (index_frames >= 1 && h->index_size_max == 0) ||
         (h->block_total >= 1 && h->chunk_size_max < 3))
         return 0;
-    return h->fold_version == TOME_FOLD_VERSION;
+    {
+        uint32_t longest = h->key_size_max > h->fold_size_max ? h->key_size_max
+                                                               : h->fold_size_max;
+        /* both at most 196605, so the product fits */
+        if (longest > TOME_SHORT_STRING_MAX && h->block_size_max < 2u * longest)
+            return 0;
+    }
+    return h->fold_version == (h->search_frames >= 1 ? TOME_FOLD_VERSION : 0u);
 }
 
-/* Check 7: regions.  Both lie in the body area; they do not overlap. */
+/* Check 7: regions.  Both lie in the body area; they do not overlap; the
+ * block table ends where the footer begins (so a header count changed by
+ * damage, which changes the table's size, is refused here). */
 static int check_regions(const tome_header *h)
 {
     uint64_t table = (uint64_t)h->block_total * BLK_RECORD_SIZE;
-    if (!tome__in_body(h, h->block_table_offset, table))
+    if (!tome__in_body(h, h->block_table_offset, table) ||
+        h->block_table_offset + table != h->file_size - TOME_FOOTER_SIZE)
         return 0;
     if (h->dict_size == 0)
         return h->dict_offset == 0 && h->dict_checksum == 0;
@@ -196,7 +207,7 @@ int tome__parse_header(const tome_config *c, tome_header *h)
         return TOME_ERR_TRUNCATED;
     /* 3 */
     if (tome_get32(b + HDR_HEADER_SIZE) != TOME_HEADER_SIZE ||
-        tome_get32(b + HDR_CHECKSUM) != tome__hash(b, HDR_CHECKSUM) || h->reserved != 0)
+        tome_get32(b + HDR_CHECKSUM) != tome__hash(b, HDR_CHECKSUM))
         return TOME_ERR_HEADER;
     /* 4 */
     if (h->file_size < TOME_HEADER_SIZE + TOME_FOOTER_SIZE)
@@ -301,33 +312,43 @@ static int prepare_dictionary(tome_reader *r, uint8_t *base, const tome_layout *
     return r->ddict ? TOME_OK : TOME_ERR_DICTIONARY;
 }
 
-/* Facts tome_info() reports that the header does not hold: the metadata's
- * count (0 when damaged: tome_meta_at() then reports the damage) and the
- * compressed bytes of the index frames (records failing their checksum are
- * not counted). */
-static int gather_facts(tome_reader *r)
+/* The name tree's last leaf ends at article_count: else a header whose
+ * article count is lower than the tree's would make every listing stop
+ * early with success.  A leaf that is itself damaged is left to the calls
+ * that use it (they report it); open only refuses a sound leaf that
+ * disagrees with the header. */
+static int check_article_count(tome_reader *r)
 {
-    tome_tree t;
-    tome_frame f;
-    uint32_t i;
+    tome_block b;
+    tome_cursor c;
+    uint32_t level, first, count;
     int err;
-    if (r->h.meta_frames) {
-        tome__tree_of(r, TOME_KIND_META, &t);
-        err = tome__frame_load(r, &t, 0, &f);
-        if (err == TOME_ERR_READ)
-            return err;
-        r->meta_count = err == TOME_OK ? f.count : 0;
-    }
-    for (i = r->h.body_blocks; i < r->h.block_total; i++) {
-        tome_block b;
-        err = tome__load_block(r, i, &b);
-        if (err == TOME_ERR_READ)
-            return err;
-        if (err == TOME_OK)
-            r->index_bytes += b.frame_size;
-    }
+    if (r->h.name_leaves == 0)
+        return TOME_OK;
+    err = tome__load_block(r, tome__kind_base(&r->h, TOME_KIND_NAME) + r->h.name_leaves - 1, &b);
+    if (err == TOME_ERR_READ)
+        return err;
+    if (err != TOME_OK)
+        return TOME_OK;
+    if (b.first >= r->h.article_count)
+        return TOME_ERR_HEADER;
+    err = tome__slot_check(r, &r->index, tome__kind_base(&r->h, TOME_KIND_NAME) +
+                                             r->h.name_leaves - 1);
+    if (err == TOME_ERR_READ)
+        return err;
+    if (err != TOME_OK)
+        return TOME_OK;
+    tome__cursor_init(&c, r->index.buf, r->index.done);
+    level = tome__get_varint(&c);
+    first = tome__get_varint(&c);
+    count = tome__get_varint(&c);
+    if (!c.bad && level == 0 && first == b.first &&
+        (uint64_t)first + count != r->h.article_count)
+        return TOME_ERR_HEADER;
     return TOME_OK;
 }
+
+
 
 int tome_open(tome_reader **reader, const tome_config *config)
 {
@@ -364,7 +385,7 @@ int tome_open(tome_reader **reader, const tome_config *config)
     if (!r->dctx)
         return TOME_ERR_WORKSPACE;
     if ((err = prepare_dictionary(r, base, &l)) != TOME_OK ||
-        (err = gather_facts(r)) != TOME_OK)
+        (err = check_article_count(r)) != TOME_OK)
         return err;
     *reader = r;
     return TOME_OK;
@@ -378,7 +399,6 @@ uint32_t tome_count(const tome_reader *r)
 void tome_info(const tome_reader *r, tome_archive_info *info)
 {
     const tome_header *h = &r->h;
-    uint64_t table = (uint64_t)h->block_total * BLK_RECORD_SIZE;
     memset(info, 0, sizeof *info);
     info->format_major = h->major;
     info->format_minor = h->minor;
@@ -387,7 +407,7 @@ void tome_info(const tome_reader *r, tome_archive_info *info)
     info->body_count = h->body_count;
     info->alias_count = h->alias_count;
     info->search_count = h->search_count;
-    info->meta_count = r->meta_count;
+    info->meta_count = h->meta_count;
     info->block_count = h->body_blocks;
     info->index_frame_count = h->block_total - h->body_blocks;
     info->name_leaf_count = h->name_leaves;
@@ -401,8 +421,33 @@ void tome_info(const tome_reader *r, tome_archive_info *info)
     info->dict_size = h->dict_size;
     info->raw_size = h->raw_size;
     info->stored_size = h->stored_size;
-    info->index_size = table + r->index_bytes;
-    /* the body area less the table: frames and dictionary when, as the
-     * packer writes them, nothing else lies there */
-    info->compressed_size = h->file_size - TOME_HEADER_SIZE - TOME_FOOTER_SIZE - table;
+}
+
+int tome_sizes_of(tome_reader *r, tome_sizes *s)
+{
+    uint64_t *by_kind[6];
+    uint32_t i;
+    if (!r || !s)
+        return TOME_ERR_ARGUMENT;
+    memset(s, 0, sizeof *s);
+    by_kind[0] = NULL;
+    by_kind[TOME_KIND_BODY] = &s->bodies;
+    by_kind[TOME_KIND_NAME] = &s->names;
+    by_kind[TOME_KIND_ALIAS] = &s->aliases;
+    by_kind[TOME_KIND_SEARCH] = &s->search;
+    by_kind[TOME_KIND_META] = &s->metadata;
+    s->dictionary = r->h.dict_size;
+    s->table = (uint64_t)r->h.block_total * BLK_RECORD_SIZE;
+    for (i = 0; i < r->h.block_total; i++) {
+        tome_block b;
+        uint32_t within;
+        int err = tome__load_block(r, i, &b);
+        if (err == TOME_ERR_READ)
+            return err;
+        if (err == TOME_OK)
+            *by_kind[tome__kind_of(&r->h, i, &within)] += b.frame_size;
+        else
+            s->damaged++;
+    }
+    return TOME_OK;
 }

@@ -25,8 +25,8 @@ void tome__tree_of(const tome_reader *r, unsigned kind, tome_tree *t)
         t->frames = h->search_frames, t->leaves = h->search_leaves;
         t->entries = h->search_count;
         break;
-    default: /* one leaf, whose count is its own */
-        t->frames = h->meta_frames, t->leaves = h->meta_frames, t->entries = TOME_NO_BLOCK;
+    default: /* one leaf */
+        t->frames = h->meta_frames, t->leaves = h->meta_frames, t->entries = h->meta_count;
         break;
     }
 }
@@ -37,8 +37,6 @@ static int leaf_count_sound(tome_reader *r, const tome_tree *t, const tome_frame
     tome_block next;
     uint32_t end = t->entries;
     int err;
-    if (t->entries == TOME_NO_BLOCK) /* metadata: first 0 */
-        return f->first == 0 ? TOME_OK : TOME_ERR_CORRUPT;
     if (f->number + 1 < t->leaves) {
         if ((err = tome__load_block(r, t->base + f->number + 1, &next)) != TOME_OK)
             return err;
@@ -79,7 +77,7 @@ static uint32_t string_limit(const tome_reader *r, unsigned kind)
     if (kind == TOME_KIND_SEARCH)
         return r->h.fold_size_max;
     if (kind == TOME_KIND_META)
-        return r->h.index_size_max; /* bounded by the frame alone */
+        return TOME_SHORT_STRING_MAX; /* metadata names */
     return r->h.key_size_max;
 }
 
@@ -90,13 +88,10 @@ static void name_payload(const tome_reader *r, tome_cursor *c, const uint8_t *bu
     const tome_header *h = &r->h;
     int64_t b;
     uint32_t i, prev = 0;
-    e->value_size = tome__get_varint(c);
-    e->value = tome__get_bytes(c, e->value_size);
+    e->value = tome__get_run(c, &e->value_size);
     b = (int64_t)*block + tome__unzigzag(tome__get_varint(c));
     e->body = tome__get_varint(c);
     e->alias_count = tome__get_varint(c);
-    e->self_folded = (int)(e->alias_count & 1u);
-    e->alias_count >>= 1;
     e->aliases_at = (size_t)(c->pos - buf);
     if (e->value_size > h->title_size_max || b < 0 || b >= (int64_t)h->body_blocks ||
         e->alias_count > h->alias_count) {
@@ -141,8 +136,7 @@ int tome__entry_next(const tome_reader *r, const tome_tree *t, uint32_t level, s
                 c.bad = 1;
             break;
         default:
-            e->value_size = tome__get_varint(&c);
-            e->value = tome__get_bytes(&c, e->value_size);
+            e->value = tome__get_run(&c, &e->value_size);
             break;
         }
     }
@@ -209,6 +203,11 @@ int tome__descend(tome_reader *r, const tome_tree *t, const uint8_t *q, size_t q
         return TOME_ERR_NOT_FOUND;
     if ((err = tome__frame_load(r, t, t->frames - 1, f)) != TOME_OK)
         return err;
+    /* the root's children end right before it: a header whose frame count
+     * is short by one would otherwise make a node the root, and a search
+     * would see part of the tree only */
+    if (f->level > 0 && (uint64_t)f->first + f->count != t->frames - 1)
+        return TOME_ERR_CORRUPT;
     /* each step goes one level down, from below TOME_TREE_LEVELS_LIMIT */
     while (f->level > 0) {
         tome_compare cmp = {0, 0};

@@ -294,6 +294,9 @@ typedef struct tree_walk {
     tome_part part;
     uint64_t separators, firsts; /* multisets: node side, frame side */
     uint32_t expected_child, level, level_start, prev_level_start;
+    uint8_t *str;       /* the entry's string, assembled (a prefix of it when
+                           longer than str_cap) */
+    size_t str_cap;
     uint8_t *last;      /* the previous leaf's last string (a prefix of it) */
     size_t last_cap, last_size;
     uint32_t last_id, last_source;
@@ -342,17 +345,24 @@ static int clipped_order(const uint8_t *prev, size_t pn, int prev_clipped, const
     return 2;
 }
 
+/* An entry's checks.  `clipped`: only a prefix of its string is at hand
+ * (a string longer than the verifier's buffer): what depends on the whole
+ * string is left unproved (v->partial), the bindings of its place are
+ * still counted. */
 static int check_entry(verifier *v, tree_walk *w, const tome_frame *f, uint32_t i,
-                       const tome_entry *e, const uint8_t *str, size_t str_size)
+                       const tome_entry *e, const uint8_t *str, size_t str_size, int clipped)
 {
     tome_reader *r = v->r;
     int ok = 1;
     uint32_t ordinal = f->first + i;
+    if (clipped)
+        v->partial = 1;
     switch (w->t.kind) {
     case TOME_KIND_NAME: {
         uint32_t j, o;
         tome_cursor c;
-        if (!tome__key_valid(str, str_size) || !tome__key_valid(e->value, e->value_size))
+        if ((!clipped && !tome__key_valid(str, str_size)) ||
+            !tome__key_valid(e->value, e->value_size))
             return TOME_ERR_KEYS;
         v->names_loc += tuple_hash(&r->hash, 1, ordinal, e->block, e->body, NULL, 0);
         tome__cursor_init(&c, r->index.buf + e->aliases_at, r->index.done - e->aliases_at);
@@ -360,15 +370,12 @@ static int check_entry(verifier *v, tree_walk *w, const tome_frame *f, uint32_t 
             o = tome__get_varint(&c);
             v->names_alias += tuple_hash(&r->hash, 2, o, ordinal, 0, NULL, 0);
         }
-        /* the flag says whether the key is its own fold, and then it has
-         * no search entry */
-        if (e->self_folded != tome__fold_is_identity(str, str_size))
-            return TOME_ERR_CORRUPT;
+        if (clipped)
+            return TOME_OK;
         {
             uint64_t key = fold_hash(&r->hash, 3, ordinal, 0, str, str_size, &ok);
             uint64_t title = 0, title_as_key = 0;
-            if (!e->self_folded)
-                v->folded_names += key;
+            v->folded_names += key;
             if (e->value_size) {
                 title = fold_hash(&r->hash, 3, ordinal, 1, e->value, e->value_size, &ok);
                 title_as_key = fold_hash(&r->hash, 3, ordinal, 0, e->value, e->value_size, &ok);
@@ -379,9 +386,11 @@ static int check_entry(verifier *v, tree_walk *w, const tome_frame *f, uint32_t 
         return ok ? TOME_OK : TOME_ERR_KEYS;
     }
     case TOME_KIND_ALIAS:
+        v->tree_alias += tuple_hash(&r->hash, 2, ordinal, e->id, 0, NULL, 0);
+        if (clipped)
+            return TOME_OK;
         if (!tome__key_valid(str, str_size))
             return TOME_ERR_KEYS;
-        v->tree_alias += tuple_hash(&r->hash, 2, ordinal, e->id, 0, NULL, 0);
         /* alias-sourced search entries: (folded alias, ID); the alias
          * number j is not bound (see the search side) */
         v->folded_names += fold_hash(&r->hash, 4, e->id, 0, str, str_size, &ok);
@@ -389,7 +398,7 @@ static int check_entry(verifier *v, tree_walk *w, const tome_frame *f, uint32_t 
     case TOME_KIND_SEARCH:
         return TOME_OK; /* hashed by search_side() */
     default:
-        if (str_size == 0 || !tome__key_valid(str, str_size) ||
+        if (str_size == 0 || (!clipped && !tome__key_valid(str, str_size)) ||
             !tome__key_valid(e->value, e->value_size))
             return TOME_ERR_KEYS;
         return TOME_OK;
@@ -445,7 +454,7 @@ static int check_frame(verifier *v, tree_walk *w, uint32_t number)
     tome_reader *r = v->r;
     tome_frame f;
     uint32_t i, prev_size = 0, block = 0;
-    uint8_t str[TOME_QUERY_MAX];
+    uint8_t *str = w->str;
     size_t entries_at;
     int err;
     if ((err = tome__frame_load(r, &w->t, number, &f)) != TOME_OK)
@@ -474,10 +483,10 @@ static int check_frame(verifier *v, tree_walk *w, uint32_t number)
         if ((err = tome__entry_next(r, &w->t, f.level, &f.at, f.end, prev_size, &block, &e)) !=
             TOME_OK)
             return err;
-        /* the string itself, assembled into a small buffer when it fits,
-         * else checked in place only where it lies whole in the suffix */
-        tome__assemble(str, sizeof str, &e);
-        n = e.size < sizeof str ? e.size : sizeof str;
+        /* the string itself, assembled into the buffer (its first
+         * str_cap bytes when longer) */
+        tome__assemble(str, w->str_cap, &e);
+        n = e.size < w->str_cap ? e.size : w->str_cap;
         /* every frame but the root: its first string, to meet its
          * separator in the parent */
         if (i == 0 && number + 1 < w->t.frames)
@@ -495,11 +504,9 @@ static int check_frame(verifier *v, tree_walk *w, uint32_t number)
                 if (c != 2 && c <= 0)
                     return TOME_ERR_KEYS;
             }
-            if (e.size > n)
-                v->partial = 1; /* too long to fold here: bindings unproved */
             if (w->t.kind == TOME_KIND_SEARCH)
                 search_side(v, &e, str, n);
-            if (e.size == n && (err = check_entry(v, w, &f, i, &e, str, n)) != TOME_OK)
+            if ((err = check_entry(v, w, &f, i, &e, str, n, e.size > n)) != TOME_OK)
                 return err;
             memcpy(w->last, str, n);
             w->last_size = n;
@@ -518,14 +525,18 @@ static int check_frame(verifier *v, tree_walk *w, uint32_t number)
     return TOME_OK;
 }
 
-static void check_tree(verifier *v, unsigned kind, tome_part part, uint8_t *last)
+static void check_tree(verifier *v, unsigned kind, tome_part part, uint8_t *str,
+                       uint8_t *last, size_t cap)
 {
     tree_walk w;
     uint32_t number;
     memset(&w, 0, sizeof w);
     tome__tree_of(v->r, kind, &w.t);
     w.part = part;
+    w.str = str;
+    w.str_cap = cap;
     w.last = last;
+    w.last_cap = cap;
     for (number = 0; number < w.t.frames && !v->read_error; number++) {
         int err = check_frame(v, &w, number);
         if (err != TOME_OK) {
@@ -541,9 +552,14 @@ static void check_tree(verifier *v, unsigned kind, tome_part part, uint8_t *last
                 /* a failed read is the answer, never a shorter report */
                 if (got == TOME_ERR_READ || got_next == TOME_ERR_READ)
                     v->read_error = 1;
-                else if (got == TOME_OK)
+                else if (got == TOME_OK) {
+                    /* a leaf holds at most one entry per byte of its content:
+                     * a damaged header's count does not make this loop long */
+                    if (end > b.first && end - b.first > b.content_size)
+                        end = b.first + (uint32_t)b.content_size;
                     for (id = b.first; id < end && id < v->r->h.article_count; id++)
                         damage(v, TOME_PART_ARTICLE, id, err);
+                }
             }
             /* the frame's place in the levels is unknown: stop the
              * structural checks of this tree, keep the entry checks */
@@ -591,7 +607,7 @@ int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user,
 {
     verifier v;
     uint32_t flags;
-    uint8_t last[TOME_QUERY_MAX];
+    uint8_t small_str[TOME_QUERY_MAX], small_last[TOME_QUERY_MAX];
     if (!r)
         return TOME_ERR_ARGUMENT;
     memset(&v, 0, sizeof v);
@@ -606,10 +622,29 @@ int tome_verify(tome_reader *r, tome_damage_fn on_damage, void *user,
     if (!v.read_error)
         check_bodies(&v);
     if (!v.read_error) {
-        check_tree(&v, TOME_KIND_NAME, TOME_PART_NAMES, last);
-        check_tree(&v, TOME_KIND_ALIAS, TOME_PART_ALIASES, last);
-        check_tree(&v, TOME_KIND_SEARCH, TOME_PART_SEARCH, last);
-        check_tree(&v, TOME_KIND_META, TOME_PART_META, last);
+        /* Strings whole: two buffers as long as any string of the trees,
+         * from the body buffer (free once the bodies are checked) when it
+         * holds them, as it does for all but archives of tiny blocks and
+         * long keys; else prefixes, and what needs the whole string is left
+         * unproved. */
+        const tome_header *h = &r->h;
+        uint64_t longest = h->key_size_max > h->fold_size_max ? h->key_size_max
+                                                               : h->fold_size_max;
+        uint8_t *str = small_str, *last = small_last;
+        size_t cap = sizeof small_str;
+        /* open made sure of the room (metadata names are short) */
+        if (h->body_blocks > 0 && longest > cap && 2 * longest <= h->block_size_max) {
+            tome__slot_init(&r->body, r->body.buf); /* the slot forgets its block */
+            r->head.block = TOME_NO_BLOCK;
+            r->walk.ordinal = TOME_NO_BLOCK;
+            str = r->body.buf;
+            last = r->body.buf + (size_t)longest;
+            cap = (size_t)longest;
+        }
+        check_tree(&v, TOME_KIND_NAME, TOME_PART_NAMES, str, last, cap);
+        check_tree(&v, TOME_KIND_ALIAS, TOME_PART_ALIASES, str, last, cap);
+        check_tree(&v, TOME_KIND_SEARCH, TOME_PART_SEARCH, str, last, cap);
+        check_tree(&v, TOME_KIND_META, TOME_PART_META, str, last, cap);
     }
     if (!v.read_error && !(v.rep.damaged_parts & ((1u << TOME_PART_NAMES) |
                                                   (1u << TOME_PART_ALIASES))))

@@ -90,3 +90,7 @@ echo "## tome benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, zstd $(zstd --ver
 bench_corpus seeds seeds
 bench_corpus mails "$mails"
 check
+echo
+echo "### search and fetch on the mails archive at defaults (tests/bench/query_bench.c)"
+echo
+"$build/query_bench" "$work/results/mails/tome-default.tome" | sed 's/^[a-z-]*\t/- /'

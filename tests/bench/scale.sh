@@ -138,4 +138,7 @@ for c in $corpora; do
     echo "|---|---:|---:|---:|---:|"
     awk -F'\t' -v solid="$solid" '{ printf "| %s | %s | %.3f | %s | %.0f |\n", $1, $2, $2 / solid, $3, $4 / 1024 }' \
         "$res/rows.tsv"
+    echo
+    "$build/query_bench" "$res/tome.tome" | sed 's/^[a-z-]*\t/- tome: /'
+    "$tome" info "$res/tome.tome" | grep -E '^index|names .*search'
 done

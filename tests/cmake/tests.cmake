@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tests.cmake - the test suite under CTest, included by the top
 # CMakeLists.txt for a host build.  Tests run from the repository root, as
-# tests/run.sh runs them (test_reader reads seeds/, cli.sh needs it too).
+# tests/run.sh runs them (test_reader3 reads seeds/, cli.sh needs it too).
 set(_tome_test_dir "${CMAKE_CURRENT_SOURCE_DIR}")
 
 # Tests see every folder, like the Makefile's CPPFLAGS_TOME.
@@ -23,7 +23,9 @@ function(tome_add_test_program name)
   add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY "${_tome_test_dir}")
 endfunction()
 
-tome_add_test_program(test_reader)
+tome_add_test_program(test_reader3)
+# the golden archives of tests/golden/ (its default folder)
+tome_add_test_program(test_golden)
 tome_add_test_program(test_pack_input)
 if(TOME_FOLDING)
   tome_add_test_program(test_fold)
@@ -33,8 +35,11 @@ endif()
 # libFuzzer), as `make test` runs them: replay.c with every fuzz_*.c.
 file(GLOB _tome_fuzz_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/fuzz_*.c")
 list(SORT _tome_fuzz_sources)
-tome_add_test_program(fuzz_replay tests/fuzz/replay.c ${_tome_fuzz_sources})
+tome_add_test_program(fuzz_replay tests/fuzz/replay.c tests/fuzz/integrity_oracle.c
+                      ${_tome_fuzz_sources})
 tome_add_test_program(sweep_damage tests/fuzz/sweep_damage.c tests/fuzz/fuzz_archive.c)
+tome_add_test_program(mutation_run tests/fuzz/mutation_run.c tests/fuzz/integrity_oracle.c
+                      tests/fuzz/fuzz_archive.c)
 
 # test_alloc wraps the allocator for everything linked statically into it,
 # so it needs zstd's static library: without one it is not built.

@@ -117,6 +117,9 @@ $(CROSS)/$(1)/sweep_damage: $(call obj,$(CROSS)/$(1),tests/fuzz/sweep_damage.c t
                             $(CROSS)/$(1)/libtome.a
 	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
 
+$(CROSS)/$(1)/mutation_run: $(call obj,$(CROSS)/$(1),$(MUTATION_RUN_SRC)) $(CROSS)/$(1)/libtome.a
+	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
+
 $(CROSS)/$(1)/cross_check: $(call obj,$(CROSS)/$(1),$(CROSS_CHECK_SRC)) $(CROSS)/$(1)/libtome.a
 	$(CROSS_TRIPLET_$(1))-gcc -static $$^ $$(CROSS_LIBS_$(1)) -o $$@
 endef

@@ -237,6 +237,7 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
 {
     opened a;
     tome_archive_info info;
+    tome_sizes sizes;
     tome_verify_report rep;
     uint32_t id, count, cursor = 0;
     int err;
@@ -247,11 +248,14 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
         return;
     }
     tome_info(a.r, &info);
+    if (tome_sizes_of(a.r, &sizes) != TOME_OK)
+        memset(&sizes, 0, sizeof sizes);
     fprintf(text,
             "format %u.%u file %llu articles %lu bodies %lu aliases %lu search %lu meta %lu "
             "blocks %lu index_frames %lu name_leaves %lu block_max %lu index_max %lu "
             "chunk_max %lu article_max %lu key_max %lu title_max %lu fold_max %lu dict %lu "
-            "raw %llu stored %llu index %llu compressed %llu\n",
+            "raw %llu stored %llu bodies %llu names %llu aliases %llu search %llu meta %llu "
+            "table %llu\n",
             info.format_major, info.format_minor, (unsigned long long)info.file_size,
             (unsigned long)info.article_count, (unsigned long)info.body_count,
             (unsigned long)info.alias_count, (unsigned long)info.search_count,
@@ -262,7 +266,9 @@ static void dump_mode(const uint8_t *bytes, size_t size, int callback, FILE *bod
             (unsigned long)info.key_size_max, (unsigned long)info.title_size_max,
             (unsigned long)info.fold_size_max, (unsigned long)info.dict_size,
             (unsigned long long)info.raw_size, (unsigned long long)info.stored_size,
-            (unsigned long long)info.index_size, (unsigned long long)info.compressed_size);
+            (unsigned long long)sizes.bodies, (unsigned long long)sizes.names,
+            (unsigned long long)sizes.aliases, (unsigned long long)sizes.search,
+            (unsigned long long)sizes.metadata, (unsigned long long)sizes.table);
     dump_meta(a.r, &info);
     count = tome_count(a.r);
     for (id = 0; id < count; id++) {

@@ -141,6 +141,25 @@ $(FW)/example/example.elf: $(FW)/seeds.tome $(BUILD)/tome $(PORT_DECLIB)/zstddec
                            $(wildcard $(FW_EXAMPLE)/*) include/tome.h
 	@$(FW_EXAMPLE_MAKE) all
 
+# What each part of the API costs: tests/firmware/features.c linked against
+# the example's objects (Cortex-M4, minimal zstd, --gc-sections), once with
+# open, find and fetch alone ("core") and once per feature; footprint.sh
+# reads the reader's text from each map.
+FW_FEATURES     = core next stat read alias info meta search verify all
+FW_FEATURE_CPU  = $(FW_CPU_m4)
+FW_FEATURE_DEFS_core   =
+FW_FEATURE_DEFS_all    = $(foreach f,next stat read alias info meta search verify,-DFEATURE_$(shell echo $(f) | tr a-z A-Z))
+FW_FEATURE_OBJ  = $(FW)/example/obj/startup.o $(FW)/example/obj/semihost.o $(FW)/example/obj/archive.o
+
+$(FW)/features/%.elf: $(FW_SRC)/features.c $(FW)/example/example.elf
+	@mkdir -p $(dir $@)
+	$(FW_CC) $(FW_FEATURE_CPU) -std=c99 -Os -ffunction-sections -fdata-sections -Wall -Wextra $(WERROR) \
+	  $(FW_MINIMAL) -Iinclude $(if $(filter-out core all,$*),-DFEATURE_$(shell echo $* | tr a-z A-Z)) \
+	  $(FW_FEATURE_DEFS_$*) -c $< -o $(FW)/features/$*.o
+	$(FW_CC) $(FW_FEATURE_CPU) -nostartfiles --specs=nano.specs -T $(FW_EXAMPLE)/mps2_an386.ld \
+	  -Wl,--gc-sections -Wl,-Map=$(FW)/features/$*.map $(FW)/features/$*.o $(FW_FEATURE_OBJ) \
+	  $(patsubst %.c,$(FW)/example/obj/tome/%.o,$(READER_SRC) $(wildcard src/port/*.c)) -lgcc -o $@
+
 # The example prints the article it finds: exactly what `tome cat` prints.
 $(FW)/example.compared: $(FW)/example/example.elf
 	@$(FW_EXAMPLE_MAKE) run > /dev/null
@@ -202,8 +221,9 @@ firmware: firmware-deps
 
 footprint: firmware-deps
 	@$(MAKE) --no-print-directory port-sources
-	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_ALL) example))
-	@STRICT=$(FOOTPRINT_STRICT) sh $(FW_SRC)/footprint.sh $(FW) $(FW_SIZE) $(FW_ALL)
+	@$(MAKE) --no-print-directory $(addprefix $(FW)/,$(addsuffix .compared,$(FW_ALL) example)) \
+	  $(addprefix $(FW)/features/,$(addsuffix .elf,$(FW_FEATURES)))
+	@STRICT=$(FOOTPRINT_STRICT) FEATURES="$(FW_FEATURES)" sh $(FW_SRC)/footprint.sh $(FW) $(FW_SIZE) $(FW_ALL)
 
 # Dependency files under $(FW) are included by the top Makefile's own
 # `find $(BUILD) -name '*.d'`.

@@ -25,6 +25,10 @@
 #   example         the example firmware (FW/example/example.elf, find and
 #                   fetch through the read callback, minimal zstd): its
 #                   linked text by origin, as the reader budget counts it
+#   per feature     the reader's linked text of tests/firmware/features.c
+#                   (FW/features/F.map, FEATURES in the environment): open,
+#                   find and fetch alone ("core"), then core plus the calls of
+#                   one feature, with what it adds and in which files
 #
 # Then the budgets of the issue, on the Cortex-M4 rows, marked ok or OVER;
 # with STRICT=1 in the environment an exceeded budget makes it exit 1.
@@ -198,6 +202,59 @@ if [ -f "$example" ]; then
     example_firmware=$1
     row example "whole firmware (linked)" "$1" "$2" "$3"
     row "" "  not counted: the archive" "$(section_size "$example" .archives)" "" ""
+fi
+
+# "file=bytes ..." of the reader's linked text in a link map, by object
+reader_files() {
+    awk '
+        function hex(s,   i, n) {
+            n = 0; s = tolower(substr(s, 3))
+            for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+            return n
+        }
+        function add(file, bytes,   base) {
+            if (out != ".text") return
+            if (file !~ /\/obj\/(tome\/)?src\/(common|reader)\//) return
+            base = file; sub(/.*\//, "", base); sub(/\.o$/, "", base)
+            part[base] += bytes
+        }
+        /^Linker script and memory map/ { on = 1 }
+        !on { next }
+        /^[.A-Za-z]/ { out = $1; pending = 0; next }
+        /^ [.*A-Za-z]/ {
+            if (NF == 1) { pending = 1; next }
+            if (NF >= 4 && $3 ~ /^0x/) add($4, hex($3))
+            pending = 0; next
+        }
+        pending && /^ +0x/ { if (NF >= 3) add($3, hex($2)); pending = 0 }
+        END { for (f in part) printf "%s=%d ", f, part[f]; print "" }' "$1"
+}
+
+if [ -n "${FEATURES:-}" ] && [ -f "$fw/features/core.map" ]; then
+    echo
+    echo "Reader text per feature (tests/firmware/features.c linked against the"
+    echo "example's objects: Cortex-M4, minimal zstd, --gc-sections).  core is"
+    echo "tome_open + tome_find + tome_fetch; each other row is core plus that"
+    echo "feature's calls, and what they add, by file"
+    echo
+    core_files=$(reader_files "$fw/features/core.map")
+    # shellcheck disable=SC2046
+    set -- $(linked_by_origin "$fw/features/core.map")
+    core=$1
+    printf '%-8s %7s %7s  %s\n' feature reader added "added by file"
+    for f in $FEATURES; do
+        [ -f "$fw/features/$f.map" ] || continue
+        # shellcheck disable=SC2046
+        set -- $(linked_by_origin "$fw/features/$f.map")
+        files=$(reader_files "$fw/features/$f.map")
+        by=$(printf '%s\n%s\n' "$core_files" "$files" | awk '
+            NR == 1 { for (i = 1; i <= NF; i++) { split($i, kv, "="); c[kv[1]] = kv[2] } next }
+            { for (i = 1; i <= NF; i++) { split($i, kv, "="); d = kv[2] - c[kv[1]]
+                if (d != 0) out = out sprintf("%s%s %+d", out ? ", " : "", kv[1], d) } }
+            END { print out }')
+        if [ "$f" = core ]; then by="(the example's calls)"; fi
+        printf '%-8s %7s %7s  %s\n' "$f" "$1" "+$(($1 - core))" "$by"
+    done
 fi
 
 echo

@@ -142,7 +142,6 @@ static void print_info(const archive_run *run)
     out_text(" stored=");
     out_u64(i->stored_size);
     out_text(" index=");
-    out_u64(i->index_size);
     out_end();
 }
 
@@ -383,7 +382,7 @@ static void check_meta(archive_run *run)
     }
     expect_code(tome_meta_at(run->reader, run->info.meta_count, name, cap, value, cap),
                 TOME_ERR_RANGE, "tome_meta_at past the last pair");
-    expect_code(tome_meta_get(run->reader, "no such name", value, cap, &size),
+    expect_code(tome_meta_get(run->reader, "no such name", sizeof "no such name" - 1, value, cap, &size),
                 TOME_ERR_NOT_FOUND, "tome_meta_get of an absent name");
     scratch_release(mark);
 }

@@ -20,7 +20,7 @@ FUZZ_CC      ?= clang
 FUZZ_TARGETS  = read_memory read_callback verify mutate jsonl paths
 FUZZ_RUN     ?= $(FUZZ_TARGETS)
 # The programs `make test` runs, plain and sanitized (tests/run.sh names).
-FUZZ_TESTS    = fuzz_replay sweep_damage
+FUZZ_TESTS    = fuzz_replay sweep_damage mutation_run
 SECONDS      ?= 60
 FUZZ_BUILD    = $(BUILD)/fuzz
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -28,7 +28,8 @@ FUZZ_PACKAGES = clang clang-14 libclang-rt-14-dev
 
 # Shared by all targets; each target adds tests/fuzz/fuzz_TARGET.c.
 FUZZ_COMMON_SRC = tests/fuzz/fuzz_common.c tests/fuzz/fuzz_archive.c \
-                  tests/fuzz/fuzz_exercise.c tests/fuzz/fuzz_corpora.c
+                  tests/fuzz/fuzz_exercise.c tests/fuzz/fuzz_corpora.c \
+                  tests/fuzz/integrity_oracle.c
 FUZZ_TARGET_SRC = $(patsubst %,tests/fuzz/fuzz_%.c,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-build fuzz-deps fuzz-tests fuzz-seeds
@@ -82,6 +83,15 @@ $(BUILD)/sweep_damage: $(call obj,$(BUILD),tests/fuzz/sweep_damage.c tests/fuzz/
 
 $(ASAN)/sweep_damage: $(call obj,$(ASAN),tests/fuzz/sweep_damage.c tests/fuzz/fuzz_archive.c) \
                       $(ASAN)/libtome.a
+	$(CC) $(SANITIZE) $^ $(LIBS) -o $@
+
+# The integrity issue's structured mutation run (under ASan: every 8th case).
+MUTATION_RUN_SRC = tests/fuzz/mutation_run.c tests/fuzz/integrity_oracle.c tests/fuzz/fuzz_archive.c
+
+$(BUILD)/mutation_run: $(call obj,$(BUILD),$(MUTATION_RUN_SRC)) $(BUILD)/libtome.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(ASAN)/mutation_run: $(call obj,$(ASAN),$(MUTATION_RUN_SRC)) $(ASAN)/libtome.a
 	$(CC) $(SANITIZE) $^ $(LIBS) -o $@
 
 fuzz-tests: deps

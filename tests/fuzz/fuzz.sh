@@ -30,6 +30,9 @@ for t in "$@"; do
     work=$build/corpus/$t
     artifacts=$build/artifacts/$t/
     log=$logs/$t.log
+    # a finding of an earlier run is not this run's: it was copied to
+    # tests/fuzz/regressions/ then
+    rm -rf "$artifacts"
     mkdir -p "$work" "$artifacts" "tests/fuzz/regressions/$t"
     dict=
     [ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict

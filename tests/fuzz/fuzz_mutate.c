@@ -11,13 +11,15 @@
  * Integrity (the "Integrity, round 2" issue): when the program reseals the
  * header checksum, every record's record_checksum and the file checksum but
  * not the content checksums (a careless or hostile rewrite of the outer
- * checksums), the mutated archive is opened beside the original and every
- * answer is compared: the listing (tome_stat, tome_key, tome_title,
- * tome_alias of every ID), tome_fetch of every ID, tome_find of every key
- * and alias, and tome_next's walk must each give an error or exactly the
- * original's answer; a walk that ends must have named every ID once, in
- * the original's order.
+ * checksums), the mutated archive's answers are compared with the
+ * original's by the integrity oracle (integrity_oracle.c, shared with
+ * mutation_run.c): the listing (tome_stat, tome_key, tome_title,
+ * tome_alias of every ID), tome_fetch and tome_read of every ID, tome_find
+ * of every key and alias, tome_next's walk, a few searches and the
+ * metadata must each give an error or exactly the original's answer; a
+ * walk that ends must have named every ID once, in the original's order.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,12 +28,11 @@
 #include "fuzz_archive.h"
 #include "fuzz_corpora.h"
 #include "fuzz_exercise.h"
+#include "integrity_oracle.h"
 #include "tome.h"
 
 /* Room for archives that ops make longer. */
 #define IMAGE_MAX (64u * 1024u)
-/* IDs compared past the original's count, when a mutated count is larger. */
-#define EXTRA_IDS 8u
 
 typedef struct field {
     uint8_t at, width;
@@ -49,7 +50,7 @@ static const field header_fields[] = {
     {HDR_FOLD_SIZE_MAX, 4}, {HDR_DICT_SIZE, 4}, {HDR_WORKSPACE_MEMORY, 4},
     {HDR_WORKSPACE_CALLBACK, 4}, {HDR_FOLD_VERSION, 4}, {HDR_DICT_CHECKSUM, 4},
     {HDR_DICT_OFFSET, 8}, {HDR_BLOCK_TABLE_OFFSET, 8}, {HDR_RAW_SIZE, 8},
-    {HDR_STORED_SIZE, 8}, {HDR_RESERVED, 4}};
+    {HDR_STORED_SIZE, 8}, {HDR_META_COUNT, 4}};
 static const field record_fields[] = {
     {BLK_FRAME_OFFSET, 8}, {BLK_FRAME_SIZE, 4}, {BLK_CONTENT_SIZE, 4}, {BLK_FIRST, 4},
     {BLK_CONTENT_CHECKSUM, 4}, {BLK_RECORD_CHECKSUM, 4}};
@@ -273,113 +274,37 @@ static int open_image(const uint8_t *bytes, size_t size, uint32_t flags, tome_re
     return tome_open(r, &c);
 }
 
-/* A string of the original and a buffer for the mutated archive's. */
-static int same_text(int code, const char *got, const char *want)
-{
-    return code != TOME_OK || strcmp(got, want) == 0;
-}
+/* Searches the oracle repeats: a key prefix of every base archive, and a
+ * folded one. */
+static const oracle_query integrity_queries[] = {
+    {"a", TOME_SEARCH_ALL}, {"k", TOME_SEARCH_KEYS | TOME_SEARCH_EXACT}, {"n", TOME_SEARCH_ALL}};
 
-/* The listing, fetches, finds and walk of `mut` against `orig`. */
-static void compare(tome_reader *mut, tome_reader *orig, int trusted)
-{
-    tome_archive_info oi;
-    tome_article oa, ma;
-    size_t cap, body_cap, got, want_size;
-    char *want, *text;
-    uint8_t *want_body, *body;
-    uint32_t count, mcount, id, n, found, cursor, mcursor, oid, mid;
-    int code;
-    tome_info(orig, &oi);
-    count = oi.article_count;
-    mcount = tome_count(mut);
-    cap = (size_t)(oi.key_size_max > oi.title_size_max ? oi.key_size_max : oi.title_size_max) + 1u;
-    body_cap = (size_t)oi.article_size_max + 1u;
-    want = malloc(cap);
-    text = malloc(cap);
-    want_body = malloc(body_cap);
-    body = malloc(body_cap);
-    for (id = 0; id < count + EXTRA_IDS && id < mcount; id++) {
-        int real = id < count;
-        /* stat: the sizes, aliases and placement of the original */
-        code = tome_stat(mut, id, &ma);
-        FUZZ_CHECK(code != TOME_OK || real);
-        if (real) {
-            FUZZ_CHECK(tome_stat(orig, id, &oa) == TOME_OK);
-            FUZZ_CHECK(code != TOME_OK || memcmp(&ma, &oa, sizeof oa) == 0);
-        }
-        /* ls: key, title and every alias */
-        code = tome_key(mut, id, text, cap);
-        FUZZ_CHECK(code != TOME_OK || real);
-        if (real) {
-            FUZZ_CHECK(tome_key(orig, id, want, cap) == TOME_OK);
-            FUZZ_CHECK(same_text(code, text, want));
-        }
-        code = tome_title(mut, id, text, cap);
-        FUZZ_CHECK(code != TOME_OK || real);
-        if (real) {
-            FUZZ_CHECK(tome_title(orig, id, want, cap) == TOME_OK);
-            FUZZ_CHECK(same_text(code, text, want));
-            for (n = 0; n < oa.alias_count; n++) {
-                code = tome_alias(mut, id, n, text, cap);
-                FUZZ_CHECK(tome_alias(orig, id, n, want, cap) == TOME_OK);
-                FUZZ_CHECK(same_text(code, text, want));
-            }
-            code = tome_alias(mut, id, oa.alias_count, text, cap);
-            FUZZ_CHECK(code != TOME_OK);
-        }
-        /* cat: the original's bytes, unless segment checks were skipped */
-        got = 0;
-        code = tome_fetch(mut, id, body, body_cap - 1u, &got);
-        FUZZ_CHECK(code != TOME_OK || real);
-        if (real) {
-            FUZZ_CHECK(tome_fetch(orig, id, want_body, body_cap - 1u, &want_size) == TOME_OK);
-            FUZZ_CHECK(code != TOME_OK || trusted ||
-                       (got == want_size && memcmp(body, want_body, got) == 0));
-        }
-    }
-    /* find: every key and alias of the original names its ID, or fails */
-    for (id = 0; id < count; id++) {
-        FUZZ_CHECK(tome_key(orig, id, want, cap) == TOME_OK);
-        code = tome_find(mut, want, strlen(want), &found);
-        FUZZ_CHECK(code != TOME_OK || found == id);
-        FUZZ_CHECK(tome_stat(orig, id, &oa) == TOME_OK);
-        for (n = 0; n < oa.alias_count; n++) {
-            FUZZ_CHECK(tome_alias(orig, id, n, want, cap) == TOME_OK);
-            code = tome_find(mut, want, strlen(want), &found);
-            FUZZ_CHECK(code != TOME_OK || found == id);
-        }
-    }
-    /* the walk: the original's IDs in the original's order, then the end;
-     * or an error */
-    cursor = mcursor = 0;
-    for (n = 0; n <= count + EXTRA_IDS; n++) {
-        int ocode = tome_next(orig, &cursor, &oid);
-        code = tome_next(mut, &mcursor, &mid);
-        FUZZ_CHECK(ocode == TOME_OK || ocode == TOME_DONE);
-        if (code != TOME_OK && code != TOME_DONE)
-            break; /* an error: allowed */
-        FUZZ_CHECK(code == ocode);
-        if (code == TOME_DONE || ocode == TOME_DONE)
-            break;
-        FUZZ_CHECK(mid == oid);
-    }
-    free(want);
-    free(text);
-    free(want_body);
-    free(body);
-}
-
-/* Open the mutated image beside its original and compare their answers. */
+/* Open the mutated image beside its original and compare their answers
+ * (integrity_oracle.c): every call an error or exactly the original's. */
 static void check_integrity(const uint8_t *image, size_t size, int which, uint32_t flags)
 {
-    size_t base_size;
-    const uint8_t *base = base_archive(which, &base_size);
-    tome_reader *mut, *orig;
-    void *mut_ws, *orig_ws;
-    if (open_image(image, size, flags, &mut, &mut_ws) == TOME_OK) {
-        FUZZ_CHECK(open_image(base, base_size, flags, &orig, &orig_ws) == TOME_OK);
-        compare(mut, orig, (flags & TOME_OPEN_TRUST_CONTENT) != 0);
+    static oracle_expect expected[BASE_COUNT];
+    static int taken[BASE_COUNT];
+    tome_reader *mut;
+    void *mut_ws;
+    oracle_verdict v;
+    if (!taken[which]) { /* the original's answers, once per base */
+        size_t base_size;
+        const uint8_t *base = base_archive(which, &base_size);
+        tome_reader *orig;
+        void *orig_ws;
+        FUZZ_CHECK(open_image(base, base_size, 0, &orig, &orig_ws) == TOME_OK);
+        FUZZ_CHECK(oracle_expect_take(&expected[which], orig, integrity_queries,
+                                      sizeof integrity_queries / sizeof integrity_queries[0]) ==
+                   TOME_OK);
         free(orig_ws);
+        taken[which] = 1;
+    }
+    if (open_image(image, size, flags, &mut, &mut_ws) == TOME_OK) {
+        oracle_compare(mut, &expected[which], (flags & TOME_OPEN_TRUST_CONTENT) != 0, &v);
+        if (v.wrong)
+            fprintf(stderr, "integrity oracle: %s\n", v.first_wrong);
+        FUZZ_CHECK(v.wrong == 0);
     }
     free(mut_ws);
 }

@@ -132,9 +132,32 @@ def refresh_only_file(d):
     return bytes(d)
 
 
-@case('open-reserved', 'open TOME_ERR_HEADER')
-def open_reserved():
-    return header_case('reserved', 1)
+@case('open-meta-count-without-frame', 'open TOME_ERR_HEADER')
+def open_meta_count():
+    return Builder([A(b'a', b'x')]).build(
+        fix=lambda s, h: h.__setitem__('meta_count', 2) if s == 'header' else None)
+
+
+@case('open-long-key-small-blocks', 'open TOME_ERR_HEADER')
+def open_long_key():
+    # a 300-byte key needs block_size_max of at least 600
+    return Builder([A(b'k' * 300, b'short body')]).build(
+        fix=lambda s, h: h.__setitem__('block_size_max', 599) if s == 'header' else None)
+
+
+@case('valid-long-key', 'valid')
+def valid_long_key():
+    return Builder([A(b'k' * 300, b'short body'), A(b'j' * 280 + 'é'.encode(), b'x', b'T' * 400)],
+                   fold=lambda s: s.lower().replace('é'.encode(), b'e'))
+
+
+@case('open-table-before-gap', 'open TOME_ERR_HEADER')
+def open_table_gap():
+    # the block table must end where the footer begins
+    def fix(s, o):
+        if s == 'header':
+            o['block_table_offset'] -= 1
+    return sample().build(fix=fix)
 
 
 @case('open-file-size-small', 'open TOME_ERR_HEADER')
@@ -253,6 +276,12 @@ def open_chunk():
 @case('open-fold-version-2', 'open TOME_ERR_HEADER')
 def open_fold_version():
     return header_case('fold_version', 2)
+
+
+@case('open-fold-version-without-search', 'open TOME_ERR_HEADER')
+def open_fold_version0():
+    return Builder([A(b'a', b'x')], search=False).build(
+        fix=lambda s, h: h.__setitem__('fold_version', 1) if s == 'header' else None)
 
 
 @case('open-table-outside', 'open TOME_ERR_HEADER')

@@ -265,8 +265,7 @@ class Builder:
             a = arts[i]
             ords = sorted(self.alias_ordinal[al] for al in a.aliases)
             payload = string(a.title) + varint(zigzag(b - prev_block)) + varint(k)
-            self_folded = 1 if self.fold(a.key) == a.key else 0
-            payload += varint(2 * len(ords) + self_folded) + b''.join(varint(o) for o in ords)
+            payload += varint(len(ords)) + b''.join(varint(o) for o in ords)
             entries.append((key, payload))
         self.name_frames, self.name_leaves = tree_frames(KIND_NAME, entries, self.leaf_entries,
                                                          self.fanout) if entries else ([], 0)
@@ -277,8 +276,7 @@ class Builder:
         if self.search:
             for i, a in enumerate(arts):
                 fk = self.fold(a.key)
-                if fk != a.key:  # a key that is its own fold is found in the name tree
-                    sentries.append((fk, i, 0))
+                sentries.append((fk, i, 0))
                 if a.title and self.fold(a.title) != fk:
                     sentries.append((self.fold(a.title), i, 1))
                 for j, al in enumerate(sorted(a.aliases, key=lambda x: self.alias_ordinal[x])):
@@ -320,12 +318,16 @@ class Builder:
                                 or [0]),
             'title_size_max': max([len(a.title) for a in arts] or [0]),
             'fold_size_max': max([len(s) for s, _, _ in self.search_entries] or [0]),
-            'dict_size': 0, 'fold_version': 1,
+            'dict_size': 0, 'fold_version': 1 if self.search_frames else 0,
             'dict_checksum': 0, 'dict_offset': 0,
             'raw_size': sum(len(a.body) for a in arts),
             'stored_size': sum(len(blk['area']) for blk in self.blocks),
-            'reserved': 0,
+            'meta_count': len(self.meta),
         }
+        # docs/FORMAT.md: strings over 256 bytes need a body buffer of two
+        longest = max(h['key_size_max'], h['fold_size_max'])
+        if longest > 256:
+            h['block_size_max'] = max(h['block_size_max'], 2 * longest)
         return h
 
     def build(self, frames=None, header=None, fix=None):
@@ -391,7 +393,7 @@ HEADER_LAYOUT = [
     ('fold_size_max', 'I', 96), ('dict_size', 'I', 100), ('workspace_memory', 'I', 104),
     ('workspace_callback', 'I', 108), ('fold_version', 'I', 112), ('dict_checksum', 'I', 116),
     ('dict_offset', 'Q', 120), ('block_table_offset', 'Q', 128), ('raw_size', 'Q', 136),
-    ('stored_size', 'Q', 144), ('reserved', 'I', 152),
+    ('stored_size', 'Q', 144), ('meta_count', 'I', 152),
 ]
 
 
