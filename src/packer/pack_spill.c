@@ -31,6 +31,8 @@ void tome__spill_init(pack_spill *s, const char *what, size_t memory_cap)
 
 void tome__spill_free(pack_spill *s)
 {
+    if (!s->what)
+        return; /* never initialised (all zero: fd 0 is not ours) */
     free(s->mem);
     free(s->wbuf);
     if (s->fd >= 0)
