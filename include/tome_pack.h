@@ -79,9 +79,22 @@ typedef struct tome_pack_options {
      * no block of at least 1 KiB fits with it.  TOME_PACK_ERR_LIMIT when
      * even that does not fit. */
     size_t ram_budget;
-    /* Called now and then while packing (may be NULL). */
+    /* Called now and then while packing (may be NULL): `stage` names the
+     * phase ("reading", "clustering", "compressing", ...); `total` is 0
+     * when not known. */
     void (*progress)(void *user, const char *stage, uint64_t done, uint64_t total);
     void *progress_user;
+    /* Peak memory the packer aims to stay under, bytes; 0 = the default:
+     * 1 GiB, or the machine's physical memory when that is less.  Bodies,
+     * signatures and frames that do not fit their share go to temporary
+     * files; only where that data lives depends on the budget, never the
+     * archive's bytes. */
+    uint64_t memory;
+    /* Directory for those temporary files (NULL: $TMPDIR, else /tmp);
+     * `tome pack` gives the output's directory.  Each file is unlinked as
+     * soon as it is created, so none outlives the process.  The string
+     * must stay valid while the packer lives. */
+    const char *temp_dir;
 } tome_pack_options;
 
 /* What a pack produced. */
@@ -103,7 +116,8 @@ typedef struct tome_pack_stats {
 } tome_pack_stats;
 
 /* Defaults: 64 KiB blocks, level 19, dictionary auto (256 KiB), all cores,
- * check on. */
+ * check on, memory 0 (1 GiB, or less on a smaller machine), temporary
+ * files in $TMPDIR or /tmp. */
 void tome_pack_options_default(tome_pack_options *options);
 
 typedef struct tome_packer tome_packer;
@@ -116,7 +130,9 @@ void tome_packer_free(tome_packer *packer);
  * consequence of the first, does not replace it.  Owned by the packer. */
 const char *tome_packer_message(const tome_packer *packer);
 
-/* Add one article; all bytes are copied.  `key` must be valid UTF-8 without
+/* Add one article; all bytes are copied (the body into the packer's body
+ * store: memory, or a temporary file past a quarter of options.memory;
+ * an identical body is stored once).  `key` must be valid UTF-8 without
  * NUL, 1..65535 bytes; `title` (may be NULL) valid UTF-8, at most 65535
  * bytes; `size` below 4 GiB.  `source` names where it came from, for
  * messages (may be NULL).  A key added twice is TOME_PACK_ERR_DUPLICATE,

@@ -351,6 +351,24 @@ same_file tr.tome trj1.tome "tricky corpus default threads vs -j 1"
 run pack tr -b 4K -l 3 -o tr2.tome
 expect_status 0 "pack tricky corpus again"
 same_file tr.tome tr2.tome "tricky corpus packed twice"
+# bounded memory: with bodies and signatures in temporary files (a 16M
+# budget keeps 4M of bodies in memory; this corpus has about 6M), the
+# archive is the same, and no temporary file is left beside it
+mkdir mem memout
+i=0
+while [ $i -lt 60 ]; do
+    awk -v n=$i 'BEGIN { for (k = 0; k < 3000; k++) printf "line %d of file %d: %d\n", k, n, (k * k + n) % 9973 }' >mem/f$i.txt
+    i=$((i + 1))
+done
+cp mem/f7.txt mem/copy7.txt
+run pack mem -l 3 -o memout/default.tome
+expect_status 0 "pack mem at the default budget"
+run pack mem -l 3 --memory 16M -j 1 -o memout/small.tome
+expect_status 0 "pack mem --memory 16M -j 1"
+same_file memout/default.tome memout/small.tome "pack mem: default budget vs --memory 16M -j 1"
+dir_is memout "$(printf 'default.tome\nsmall.tome')" "pack mem: no temporary file left"
+run pack mem -l 3 --memory 1M -o memout/tiny.tome
+expect_status 2 "pack --memory 1M: a usage error"
 
 # a corpus of nothing but empty files
 mkdir allempty

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -37,6 +38,10 @@ static const char pack_usage[] =
     "      --dict auto|on|off  shared dictionary (default auto: kept if it pays)\n"
     "      --dict-size SIZE    dictionary capacity (default 256K)\n"
     "  -j, --threads N         compression threads (default: all cores)\n"
+    "      --memory SIZE       memory to stay under (default 1G, or the machine's\n"
+    "                          RAM when less); the rest goes to temporary files\n"
+    "                          beside ARCHIVE, removed however pack ends.  The\n"
+    "                          archive is the same whatever the budget\n"
     "      --no-check          skip re-reading the archive after writing it\n"
     "      --no-cluster        keep key order; do not group near-duplicates\n"
     "      --meta NAME=VALUE   metadata about the archive (repeatable): title,\n"
@@ -44,16 +49,42 @@ static const char pack_usage[] =
     "      --meta-file FILE    metadata from FILE, one NAME=VALUE a line\n"
     "  -q, --quiet             no summary line\n";
 
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One line on the terminal, rewritten: the phase, its counts, and for a
+ * phase with a known total the time left at the rate so far. */
 static void show_progress(void *user, const char *stage, uint64_t done, uint64_t total)
 {
+    static const char *current;
+    static double started;
+    double now = seconds_now();
     (void)user;
-    if (total)
-        fprintf(stderr, "\rtome pack: %s %llu/%llu ", stage, (unsigned long long)done,
+    if (stage != current && (!current || strcmp(stage, current) != 0)) {
+        current = stage;
+        started = now;
+    }
+    fputs("\r\033[K", stderr);
+    if (total) {
+        fprintf(stderr, "tome pack: %s %llu/%llu", stage, (unsigned long long)done,
                 (unsigned long long)total);
-    else if (done)
-        fprintf(stderr, "\rtome pack: %s %llu ", stage, (unsigned long long)done);
-    else
-        fprintf(stderr, "\rtome pack: %s...   ", stage);
+        if (done > 0 && done < total && now - started >= 2.0) {
+            double left = (now - started) * (double)(total - done) / (double)done;
+            if (left >= 60)
+                fprintf(stderr, ", about %.0f min %02.0f s left", (double)(long)(left / 60),
+                        left - 60.0 * (double)(long)(left / 60));
+            else
+                fprintf(stderr, ", about %.0f s left", left);
+        }
+    } else if (done) {
+        fprintf(stderr, "tome pack: %s %llu", stage, (unsigned long long)done);
+    } else {
+        fprintf(stderr, "tome pack: %s...", stage);
+    }
     fflush(stderr);
 }
 
@@ -330,6 +361,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"no-check", no_argument, 0, 'N'},      {"quiet", no_argument, 0, 'q'},
         {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
         {"meta", required_argument, 0, 'M'},   {"meta-file", required_argument, 0, 'F'},
+        {"memory", required_argument, 0, 'm'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c, status;
     uint64_t v;
@@ -366,6 +398,11 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
             break;
         case 'N': o->check = 0; break;
         case 'C': o->cluster = 0; break;
+        case 'm':
+            if (cli_parse_size(optarg, &v) || v < (16u << 20))
+                return cli_usage_error("pack", "bad memory budget '%s' (16M or more)", optarg);
+            o->memory = v;
+            break;
         case 'R':
             if (cli_parse_size(optarg, &v) || v > SIZE_MAX)
                 return cli_usage_error("pack", "bad RAM budget '%s'", optarg);
@@ -400,6 +437,7 @@ int cmd_pack(int argc, char **argv)
     tome_pack_stats st;
     tome_packer *p;
     const char *out = NULL;
+    char *temp_dir = NULL;
     meta_args metas = {NULL, 0};
     int quiet = 0, err = TOME_PACK_OK, status, i;
     tome_pack_options_default(&o);
@@ -410,9 +448,17 @@ int cmd_pack(int argc, char **argv)
     }
     if (isatty(STDERR_FILENO))
         o.progress = show_progress;
+    temp_dir = parent_of(out); /* temporary files beside the archive */
+    if (!temp_dir) {
+        free_meta_args(&metas);
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    o.temp_dir = temp_dir;
     p = tome_packer_new(&o);
     if (!p) {
         free_meta_args(&metas);
+        free(temp_dir);
         cli_error("out of memory");
         return EXIT_FAIL;
     }
@@ -420,6 +466,7 @@ int cmd_pack(int argc, char **argv)
     free_meta_args(&metas);
     if (status != EXIT_OK) {
         tome_packer_free(p);
+        free(temp_dir);
         return status;
     }
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
@@ -435,6 +482,7 @@ int cmd_pack(int argc, char **argv)
         /* the message may quote a key from the input: escaped like every key */
         cli_error("%s", cli_esc(tome_packer_message(p)));
         tome_packer_free(p);
+        free(temp_dir);
         return EXIT_FAIL;
     }
     if (!quiet)
@@ -447,6 +495,7 @@ int cmd_pack(int argc, char **argv)
                st.near_duplicate_groups, st.dict_size, (unsigned long long)st.index_bytes,
                st.workspace_memory);
     tome_packer_free(p);
+    free(temp_dir);
     warn_about_keys(out);
     return EXIT_OK;
 }

@@ -5,7 +5,8 @@
  * does not depend on the number of threads or their timing.
  */
 #include <pthread.h>
-#include <stdatomic.h>
+#include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +17,31 @@
 
 #include "format.h"
 #include "hash.h"
-#include "pack_internal.h"
+#include "pack_plan.h"
 
+
+/* A block in flight: its area read in, its frame once compressed. */
+typedef struct slot {
+    uint8_t *area, *frame;
+    size_t area_cap, frame_cap, frame_size;
+    size_t done_for; /* the block index + 1 once its frame is ready */
+} slot;
 
 typedef struct job {
     tome_packer *p;
-    const uint8_t *stream;
+    plan *pl;
     pack_block *blocks;
     size_t block_count;
     const ZSTD_CDict *cdict;
-    atomic_size_t next;
-    atomic_size_t finished;
-    atomic_int failed;
+    slot *slots;
+    size_t slot_count;
+    /* under `lock`: blocks [0, filled) are ready to compress, [0,
+     * taken) are taken by a worker; `stop` ends the workers */
+    size_t filled, taken;
+    int stop, failed;
     char reason[256];
     pthread_mutex_t lock;
+    pthread_cond_t ready, done;
 } job;
 
 /* The largest piece ZSTD_decompressContinue will ask for (FORMAT.md,
@@ -74,9 +86,11 @@ static int scan_frame(const uint8_t *f, size_t size, uint32_t *chunk_max)
 static void fail_job(job *j, const char *reason)
 {
     pthread_mutex_lock(&j->lock);
-    if (!atomic_load(&j->failed))
+    if (!j->failed)
         snprintf(j->reason, sizeof j->reason, "%s", reason);
-    atomic_store(&j->failed, 1);
+    j->failed = 1;
+    pthread_cond_broadcast(&j->done);
+    pthread_cond_broadcast(&j->ready);
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -110,10 +124,10 @@ static size_t feed(ZSTD_CCtx *cctx, ZSTD_outBuffer *out, const uint8_t *src, siz
  * a zstd block (docs/FORMAT.md, "Body blocks": a reader decodes little
  * more than the body it wants, and checks a segment as soon as it has it).
  * The frame size, or a zstd error code. */
-static size_t compress_block(ZSTD_CCtx *cctx, const job *j, const pack_block *b, size_t cap)
+static size_t compress_block(ZSTD_CCtx *cctx, const pack_block *b, const uint8_t *area,
+                             uint8_t *frame, size_t cap)
 {
-    ZSTD_outBuffer out = { b->frame, cap, 0 };
-    const uint8_t *area = j->stream + b->area_start;
+    ZSTD_outBuffer out = { frame, cap, 0 };
     uint32_t at = 0;
     size_t i, r;
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
@@ -133,13 +147,37 @@ static size_t compress_block(ZSTD_CCtx *cctx, const job *j, const pack_block *b,
     return ZSTD_isError(r) ? r : out.pos;
 }
 
-static uint32_t content_checksum(const job *j, const pack_block *b)
+static uint32_t content_checksum(const pack_block *b, const uint8_t *area)
 {
     tome_hash_state h;
     tome__hash_reset(&h, TOME_CONTENT_SEED(b->kind, b->index));
     tome__hash_update(&h, b->head, b->head_size);
-    tome__hash_update(&h, j->stream + b->area_start, b->area_size);
+    tome__hash_update(&h, area, b->area_size);
     return tome__hash_digest(&h);
+}
+
+/* Compress block i into its slot; NULL, or why not. */
+static const char *compress_one(job *j, ZSTD_CCtx *cctx, size_t i)
+{
+    pack_block *b = &j->blocks[i];
+    slot *s = &j->slots[i % j->slot_count];
+    size_t cap = ZSTD_compressBound((size_t)tome__pack_content_size(b)), n;
+    if (cap > s->frame_cap) {
+        uint8_t *grown = realloc(s->frame, cap);
+        if (!grown)
+            return "out of memory";
+        s->frame = grown;
+        s->frame_cap = cap;
+    }
+    n = compress_block(cctx, b, s->area, s->frame, cap);
+    if (ZSTD_isError(n))
+        return ZSTD_getErrorName(n);
+    s->frame_size = n;
+    b->frame_size = n;
+    b->content_checksum = content_checksum(b, s->area);
+    if (scan_frame(s->frame, n, &b->chunk_max) != 0)
+        return "zstd wrote a frame this packer cannot parse";
+    return NULL;
 }
 
 static void *worker(void *arg)
@@ -151,31 +189,27 @@ static void *worker(void *arg)
         ZSTD_freeCCtx(cctx);
         return NULL;
     }
-    while (!atomic_load(&j->failed)) {
-        size_t i = atomic_fetch_add(&j->next, 1), cap, n;
-        pack_block *b;
-        if (i >= j->block_count)
+    pthread_mutex_lock(&j->lock);
+    for (;;) {
+        size_t i;
+        const char *why;
+        while (!j->stop && !j->failed && j->taken >= j->filled)
+            pthread_cond_wait(&j->ready, &j->lock);
+        if (j->failed || j->taken >= j->filled)
             break;
-        b = &j->blocks[i];
-        cap = ZSTD_compressBound((size_t)tome__pack_content_size(b));
-        b->frame = malloc(cap);
-        if (!b->frame) {
-            fail_job(j, "out of memory");
-            break;
-        }
-        n = compress_block(cctx, j, b, cap);
-        if (ZSTD_isError(n)) {
-            fail_job(j, ZSTD_getErrorName(n));
-            break;
-        }
-        b->frame_size = n;
-        b->content_checksum = content_checksum(j, b);
-        if (scan_frame(b->frame, n, &b->chunk_max) != 0) {
-            fail_job(j, "zstd wrote a frame this packer cannot parse");
+        i = j->taken++;
+        pthread_mutex_unlock(&j->lock);
+        why = compress_one(j, cctx, i);
+        if (why) {
+            fail_job(j, why);
+            pthread_mutex_lock(&j->lock);
             break;
         }
-        atomic_fetch_add(&j->finished, 1);
+        pthread_mutex_lock(&j->lock);
+        j->slots[i % j->slot_count].done_for = i + 1;
+        pthread_cond_broadcast(&j->done);
     }
+    pthread_mutex_unlock(&j->lock);
     ZSTD_freeCCtx(cctx);
     return NULL;
 }
@@ -192,44 +226,199 @@ static int thread_count(const tome_packer *p, size_t blocks)
     return (int)n;
 }
 
-int tome__pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
-                        size_t block_count, const void *dict, size_t dict_size)
+/* Read block i's area into its slot and make a body block's head. */
+static int fill_slot(job *j, size_t i)
+{
+    pack_block *b = &j->blocks[i];
+    slot *s = &j->slots[i % j->slot_count];
+    int err;
+    if (b->kind != TOME_KIND_BODY)
+        return TOME_PACK_OK; /* an index frame: all in its head */
+    if (b->area_size > s->area_cap) {
+        uint8_t *grown = realloc(s->area, b->area_size);
+        if (!grown)
+            return tome__pack_fail(j->p, TOME_PACK_ERR_MEMORY, "out of memory");
+        s->area = grown;
+        s->area_cap = b->area_size;
+    }
+    if ((err = tome__plan_read_stream(j->pl, b->area_start, s->area, b->area_size)))
+        return err;
+    return tome__plan_make_head(j->p, j->pl, i, s->area, b);
+}
+
+/* Sequential output through a buffer. */
+typedef struct writer {
+    tome_packer *p;
+    int fd;
+    const char *path;
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t at; /* file offset of buf[0] */
+} writer;
+
+static int writer_flush(writer *w)
+{
+    if (w->len && tome__write_all(w->fd, w->buf, w->len, w->at) != 0)
+        return tome__pack_fail(w->p, TOME_PACK_ERR_IO, "writing %s: %s", w->path, strerror(errno));
+    w->at += w->len;
+    w->len = 0;
+    return TOME_PACK_OK;
+}
+
+static int writer_put(writer *w, const void *data, size_t n)
+{
+    const uint8_t *d = data;
+    int err;
+    while (n > 0) {
+        size_t piece = w->cap - w->len < n ? w->cap - w->len : n;
+        memcpy(w->buf + w->len, d, piece);
+        w->len += piece;
+        d += piece;
+        n -= piece;
+        if (w->len == w->cap && (err = writer_flush(w)))
+            return err;
+    }
+    return TOME_PACK_OK;
+}
+
+/* Blocks in flight: two per thread and two more, fewer when blocks are so
+ * big that these would take more than an eighth of the memory budget. */
+static size_t slot_count(const tome_packer *p, int threads)
+{
+    uint64_t per = 2ull * p->opt.block_size + 65536, budget = tome__memory_budget(p) / 8;
+    size_t n = (size_t)threads * 2 + 2;
+    while (n > 1 && n * per > budget)
+        n--;
+    return n;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+int tome__pack_compress(tome_packer *p, plan *pl, int fd, const char *path, uint64_t offset,
+                        uint64_t *end)
 {
     pthread_t threads[64];
-    int n = thread_count(p, block_count), started = 0, i;
+    int n = thread_count(p, pl->block_count), started = 0, i, err = TOME_PACK_OK;
+    size_t next_write = 0, k;
+    uint64_t last_report = 0;
+    ZSTD_CCtx *own = NULL;
+    writer w;
     job j;
     memset(&j, 0, sizeof j);
+    memset(&w, 0, sizeof w);
     j.p = p;
-    j.stream = stream;
-    j.blocks = blocks;
-    j.block_count = block_count;
-    pthread_mutex_init(&j.lock, NULL);
-    if (dict) {
-        j.cdict = ZSTD_createCDict(dict, dict_size, p->opt.level);
-        if (!j.cdict) {
-            pthread_mutex_destroy(&j.lock);
-            return tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "zstd refused the dictionary");
-        }
+    j.pl = pl;
+    j.blocks = pl->blocks;
+    j.block_count = pl->block_count;
+    j.slot_count = slot_count(p, n);
+    w.p = p;
+    w.fd = fd;
+    w.path = path;
+    w.at = offset;
+    w.cap = 1u << 20;
+    w.buf = malloc(w.cap);
+    j.slots = calloc(j.slot_count, sizeof *j.slots);
+    if (!w.buf || !j.slots) {
+        free(w.buf);
+        free(j.slots);
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
-    for (i = 0; i < n; i++) {
+    pthread_mutex_init(&j.lock, NULL);
+    pthread_cond_init(&j.ready, NULL);
+    pthread_cond_init(&j.done, NULL);
+    if (pl->dict) {
+        j.cdict = ZSTD_createCDict(pl->dict, pl->dict_size, p->opt.level);
+        if (!j.cdict)
+            err = tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "zstd refused the dictionary");
+    }
+    for (i = 0; i < n && !err; i++) {
         if (pthread_create(&threads[i], NULL, worker, &j) != 0)
             break;
         started++;
     }
-    if (started == 0)
-        worker(&j);
-    while (p->opt.progress && started > 0) {
-        size_t done = atomic_load(&j.finished);
-        p->opt.progress(p->opt.progress_user, "compressing", done, block_count);
-        if (done >= block_count || atomic_load(&j.failed))
-            break;
-        usleep(200000);
+    if (!err && started == 0) { /* no threads: compress here */
+        own = ZSTD_createCCtx();
+        if (!own || setup_cctx(own, &j) != 0)
+            err = tome__pack_fail(p, TOME_PACK_ERR_COMPRESS,
+                                  "cannot set up a zstd compression context");
     }
+    while (!err && next_write < j.block_count) {
+        slot *s;
+        /* fill what the ring has room for */
+        while (!err && j.filled < j.block_count && j.filled - next_write < j.slot_count) {
+            size_t f = j.filled;
+            if ((err = fill_slot(&j, f)))
+                break;
+            if (own) {
+                const char *why = compress_one(&j, own, f);
+                if (why) {
+                    err = tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", why);
+                    break;
+                }
+                j.slots[f % j.slot_count].done_for = f + 1;
+                j.filled++;
+            } else {
+                pthread_mutex_lock(&j.lock);
+                j.filled++;
+                pthread_cond_signal(&j.ready);
+                pthread_mutex_unlock(&j.lock);
+            }
+        }
+        if (err)
+            break;
+        s = &j.slots[next_write % j.slot_count];
+        pthread_mutex_lock(&j.lock);
+        while (s->done_for != next_write + 1 && !j.failed)
+            pthread_cond_wait(&j.done, &j.lock);
+        pthread_mutex_unlock(&j.lock);
+        if (j.failed) {
+            err = tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", j.reason);
+            break;
+        }
+        if ((err = writer_put(&w, s->frame, s->frame_size)))
+            break;
+        {
+            pack_block *b = &pl->blocks[next_write];
+            free(b->head);
+            free(b->cuts);
+            b->head = NULL; /* head_size stays, for the header's limits */
+            b->cuts = NULL;
+        }
+        next_write++;
+        if (p->opt.progress) {
+            uint64_t t = now_ms();
+            if (t - last_report >= 200 || next_write == j.block_count) {
+                last_report = t;
+                p->opt.progress(p->opt.progress_user, "compressing", next_write, j.block_count);
+            }
+        }
+    }
+    pthread_mutex_lock(&j.lock);
+    j.stop = 1;
+    if (err)
+        j.failed = 1;
+    pthread_cond_broadcast(&j.ready);
+    pthread_mutex_unlock(&j.lock);
     for (i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    if (!err)
+        err = writer_flush(&w);
+    *end = w.at;
+    ZSTD_freeCCtx(own);
     ZSTD_freeCDict((ZSTD_CDict *)j.cdict);
+    for (k = 0; k < j.slot_count; k++) {
+        free(j.slots[k].area);
+        free(j.slots[k].frame);
+    }
+    free(j.slots);
+    free(w.buf);
+    pthread_cond_destroy(&j.ready);
+    pthread_cond_destroy(&j.done);
     pthread_mutex_destroy(&j.lock);
-    if (atomic_load(&j.failed))
-        return tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", j.reason);
-    return TOME_PACK_OK;
+    return err;
 }

@@ -24,8 +24,8 @@
 #define PAYOFF_BLOCKS 24u
 
 /* Every k-th sample, copied together, when there are more than needed. */
-static uint8_t *pick_samples(const uint8_t *stream, const size_t *sizes, size_t count,
-                             uint64_t budget, size_t *picked_sizes, size_t *picked)
+static uint8_t *pick_samples(const pack_stream *stream, const size_t *sizes, size_t count,
+                             uint64_t budget, size_t *picked_sizes, size_t *picked, int *err)
 {
     uint64_t total = 0, kept = 0;
     size_t i, step, n = 0, at = 0, pos = 0;
@@ -40,7 +40,10 @@ static uint8_t *pick_samples(const uint8_t *stream, const size_t *sizes, size_t 
         return NULL;
     for (i = 0; i < count; i++) {
         if (i % step == 0) {
-            memcpy(buf + at, stream + pos, sizes[i]);
+            if ((*err = stream->read(stream->ctx, pos, buf + at, sizes[i])) != 0) {
+                free(buf);
+                return NULL;
+            }
             at += sizes[i];
             picked_sizes[n++] = sizes[i];
         }
@@ -72,8 +75,9 @@ static size_t compressed_size(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, void *ds
 
 /* Bytes the dictionary saves over the whole archive, estimated from up to
  * PAYOFF_BLOCKS evenly spread blocks, minus its own size. */
-static int64_t measured_saving(tome_packer *p, const uint8_t *stream, const pack_block *blocks,
-                               size_t block_count, const uint8_t *dict, size_t dict_size)
+static int64_t measured_saving(tome_packer *p, const pack_stream *stream,
+                               const pack_block *blocks, size_t block_count, const uint8_t *dict,
+                               size_t dict_size, int *err)
 {
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     ZSTD_CDict *cdict = ZSTD_createCDict(dict, dict_size, p->opt.level);
@@ -81,15 +85,19 @@ static int64_t measured_saving(tome_packer *p, const uint8_t *stream, const pack
     uint64_t with = 0, without = 0;
     uint32_t largest = 1;
     void *dst;
+    uint8_t *src = NULL;
     int64_t saving = -1;
     for (i = 0; i < block_count; i++)
         if (blocks[i].area_size > largest)
             largest = blocks[i].area_size;
     dst = malloc(ZSTD_compressBound(largest));
-    if (cctx && cdict && dst) {
+    src = malloc(largest);
+    if (cctx && cdict && dst && src) {
         for (i = 0; i < block_count; i += step, sampled++) {
             size_t cap = ZSTD_compressBound(blocks[i].area_size);
-            const uint8_t *src = stream + blocks[i].area_start;
+            if ((*err = stream->read(stream->ctx, blocks[i].area_start, src,
+                                     blocks[i].area_size)) != 0)
+                break;
             with += compressed_size(cctx, cdict, dst, cap, src, blocks[i].area_size, p->opt.level);
             without += compressed_size(cctx, NULL, dst, cap, src, blocks[i].area_size, p->opt.level);
         }
@@ -98,18 +106,21 @@ static int64_t measured_saving(tome_packer *p, const uint8_t *stream, const pack
                  (int64_t)dict_size;
     }
     free(dst);
+    free(src);
     ZSTD_freeCDict(cdict);
     ZSTD_freeCCtx(cctx);
     return saving;
 }
 
-int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
+int tome__pack_dictionary(tome_packer *p, const pack_stream *stream, const size_t *sample_sizes,
                           size_t sample_count, const pack_block *blocks, size_t block_count,
                           uint8_t **dict, size_t *dict_size)
 {
     uint64_t budget = (uint64_t)p->opt.dict_size * TRAINING_BYTES_PER_DICT_BYTE;
     size_t *sizes, picked = 0, trained;
     uint8_t *samples, *d;
+    int err = TOME_PACK_OK;
+    int64_t saving;
     *dict = NULL;
     *dict_size = 0;
     if (p->opt.dict == TOME_DICT_OFF || p->opt.dict_size == 0 || block_count == 0)
@@ -120,13 +131,14 @@ int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *s
         p->opt.progress(p->opt.progress_user, "training dictionary", 0, 0);
     sizes = malloc(sample_count * sizeof *sizes);
     d = malloc(p->opt.dict_size);
-    samples = sizes ? pick_samples(stream, sample_sizes, sample_count, budget, sizes, &picked)
+    samples = sizes ? pick_samples(stream, sample_sizes, sample_count, budget, sizes, &picked,
+                                   &err)
                     : NULL;
     if (!sizes || !d || !samples) {
         free(sizes);
         free(d);
         free(samples);
-        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        return err ? err : tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     }
     trained = trainable(sizes, picked)
                   ? ZDICT_trainFromBuffer(d, p->opt.dict_size, samples, sizes, (unsigned)picked)
@@ -140,10 +152,12 @@ int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *s
                                    ZDICT_getErrorName(trained));
         return TOME_PACK_OK; /* auto: the corpus does not support one */
     }
-    if (p->opt.dict == TOME_DICT_AUTO &&
-        measured_saving(p, stream, blocks, block_count, d, trained) <= 0) {
-        free(d);
-        return TOME_PACK_OK;
+    if (p->opt.dict == TOME_DICT_AUTO) {
+        saving = measured_saving(p, stream, blocks, block_count, d, trained, &err);
+        if (err || saving <= 0) {
+            free(d);
+            return err;
+        }
     }
     *dict = d;
     *dict_size = trained;

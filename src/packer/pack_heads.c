@@ -60,10 +60,9 @@ static int find_segments(tome_packer *p, const plan *pl, size_t b, cut_list *c)
 
 /* The head of block b, `first` listings before it, its segments in `c`. */
 static int build_head(tome_packer *p, const plan *pl, size_t b, uint32_t first,
-                      const cut_list *c, pack_block *out)
+                      const cut_list *c, const uint8_t *area, pack_block *out)
 {
     const body_block *k = &pl->layout_blocks[b];
-    const uint8_t *area = pl->stream + k->start;
     size_t cap = 4 + 4 * TOME_VARINT_MAX + 4, i, at;
     uint32_t from = 0;
     uint8_t *h;
@@ -98,14 +97,12 @@ static int build_head(tome_packer *p, const plan *pl, size_t b, uint32_t first,
     tome_put32(h, (uint32_t)(at + 4));
     tome_put32(h + at, tome__hash_seeded(h, at, (uint32_t)b));
     at += 4;
-    memset(out, 0, sizeof *out);
+    free(out->head);
+    free(out->cuts);
     out->head = h;
     out->head_size = (uint32_t)at;
-    out->area_start = k->start;
-    out->area_size = k->area;
-    out->kind = TOME_KIND_BODY;
-    out->index = (uint32_t)b;
-    out->first = first;
+    out->cuts = NULL;
+    out->cut_count = 0;
     /* zstd blocks end at every segment end; the last ends the frame */
     if (c->count > 1) {
         out->cuts = malloc((c->count - 1) * sizeof *out->cuts);
@@ -117,26 +114,38 @@ static int build_head(tome_packer *p, const plan *pl, size_t b, uint32_t first,
     return TOME_PACK_OK;
 }
 
-int tome__plan_build_heads(tome_packer *p, plan *pl)
+int tome__plan_make_head(tome_packer *p, const plan *pl, size_t b, const uint8_t *area,
+                         pack_block *out)
 {
     cut_list c;
+    int err;
+    memset(&c, 0, sizeof c);
+    if (!(err = find_segments(p, pl, b, &c)))
+        err = build_head(p, pl, b, out->first, &c, area, out);
+    free(c.items);
+    return err;
+}
+
+int tome__plan_build_heads(tome_packer *p, plan *pl)
+{
     uint32_t first = 0;
     size_t b;
-    int err = TOME_PACK_OK;
-    memset(&c, 0, sizeof c);
     pl->blocks = calloc(pl->body_blocks ? pl->body_blocks : 1, sizeof *pl->blocks);
     if (!pl->blocks)
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
-    for (b = 0; b < pl->body_blocks && !err; b++) {
+    for (b = 0; b < pl->body_blocks; b++) {
         const body_block *k = &pl->layout_blocks[b];
+        pack_block *out = &pl->blocks[b];
         size_t i;
-        if (!(err = find_segments(p, pl, b, &c)))
-            err = build_head(p, pl, b, first, &c, &pl->blocks[b]);
-        pl->block_count = b + 1; /* freed with the plan, even half built */
+        out->area_start = k->start;
+        out->area_size = k->area;
+        out->kind = TOME_KIND_BODY;
+        out->index = (uint32_t)b;
+        out->first = first;
+        pl->block_count = b + 1;
         for (i = k->lo; i < k->hi; i++)
             first += pl->list_start[pl->layout[i] + 1] - pl->list_start[pl->layout[i]];
-        pl->stored_size += pl->blocks[b].area_size; /* the bodies, each once */
+        pl->stored_size += k->area; /* the bodies, each once */
     }
-    free(c.items);
-    return err;
+    return TOME_PACK_OK;
 }

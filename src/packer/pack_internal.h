@@ -18,16 +18,16 @@
 #define TOME_PACK_NAME_LIMIT 65535u
 
 typedef struct pack_article {
-    char *key;          /* owned, NUL-terminated copy */
+    char *key;          /* NUL-terminated copy, in the packer's string arena */
     uint32_t key_size;
-    char *title;        /* owned or NULL */
+    char *title;        /* in the arena, or NULL */
     uint32_t title_size;
-    char *source;       /* owned: where the article came from */
+    char *source;       /* in the arena: where the article came from */
     uint32_t body;      /* index into bodies */
 } pack_article;
 
 typedef struct pack_body {
-    uint8_t *data; /* owned */
+    uint64_t offset;    /* where its bytes are in the packer's body store */
     uint32_t size;
     uint64_t hash;      /* for finding duplicates */
     /* placement, filled by the layout: the body block listing it, and its
@@ -50,6 +50,37 @@ typedef struct pack_meta {
     uint32_t name_size, value_size;
 } pack_meta;
 
+/* An append-only byte store: in memory up to `memory_cap` bytes, then in
+ * an unlinked temporary file (pack_spill.c). */
+typedef struct pack_spill {
+    const char *what;     /* names it in messages */
+    uint8_t *mem;         /* the bytes, while in memory */
+    size_t memory_cap;
+    int fd;               /* the file, once spilled; -1 before */
+    uint8_t *wbuf;        /* file mode: the last `wlen` bytes, not yet written */
+    size_t wlen;
+    uint64_t size;
+} pack_spill;
+
+void tome__spill_init(pack_spill *s, const char *what, size_t memory_cap);
+void tome__spill_free(pack_spill *s);
+int tome__spill_append(tome_packer *p, pack_spill *s, const void *data, size_t n);
+int tome__spill_read(tome_packer *p, pack_spill *s, uint64_t at, void *dst, size_t n);
+int tome__spill_truncate(tome_packer *p, pack_spill *s, uint64_t size);
+/* Whether [a, a + n) and [b, b + n) hold the same bytes. */
+int tome__spill_compare(tome_packer *p, pack_spill *s, uint64_t a, uint64_t b, uint64_t n,
+                        int *equal);
+/* The directory for temporary files, and a new unlinked file there (-1
+ * after failing the packer). */
+const char *tome__temp_dir(const tome_packer *p);
+int tome__temp_file(tome_packer *p, const char *what);
+/* Whole pwrite / pread; 0 or -1 with errno. */
+int tome__write_all(int fd, const void *data, size_t n, uint64_t at);
+int tome__read_all(int fd, void *dst, size_t n, uint64_t at);
+
+/* The memory budget in bytes (options.memory, or the default). */
+uint64_t tome__memory_budget(const tome_packer *p);
+
 struct tome_packer {
     tome_pack_options opt;
     char message[1024];
@@ -59,6 +90,10 @@ struct tome_packer {
     size_t article_count, article_cap;
     pack_body *bodies;
     size_t body_count, body_cap;
+    void *arena;           /* keys, titles and sources of articles */
+    pack_spill body_store; /* every distinct body, back to back */
+    uint64_t body_start;   /* where the body being added starts in it */
+    void *hasher;          /* its running hash */
     /* open-addressing table of body indexes by hash, for dedup */
     uint32_t *body_slots;
     size_t slot_cap;
@@ -120,19 +155,41 @@ static inline uint64_t tome__pack_content_size(const pack_block *b)
 int tome__pack_cluster(tome_packer *p, uint32_t *layout, size_t n, uint32_t *groups,
                        uint8_t *segment_start);
 
-/* A 64-bit hash for the packer's own tables (not the format's checksum). */
+/* A 64-bit hash for the packer's own tables (not the format's checksum),
+ * in one call or streamed (the same value: XXH3-64, seed 0 when streamed). */
 uint64_t tome__pack_hash64(const void *data, size_t size, uint64_t seed);
+void *tome__pack_hasher_new(void);
+void tome__pack_hasher_free(void *h);
+void tome__pack_hasher_reset(void *h);
+void tome__pack_hasher_update(void *h, const void *data, size_t size);
+uint64_t tome__pack_hasher_digest(void *h);
 
-/* Compress every frame (one zstd frame each, with the shared dictionary
- * when `dict` is not NULL) on several threads, and compute each content
- * checksum.  `stream` is the body stream the areas point into. */
-int tome__pack_compress(tome_packer *p, const uint8_t *stream, pack_block *blocks,
-                        size_t block_count, const void *dict, size_t dict_size);
+/* Adding an article: checks of the key and title (and room for one more
+ * article), then its body streamed into the body store (begin, append...,
+ * finish: the index of the distinct body, a duplicate found and dropped),
+ * then the article itself. */
+int tome__pack_check_article(tome_packer *p, const char *key, size_t key_size, const char *title,
+                             size_t title_size, const char *source);
+int tome__body_begin(tome_packer *p);
+int tome__body_append(tome_packer *p, const void *data, size_t n);
+int tome__body_finish(tome_packer *p, uint32_t *index);
+int tome__pack_add_article(tome_packer *p, const char *key, size_t key_size, const char *title,
+                           size_t title_size, uint32_t body, const char *source);
+void tome__pack_arena_free(tome_packer *p);
+/* Bytes [from, from + n) of body `body`. */
+int tome__body_read(tome_packer *p, uint32_t body, uint64_t from, void *dst, size_t n);
+
+/* The body stream, read on demand: bytes [pos, pos + n); 0 or an error
+ * code after failing the packer. */
+typedef struct pack_stream {
+    int (*read)(void *ctx, uint64_t pos, void *dst, size_t n);
+    void *ctx;
+} pack_stream;
 
 /* Decide on, and train, the dictionary from samples: the stream cut into
  * `sample_count` consecutive pieces of `sample_sizes` bytes, measured on
  * the body blocks.  *dict is NULL when none is used. */
-int tome__pack_dictionary(tome_packer *p, const uint8_t *stream, const size_t *sample_sizes,
+int tome__pack_dictionary(tome_packer *p, const pack_stream *stream, const size_t *sample_sizes,
                           size_t sample_count, const pack_block *blocks, size_t block_count,
                           uint8_t **dict, size_t *dict_size);
 

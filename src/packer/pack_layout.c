@@ -219,7 +219,8 @@ static int add_sample(tome_packer *p, plan *pl, size_t *cap, uint64_t piece)
     return TOME_PACK_OK;
 }
 
-/* The body stream in block order, each body's location, and the samples. */
+/* The body stream in block order (where each body lies in it: its bytes
+ * stay in the body store), each body's location, and the samples. */
 static int fill_stream(tome_packer *p, plan *pl)
 {
     uint64_t at = 0;
@@ -227,9 +228,8 @@ static int fill_stream(tome_packer *p, plan *pl)
     int err;
     for (k = 0; k < pl->layout_count; k++)
         pl->stream_size += p->bodies[pl->layout[k]].size;
-    pl->stream = malloc(pl->stream_size ? pl->stream_size : 1);
     pl->ends = malloc((pl->layout_count ? pl->layout_count : 1) * sizeof *pl->ends);
-    if (!pl->stream || !pl->ends)
+    if (!pl->ends)
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     for (b = 0; b < pl->body_blocks; b++) {
         body_block *blk = &pl->layout_blocks[b];
@@ -244,7 +244,6 @@ static int fill_stream(tome_packer *p, plan *pl)
             uint64_t piece = end - at < body->size ? end - at : body->size;
             body->block = (uint32_t)b;
             body->index = (uint32_t)(k - blk->lo);
-            memcpy(pl->stream + at, body->data, body->size);
             pl->ends[k] = at + body->size;
             if ((err = add_sample(p, pl, &samples_cap, piece)))
                 return err;
@@ -254,6 +253,40 @@ static int fill_stream(tome_packer *p, plan *pl)
             return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "internal error: block %zu laid out "
                                    "%llu bytes of %u", b, (unsigned long long)(at - blk->start),
                                    blk->area);
+    }
+    return TOME_PACK_OK;
+}
+
+int tome__plan_read_stream(void *ctx, uint64_t pos, void *dst, size_t n)
+{
+    plan *pl = ctx;
+    tome_packer *p = pl->packer;
+    uint8_t *d = dst;
+    size_t lo = 0, hi = pl->layout_count;
+    /* the first body ending after pos */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pl->ends[mid] <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    while (n > 0) {
+        uint32_t body;
+        uint64_t start, piece;
+        int err;
+        if (lo >= pl->layout_count)
+            return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                                   "internal error: reading past the body stream");
+        body = pl->layout[lo];
+        start = pl->ends[lo] - p->bodies[body].size;
+        piece = pl->ends[lo] - pos < n ? pl->ends[lo] - pos : n;
+        if (piece > 0 && (err = tome__body_read(p, body, pos - start, d, (size_t)piece)))
+            return err;
+        d += piece;
+        pos += piece;
+        n -= (size_t)piece;
+        lo++;
     }
     return TOME_PACK_OK;
 }

@@ -51,6 +51,7 @@ typedef struct pack_tree {
 
 /* Everything the archive is made of, before it is written. */
 typedef struct plan {
+    tome_packer *packer;
     uint32_t *ids;          /* ids[id] = index into p->articles, in key order */
     int key_order;          /* bodies stay in key order: short records */
     /* the IDs of each body, increasing: list_ids[list_start[b], list_start[b + 1]) */
@@ -60,7 +61,8 @@ typedef struct plan {
     size_t layout_count;
     body_block *layout_blocks;
     size_t body_blocks;
-    uint8_t *stream;        /* the bodies of `layout`, back to back */
+    /* the body stream: the bodies of `layout`, back to back (read from the
+     * body store with tome__plan_read_stream) */
     uint64_t stream_size;
     uint64_t *ends;         /* per layout position: where the body ends in the stream */
     size_t *sample_sizes;   /* the stream cut at bodies and block boundaries */
@@ -96,8 +98,16 @@ int tome__plan_order_bodies(tome_packer *p, plan *pl);
  * samples. */
 int tome__plan_lay_out_blocks(tome_packer *p, plan *pl);
 
-/* The body blocks' heads and segments: pl->blocks[0, body_blocks). */
+/* Bytes [pos, pos + n) of the body stream (ctx is the plan). */
+int tome__plan_read_stream(void *ctx, uint64_t pos, void *dst, size_t n);
+
+/* The body blocks' records pl->blocks[0, body_blocks): area, `first`;
+ * their heads are made as they are compressed. */
 int tome__plan_build_heads(tome_packer *p, plan *pl);
+
+/* The head and segments of body block b, whose area bytes are `area`. */
+int tome__plan_make_head(tome_packer *p, const plan *pl, size_t b, const uint8_t *area,
+                         pack_block *out);
 
 /* Aliases sorted and resolved to IDs; TOME_PACK_ERR_* for an alias equal
  * to a key, given twice, or naming a missing key. */
@@ -123,6 +133,14 @@ void tome__tree_free(pack_tree *t);
 
 /* The target content size of index frames for these options. */
 uint32_t tome__index_target(const tome_packer *p);
+
+/* Compress every frame (one zstd frame each, with the dictionary when
+ * there is one) on several threads, a bounded number in flight, and write
+ * them in block table order to `fd` from `offset`; each block's frame
+ * size, content checksum and chunk_max are set, its head freed.  *end is
+ * the offset after the last frame. */
+int tome__pack_compress(tome_packer *p, plan *pl, int fd, const char *path, uint64_t offset,
+                        uint64_t *end);
 
 /* The block table after the frames, with offsets, and the header. */
 int tome__plan_place_regions(tome_packer *p, plan *pl, regions *g);

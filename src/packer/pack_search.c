@@ -134,7 +134,8 @@ int tome__plan_search_tree(tome_packer *p, plan *pl)
         err = tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many search entries");
     if (!err) {
         sort_arena = b.arena;
-        qsort(b.items, b.count, sizeof *b.items, compare_entries);
+        if (b.count > 1)
+            qsort(b.items, b.count, sizeof *b.items, compare_entries);
         pl->search_count = (uint32_t)b.count;
         err = tome__tree_build(p, TOME_KIND_SEARCH, b.count, search_entry_at, &b,
                                tome__index_target(p), &pl->search);

@@ -94,12 +94,22 @@ static ssize_t read_fully(int fd, char *buf, size_t size)
     return (ssize_t)have;
 }
 
-static int read_whole_file(tome_packer *p, const char *path, size_t size, char **out)
+/* Files up to this size are read whole and handed to tome_pack_add();
+ * bigger ones are streamed into the body store a piece at a time. */
+#define WHOLE_FILE_LIMIT (4u << 20)
+
+/* Read the file, checking that it still has the size stat reported, and
+ * add it as the article `key`. */
+static int read_and_add(tome_packer *p, const char *path, const char *key, size_t key_len,
+                        uint64_t size)
 {
-    char *buf = malloc(size ? size : 1);
+    size_t cap = size < WHOLE_FILE_LIMIT ? (size_t)size : WHOLE_FILE_LIMIT;
+    char *buf = malloc(cap ? cap : 1);
     char probe;
-    ssize_t got, extra;
-    int fd, err;
+    uint64_t left = size;
+    ssize_t got = 0, extra = 0;
+    uint32_t index = 0;
+    int fd, err = TOME_PACK_OK, streaming = size > WHOLE_FILE_LIMIT;
 
     if (!buf)
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory reading %s", path);
@@ -109,30 +119,40 @@ static int read_whole_file(tome_packer *p, const char *path, size_t size, char *
         free(buf);
         return err;
     }
-    got = read_fully(fd, buf, size);
+    if (streaming && (err = tome__pack_check_article(p, key, key_len, NULL, 0, path)) == 0)
+        err = tome__body_begin(p);
+    while (!err && left > 0) {
+        size_t want = left < cap ? (size_t)left : cap;
+        got = read_fully(fd, buf, want);
+        if (got <= 0)
+            break;
+        left -= (uint64_t)got;
+        if ((size_t)got < want)
+            break;
+        if (streaming)
+            err = tome__body_append(p, buf, (size_t)got);
+    }
     /* One byte past the size stat reported shows whether the file grew. */
-    extra = got == (ssize_t)size ? read_fully(fd, &probe, 1) : 0;
-    if (got < 0 || extra < 0)
-        err = io_error(p, path);
-    else if ((size_t)got != size || extra != 0)
-        err = tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: changed while being read", path);
-    else
-        err = TOME_PACK_OK;
-    close(fd);
+    if (!err && got >= 0 && left == 0)
+        extra = read_fully(fd, &probe, 1);
     if (err)
-        free(buf);
-    else
-        *out = buf;
+        ;
+    else if (got < 0 || extra < 0)
+        err = io_error(p, path);
+    else if (left != 0 || extra != 0)
+        err = tome__pack_fail(p, TOME_PACK_ERR_IO, "%s: changed while being read", path);
+    else if (!streaming)
+        err = tome_pack_add(p, key, key_len, NULL, 0, buf, (size_t)size, path);
+    else if (!(err = tome__body_finish(p, &index)))
+        err = tome__pack_add_article(p, key, key_len, NULL, 0, index, path);
+    close(fd);
+    free(buf);
     return err;
 }
 
 static int add_file(tome_packer *p, const char *path, const char *key, size_t key_len,
                     const struct stat *st)
 {
-    char *body = NULL;
-    size_t size;
-    int err;
-
     if (!tome__utf8_valid(key, key_len))
         return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: file name is not valid UTF-8", path);
     if (key_len > TOME_PACK_NAME_LIMIT)
@@ -141,13 +161,9 @@ static int add_file(tome_packer *p, const char *path, const char *key, size_t ke
     if ((uint64_t)st->st_size >= ARTICLE_SIZE_LIMIT)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "%s: %llu bytes; articles must be under 4 GiB",
                                path, (unsigned long long)st->st_size);
-    size = (size_t)st->st_size;
-    err = read_whole_file(p, path, size, &body);
-    if (err)
-        return err;
-    err = tome_pack_add(p, key, key_len, NULL, 0, body, size, path);
-    free(body);
-    return err;
+    if (p->failed)
+        return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "invalid call to tome_pack_add");
+    return read_and_add(p, path, key, key_len, (uint64_t)st->st_size);
 }
 
 static int name_order(const void *a, const void *b)

@@ -3,12 +3,16 @@
  * pack_write.c - from added articles to an archive file (docs/FORMAT.md).
  *
  * Steps: sort articles by key (IDs), resolve aliases (pack_alias.c), lay
- * distinct bodies out in blocks (pack_layout.c) with their heads
- * (pack_heads.c), train the dictionary, build the name, alias and search
- * trees and the metadata frame (pack_names.c, pack_search.c, pack_meta.c),
- * compress every frame, build the block table and header (pack_tables.c),
- * write everything to a temporary file, check it with the reader, rename
- * it into place.
+ * distinct bodies out in blocks (pack_layout.c, clustering near-duplicates
+ * with pack_cluster.c), train the dictionary on samples read back from the
+ * body store, build the name, alias and search trees and the metadata
+ * frame (pack_names.c, pack_search.c, pack_meta.c); then, into a temporary
+ * file beside the output: header space and dictionary, every frame as it
+ * is compressed (pack_compress.c: a bounded number in flight, each body
+ * block's area and head made just before), the block table, the header
+ * and the footer (its checksum read back); check it with the reader,
+ * rename it into place.  Bodies never sit in memory all at once: they are
+ * read back from the body store (pack_spill.c) when needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +34,6 @@ static void free_plan(plan *pl)
     for (i = 0; i < pl->block_count; i++) {
         free(pl->blocks[i].head);
         free(pl->blocks[i].cuts);
-        free(pl->blocks[i].frame);
     }
     tome__tree_free(&pl->names);
     tome__tree_free(&pl->alias_tree);
@@ -42,7 +45,6 @@ static void free_plan(plan *pl)
     free(pl->layout);
     free(pl->segment_start);
     free(pl->layout_blocks);
-    free(pl->stream);
     free(pl->ends);
     free(pl->sample_sizes);
     free(pl->alias_order);
@@ -99,47 +101,13 @@ static int assign_ids(tome_packer *p, plan *pl)
     return err;
 }
 
-/* Sequential output that hashes what it writes, for the footer. */
-typedef struct output {
-    FILE *f;
-    tome_hash_state hash;
-    int failed;
-} output;
-
-static void put(output *o, const void *data, size_t n)
-{
-    if (o->failed || n == 0)
-        return;
-    tome__hash_update(&o->hash, data, n);
-    if (fwrite(data, 1, n, o->f) != n)
-        o->failed = 1;
-}
-
-static void write_archive(const plan *pl, const regions *g, output *o)
-{
-    uint8_t footer[TOME_FOOTER_SIZE];
-    size_t i;
-    tome__hash_reset(&o->hash, 0);
-    put(o, pl->header, TOME_HEADER_SIZE);
-    put(o, pl->dict, pl->dict_size);
-    for (i = 0; i < pl->block_count; i++)
-        put(o, pl->blocks[i].frame, pl->blocks[i].frame_size);
-    put(o, pl->block_table, pl->block_count * BLK_RECORD_SIZE);
-    memcpy(footer + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE);
-    tome_put64(footer + FTR_FILE_SIZE, g->file_size);
-    tome_put32(footer + FTR_RESERVED, 0);
-    put(o, footer, FTR_CHECKSUM);
-    tome_put32(footer + FTR_CHECKSUM, tome__hash_digest(&o->hash));
-    put(o, footer + FTR_CHECKSUM, 4);
-}
-
 /* A new file beside `path`, created exclusively so nothing is overwritten. */
 static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t cap, int *fd)
 {
     unsigned attempt;
     for (attempt = 0; attempt < 100; attempt++) {
         snprintf(tmp, cap, "%s.tmp-%ld-%u", path, (long)getpid(), attempt);
-        *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        *fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (*fd >= 0)
             return TOME_PACK_OK;
         if (errno != EEXIST)
@@ -148,17 +116,25 @@ static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t 
     return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
 }
 
+/* Reads of the written archive, reported as the check's progress (bytes
+ * read of the file's size: the check reads each frame once). */
+typedef struct check_io {
+    int fd;
+    tome_packer *p;
+    uint64_t read, size;
+    unsigned calls;
+} check_io;
+
 static int pread_all(void *user, uint64_t offset, void *dst, size_t len)
 {
-    int fd = *(int *)user;
-    while (len > 0) {
-        ssize_t n = pread(fd, dst, len, (off_t)offset);
-        if (n <= 0)
-            return -1;
-        dst = (uint8_t *)dst + n;
-        offset += (uint64_t)n;
-        len -= (size_t)n;
-    }
+    check_io *io = user;
+    if (tome__read_all(io->fd, dst, len, offset) != 0)
+        return -1;
+    io->read += len;
+    if (io->p && io->p->opt.progress && (++io->calls & 255) == 0)
+        io->p->opt.progress(io->p->opt.progress_user, "checking (MiB)",
+                            io->read < io->size ? io->read >> 20 : io->size >> 20,
+                            io->size >> 20);
     return 0;
 }
 
@@ -171,12 +147,16 @@ static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
     void *map = MAP_FAILED, *ws = NULL;
     struct stat sb;
     size_t need = 0;
+    check_io io;
     int fd = open(tmp, O_RDONLY | O_CLOEXEC), err = TOME_ERR_READ;
     if (fd < 0 || fstat(fd, &sb) != 0)
         goto done;
     memset(&c, 0, sizeof c);
+    memset(&io, 0, sizeof io);
+    io.fd = fd;
+    io.size = (uint64_t)sb.st_size;
     c.read = pread_all;
-    c.user = &fd;
+    c.user = &io;
     c.size = (uint64_t)sb.st_size;
     if ((err = tome_workspace_size(&c, &need)) != TOME_OK)
         goto done;
@@ -192,10 +172,19 @@ static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
     if ((err = tome_workspace_size(&c, &need)) != TOME_OK)
         goto done;
     st->workspace_memory = need;
+    munmap(map, (size_t)sb.st_size);
+    map = MAP_FAILED;
     if (!p->opt.check)
         goto done;
     if (p->opt.progress)
-        p->opt.progress(p->opt.progress_user, "checking", 0, 0);
+        p->opt.progress(p->opt.progress_user, "checking (MiB)", 0, 0);
+    /* through reads, not the mapping: checking a big archive must not
+     * bring all of it into the packer's memory */
+    c.data = NULL;
+    c.read = pread_all;
+    c.user = &io;
+    io.p = p;
+    need = st->workspace_callback;
     ws = malloc(need);
     c.workspace = ws;
     c.workspace_size = need;
@@ -215,33 +204,80 @@ done:
     return TOME_PACK_OK;
 }
 
-static int write_file(tome_packer *p, const plan *pl, const regions *g, const char *path,
+/* The footer's checksum: XXH32 of the file's first `size` bytes, read
+ * back (the header, written last, comes first). */
+static int file_checksum(tome_packer *p, int fd, const char *tmp, uint64_t size, uint32_t *sum)
+{
+    tome_hash_state h;
+    uint8_t *buf = malloc(1 << 20);
+    uint64_t at = 0;
+    if (!buf)
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    tome__hash_reset(&h, 0);
+    while (at < size) {
+        size_t piece = size - at < (1u << 20) ? (size_t)(size - at) : (1u << 20);
+        if (tome__read_all(fd, buf, piece, at) != 0) {
+            free(buf);
+            return tome__pack_fail(p, TOME_PACK_ERR_IO, "reading back %s: %s", tmp, strerror(errno));
+        }
+        tome__hash_update(&h, buf, piece);
+        at += piece;
+    }
+    free(buf);
+    *sum = tome__hash_digest(&h);
+    return TOME_PACK_OK;
+}
+
+/* Header space and dictionary, every frame as it is compressed, then the
+ * block table, the header and the footer. */
+static int write_contents(tome_packer *p, plan *pl, regions *g, int fd, const char *tmp)
+{
+    uint8_t footer[TOME_FOOTER_SIZE], zero[TOME_HEADER_SIZE];
+    uint64_t end = 0;
+    uint32_t sum = 0;
+    int err;
+    memset(zero, 0, sizeof zero);
+    if (tome__write_all(fd, zero, sizeof zero, 0) != 0 ||
+        (pl->dict_size && tome__write_all(fd, pl->dict, pl->dict_size, TOME_HEADER_SIZE) != 0))
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+    if ((err = tome__pack_compress(p, pl, fd, tmp, TOME_HEADER_SIZE + pl->dict_size, &end)) ||
+        (err = tome__plan_place_regions(p, pl, g)))
+        return err;
+    if (end != g->block_table)
+        return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "internal error: frames end at %llu, "
+                               "not %llu", (unsigned long long)end,
+                               (unsigned long long)g->block_table);
+    tome__plan_fill_header(p, pl, g);
+    if (tome__write_all(fd, pl->block_table, pl->block_count * BLK_RECORD_SIZE, g->block_table) ||
+        tome__write_all(fd, pl->header, TOME_HEADER_SIZE, 0))
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+    memcpy(footer + FTR_MAGIC, TOME_FOOTER_MAGIC, TOME_MAGIC_SIZE);
+    tome_put64(footer + FTR_FILE_SIZE, g->file_size);
+    tome_put32(footer + FTR_RESERVED, 0);
+    if (tome__write_all(fd, footer, FTR_CHECKSUM, g->footer) != 0)
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+    if ((err = file_checksum(p, fd, tmp, g->file_size - 4, &sum)))
+        return err;
+    tome_put32(footer + FTR_CHECKSUM, sum);
+    if (tome__write_all(fd, footer + FTR_CHECKSUM, 4, g->footer + FTR_CHECKSUM) != 0 ||
+        fsync(fd) != 0)
+        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+    return TOME_PACK_OK;
+}
+
+static int write_file(tome_packer *p, plan *pl, regions *g, const char *path,
                       tome_pack_stats *st)
 {
     char tmp[4096 + 64];
-    output o;
     int fd, err;
     if ((err = create_temporary(p, path, tmp, sizeof tmp, &fd)))
         return err;
-    memset(&o, 0, sizeof o);
-    o.f = fdopen(fd, "wb");
-    if (!o.f) {
-        close(fd);
+    err = write_contents(p, pl, g, fd, tmp);
+    if (close(fd) != 0 && !err)
+        err = tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(errno));
+    if (err) {
         unlink(tmp);
-        return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    setvbuf(o.f, NULL, _IOFBF, 1 << 20);
-    write_archive(pl, g, &o);
-    if (o.failed || fflush(o.f) != 0 || fsync(fileno(o.f)) != 0) {
-        int e = errno;
-        fclose(o.f);
-        unlink(tmp);
-        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
-    }
-    if (fclose(o.f) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(e));
+        return err;
     }
     if ((err = check_written(p, tmp, st)) != TOME_PACK_OK) {
         unlink(tmp);
@@ -349,8 +385,13 @@ static int plan_bodies(tome_packer *p, plan *pl)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many body blocks");
     for (i = 0; i < p->article_count; i++)
         pl->raw_size += p->bodies[p->articles[i].body].size;
-    return tome__pack_dictionary(p, pl->stream, pl->sample_sizes, pl->sample_count, pl->blocks,
-                                 pl->body_blocks, &pl->dict, &pl->dict_size);
+    {
+        pack_stream stream;
+        stream.read = tome__plan_read_stream;
+        stream.ctx = pl;
+        return tome__pack_dictionary(p, &stream, pl->sample_sizes, pl->sample_count, pl->blocks,
+                                     pl->body_blocks, &pl->dict, &pl->dict_size);
+    }
 }
 
 /* The trees and the metadata, after the body blocks in the block table. */
@@ -390,13 +431,9 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
     memset(&pl, 0, sizeof pl);
     memset(&g, 0, sizeof g);
     memset(&st, 0, sizeof st);
-    if (!(err = plan_bodies(p, &pl)) && !(err = plan_index(p, &pl)) &&
-        !(err = tome__pack_compress(p, pl.stream, pl.blocks, pl.block_count, pl.dict,
-                                    pl.dict_size)) &&
-        !(err = tome__plan_place_regions(p, &pl, &g))) {
-        tome__plan_fill_header(p, &pl, &g);
+    pl.packer = p;
+    if (!(err = plan_bodies(p, &pl)) && !(err = plan_index(p, &pl)))
         err = write_file(p, &pl, &g, path, &st);
-    }
     if (!err) {
         st.articles = (uint32_t)p->article_count;
         st.bodies = (uint32_t)p->body_count;
