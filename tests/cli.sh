@@ -634,6 +634,19 @@ dir_is e6 "" "pack with a full disk leaves nothing"
 run pack big -o e6/out.tome --dict off -l 1
 expect_status 0 "pack of big/ without a size limit"
 check "pack of big/: archive larger than 4096 bytes" test "$(size_of e6/out.tome)" -gt 4096
+# the same limit with SIGXFSZ at its default (killing) action: pack ignores
+# it itself, fails with a message and leaves no temporary file
+mkdir e6k
+(
+    ulimit -f 8
+    trap - XFSZ
+    exec "$TOME" pack big -o e6k/out.tome --dict off -l 1
+) </dev/null >"$OUT" 2>"$ERR"
+status=$?
+sanitizer_check "pack (file size limit, SIGXFSZ not ignored)"
+expect_status 1 "pack past ulimit -f with SIGXFSZ at its default action"
+expect_err "File too large" "pack past ulimit -f: says why"
+dir_is e6k "" "pack past ulimit -f with SIGXFSZ at its default action leaves nothing"
 
 # ---- 11. damage ----------------------------------------------------------------
 

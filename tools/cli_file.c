@@ -48,6 +48,10 @@ void cli_cleanup_install(void)
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
+    /* Past a file size limit (ulimit -f) a write then fails with EFBIG, so
+     * the ordinary error path names the problem and removes what it wrote,
+     * instead of the default action killing us with the file left. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int cli_cleanup_add(int dirfd, const char *name)

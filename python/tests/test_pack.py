@@ -107,6 +107,24 @@ def test_options(tmp_path):
         tome.pack(tmp_path / "x.tome", rows, block_size="lots")
 
 
+def test_memory_budget_spills_beside_the_output(tmp_path):
+    # 6 MB of distinct bodies: past a quarter of a 16M budget, so the body
+    # store spills to a temporary file in the output's directory
+    rows = [("blob/%03d" % i, os.urandom(48 * 1024)) for i in range(128)]
+    (tmp_path / "small").mkdir()
+    (tmp_path / "large").mkdir()
+    small = tome.pack(tmp_path / "small" / "a.tome", rows, level=1, dict="off", memory="16M",
+                      threads=1)
+    tome.pack(tmp_path / "large" / "a.tome", rows, level=1, dict="off", threads=2)
+    assert small["articles"] == 128
+    assert (tmp_path / "small" / "a.tome").read_bytes() == (tmp_path / "large" / "a.tome").read_bytes()
+    assert os.listdir(tmp_path / "small") == ["a.tome"]
+    for bad in ("1M", -1, "lots"):
+        with pytest.raises(ValueError):
+            tome.pack(tmp_path / "x.tome", rows[:1], memory=bad)
+    assert not (tmp_path / "x.tome").exists()
+
+
 class _TwiceTitle(collections.abc.Mapping):
     """A mapping whose items name "title" twice, as no dict can."""
 

@@ -176,7 +176,8 @@ def _size(value, name):
 
 
 def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size="256K",
-         threads=0, check=True, cluster=True, ram_budget=0, progress=None, metadata=None):
+         threads=0, check=True, cluster=True, ram_budget=0, progress=None, metadata=None,
+         memory=0):
     """Pack articles into an archive; returns the packer's statistics (dict).
 
     output: a path, or a binary file object (the archive is written beside
@@ -192,7 +193,10 @@ def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size
     dict ("auto", "on", "off" or a bool), dict_size, threads (0 = all
     cores), check (re-read the written archive), cluster (group
     near-duplicates), ram_budget (reader workspace bound, 0 = none),
-    progress (called as progress(stage, done, total)).
+    memory (peak memory to stay under, "512M" or an int, at least 16M; 0 =
+    1 GiB or the machine's RAM if less: what does not fit spills to
+    temporary files in the output's directory), progress (called as
+    progress(stage, done, total)).
     """
     if dict not in _DICT_MODES:
         raise ValueError("dict is 'auto', 'on' or 'off', not %r" % (dict,))
@@ -207,7 +211,10 @@ def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size
         "ram_budget": _size(ram_budget, "RAM budget"),
         "progress": progress,
         "metadata": metadata,
+        "memory": _size(memory, "memory budget"),
     }
+    if options["memory"] < 0 or 0 < options["memory"] < 16 << 20:
+        raise ValueError("memory is at least 16M, not %r" % (memory,))
     if hasattr(output, "write") and not isinstance(output, (str, bytes, os.PathLike)):
         with tempfile.TemporaryDirectory(prefix="tome-pack-") as tmp:
             path = os.path.join(tmp, "out.tome")

@@ -1513,9 +1513,11 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"output", "articles", "block_size", "level", "dict",
                              "dict_size", "threads", "check", "cluster", "ram_budget",
-                             "progress", "metadata", NULL};
+                             "progress", "metadata", "memory", NULL};
     PyObject *path = NULL, *articles, *iter = NULL, *item, *progress = Py_None, *out = NULL;
     PyObject *metadata = Py_None;
+    char *temp_dir = NULL;
+    unsigned long long memory = 0;
     tome_pack_options o;
     tome_pack_stats st;
     tome_packer *p = NULL;
@@ -1527,10 +1529,10 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     block_size = o.block_size;
     dict_size = o.dict_size;
     dict_mode = (int)o.dict;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOO:pack", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOOK:pack", kwlist,
                                      PyUnicode_FSConverter, &path, &articles, &block_size,
                                      &o.level, &dict_mode, &dict_size, &o.threads, &o.check,
-                                     &o.cluster, &ram, &progress, &metadata))
+                                     &o.cluster, &ram, &progress, &metadata, &memory))
         return NULL;
     if (block_size < 1 || block_size > (1ul << 30) || o.level < 1 || o.level > 22 ||
         dict_size < 256 || dict_size > (1ul << 30) || o.threads < 0 || o.threads > 64 ||
@@ -1544,6 +1546,25 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     o.dict_size = (uint32_t)dict_size;
     o.dict = (tome_dict_mode)dict_mode;
     o.ram_budget = (size_t)ram;
+    o.memory = memory;
+    {
+        /* spill beside the output, as `tome pack` does: /tmp is often RAM */
+        const char *out_path = PyBytes_AS_STRING(path), *slash = strrchr(out_path, '/');
+        size_t n_dir = slash ? (size_t)(slash - out_path) : 0;
+        if (!(temp_dir = PyMem_Malloc(n_dir + 2))) {
+            PyErr_NoMemory();
+            goto out;
+        }
+        if (!slash)
+            strcpy(temp_dir, ".");
+        else if (n_dir == 0)
+            strcpy(temp_dir, "/");
+        else {
+            memcpy(temp_dir, out_path, n_dir);
+            temp_dir[n_dir] = '\0';
+        }
+        o.temp_dir = temp_dir;
+    }
     if (progress != Py_None) {
         if (!PyCallable_Check(progress)) {
             PyErr_SetString(PyExc_TypeError, "progress must be callable");
@@ -1606,6 +1627,7 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
 out:
     if (p)
         tome_packer_free(p);
+    PyMem_Free(temp_dir);
     Py_XDECREF(iter);
     Py_XDECREF(path);
     return out;

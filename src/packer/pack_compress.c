@@ -372,13 +372,20 @@ int tome__pack_compress(tome_packer *p, plan *pl, int fd, const char *path, uint
         if (err)
             break;
         s = &j.slots[next_write % j.slot_count];
-        pthread_mutex_lock(&j.lock);
-        while (s->done_for != next_write + 1 && !j.failed)
-            pthread_cond_wait(&j.done, &j.lock);
-        pthread_mutex_unlock(&j.lock);
-        if (j.failed) {
-            err = tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", j.reason);
-            break;
+        {
+            char reason[sizeof j.reason];
+            int failed;
+            pthread_mutex_lock(&j.lock);
+            while (s->done_for != next_write + 1 && !j.failed)
+                pthread_cond_wait(&j.done, &j.lock);
+            /* copied under the lock: another worker may be failing now */
+            failed = j.failed;
+            memcpy(reason, j.reason, sizeof reason);
+            pthread_mutex_unlock(&j.lock);
+            if (failed) {
+                err = tome__pack_fail(p, TOME_PACK_ERR_COMPRESS, "compressing blocks: %s", reason);
+                break;
+            }
         }
         if ((err = writer_put(&w, s->frame, s->frame_size)))
             break;

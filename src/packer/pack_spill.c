@@ -84,8 +84,11 @@ int tome__write_all(int fd, const void *data, size_t n, uint64_t at)
         ssize_t w = pwrite(fd, d, n, (off_t)at);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC; /* no progress and no error: say why */
             return -1;
+        }
         d += w;
         at += (uint64_t)w;
         n -= (size_t)w;
@@ -132,7 +135,8 @@ static int flush_buffer(tome_packer *p, pack_spill *s)
 /* From memory to a file: the bytes so far written out, the memory freed. */
 static int move_to_file(tome_packer *p, pack_spill *s)
 {
-    s->wbuf = malloc(SPILL_WRITE_BUFFER);
+    if (!s->wbuf)
+        s->wbuf = malloc(SPILL_WRITE_BUFFER);
     if (!s->wbuf)
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     s->fd = tome__temp_file(p, s->what);

@@ -9,6 +9,10 @@
 # (the tree's regular files in byte order of their paths, LC_ALL=C):
 #   quarter   every 4th file (index 0, 4, 8, ...), as a directory
 #   tree      every file, as a directory
+#   tree3     the whole tree three times under other names (hard links in
+#             a/, b/, c/): 4.5 GB of input, over 4 GiB; tome only (the peers
+#             would take three times as long to say what they said on tree),
+#             then verified and extracted, and the extraction compared
 #   lines1m   the first 1,000,000 lines of the tree's UTF-8 files as JSON
 #             Lines, {"id": "PATH:LINE", "text": LINE} (LINE without its
 #             newline, lines numbered from 1); peers pack the .jsonl file
@@ -59,6 +63,14 @@ make_corpus() { # NAME -> prints the input path to pack
     case $1 in
     tree)
         echo "$work/linux"
+        ;;
+    tree3)
+        if [ ! -d "$work/tree3" ]; then
+            mkdir -p "$work/tree3.tmp"
+            for copy in a b c; do cp -al "$work/linux" "$work/tree3.tmp/$copy"; done
+            mv "$work/tree3.tmp" "$work/tree3"
+        fi
+        echo "$work/tree3"
         ;;
     quarter)
         if [ ! -d "$work/quarter" ]; then
@@ -124,6 +136,7 @@ for c in $corpora; do
     mkdir -p "$res"
     {
         measure tome "$res/tome.tome" "$tome" pack "$input" -o "$res/tome.tome" -q
+        [ "$c" = tree3 ] && continue
         measure "tar --sort=name \\| zstd -19 --long=27 -T2" "$res/solid.zst" \
             sh "$0" --run solid_pack "$input" "$res/solid.zst"
         measure "mksquashfs zstd-19 -b 1M" "$res/squash.img" \
@@ -131,14 +144,28 @@ for c in $corpora; do
     } >"$res/rows.tsv"
     raw=$(if [ -d "$input" ]; then find "$input" -type f -exec cat {} + | wc -c; else wc -c <"$input"; fi)
     solid=$(awk -F'\t' 'NR == 2 { print $2 }' "$res/rows.tsv")
+    [ -n "$solid" ] || solid=0
     echo
     echo "### $c: $raw bytes of input"
     echo
     echo "| packer | bytes | x solid | wall s | peak RSS MB |"
     echo "|---|---:|---:|---:|---:|"
-    awk -F'\t' -v solid="$solid" '{ printf "| %s | %s | %.3f | %s | %.0f |\n", $1, $2, $2 / solid, $3, $4 / 1024 }' \
+    awk -F'\t' -v solid="$solid" '{ printf "| %s | %s | %s | %s | %.0f |\n", $1, $2, solid ? sprintf("%.3f", $2 / solid) : "-", $3, $4 / 1024 }' \
         "$res/rows.tsv"
     echo
     "$build/query_bench" "$res/tome.tome" | sed 's/^[a-z-]*\t/- tome: /'
     "$tome" info "$res/tome.tome" | grep -E '^index|names .*search'
+    if [ "$c" = tree3 ]; then
+        # over 4 GiB of input end to end: verify, extract, compare every file
+        rm -rf "$res/extracted"
+        t0=$(date +%s)
+        "$tome" verify "$res/tome.tome" >/dev/null
+        t1=$(date +%s)
+        "$tome" extract "$res/tome.tome" -C "$res/extracted" >/dev/null
+        t2=$(date +%s)
+        if diff -r "$input" "$res/extracted" >/dev/null; then same=identical; else same=DIFFERENT; fi
+        t3=$(date +%s)
+        echo "- round trip of $raw bytes of input: verify $((t1 - t0)) s, extract $((t2 - t1)) s, extraction $same to the input (diff -r, $((t3 - t2)) s)"
+        rm -rf "$res/extracted"
+    fi
 done

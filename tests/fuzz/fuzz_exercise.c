@@ -345,7 +345,9 @@ static void exercise_article(run *x, uint32_t id, uint32_t count)
 static int exercise_iteration(run *x, uint32_t count)
 {
     uint32_t cursor = 0, id = 0, calls = 0, limit = count < 4096 ? count : 4096;
-    uint8_t *seen = calloc(count / 8 + 1, 1);
+    /* Only as many IDs as the walk can visit: a hostile count of 2^32 - 2
+     * must not cost a 512 MB bitmap per input. */
+    uint8_t *seen = calloc(limit / 8 + 1, 1);
     int code, each_once = 1;
     uint64_t digest = 0;
     for (;;) {
@@ -358,9 +360,11 @@ static int exercise_iteration(run *x, uint32_t count)
         FUZZ_CHECK(id < count && cursor == before + 1);
         if (id >= count)
             break;
-        if (seen[id / 8] & (1u << (id % 8)))
-            each_once = 0;
-        seen[id / 8] |= (uint8_t)(1u << (id % 8));
+        if (id < limit) {
+            if (seen[id / 8] & (1u << (id % 8)))
+                each_once = 0;
+            seen[id / 8] |= (uint8_t)(1u << (id % 8));
+        }
         digest = digest * 31 + id;
         if (++calls > limit)
             break;
