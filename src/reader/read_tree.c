@@ -122,6 +122,10 @@ int tome__entry_next(const tome_reader *r, const tome_tree *t, uint32_t level, s
     if ((uint64_t)e->s.shared + e->s.suffix_size > string_limit(r, t->kind))
         return TOME_ERR_CORRUPT;
     e->size = e->s.shared + e->s.suffix_size;
+    /* keys, alias keys and metadata names are never empty: an empty one
+     * would be found by a query for "" and returned as a key */
+    if (e->size == 0 && t->kind != TOME_KIND_SEARCH)
+        return TOME_ERR_CORRUPT;
     if (level == 0) {
         switch (t->kind) {
         case TOME_KIND_NAME:

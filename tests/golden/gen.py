@@ -583,6 +583,13 @@ def verify_key_utf8():
     return b.build()
 
 
+@case('verify-key-empty', 'verify NAMES 0 TOME_ERR_CORRUPT')
+def verify_key_empty():
+    b = sample()
+    b.articles[0].key = b''  # still first in key order; found by a query for ""
+    return b.build()
+
+
 @case('verify-title-utf8', 'verify NAMES 0 TOME_ERR_KEYS')
 def verify_title_utf8():
     b = sample()
