@@ -90,7 +90,9 @@ static int build_head(tome_packer *p, const plan *pl, size_t b, uint32_t first,
     }
     for (i = 0; i < c->count; i++) {
         at += tome__put_varint(h + at, c->items[i]);
-        tome_put32(h + at, tome__hash_seeded(area + from, c->items[i] - from, (uint32_t)i));
+        /* a block of empty bodies has no area (NULL): its one segment is empty */
+        tome_put32(h + at, tome__hash_seeded(area ? area + from : h, c->items[i] - from,
+                                             (uint32_t)i));
         at += 4;
         from = c->items[i];
     }

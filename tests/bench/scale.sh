@@ -136,11 +136,12 @@ for c in $corpora; do
     mkdir -p "$res"
     {
         measure tome "$res/tome.tome" "$tome" pack "$input" -o "$res/tome.tome" -q
-        [ "$c" = tree3 ] && continue
-        measure "tar --sort=name \\| zstd -19 --long=27 -T2" "$res/solid.zst" \
-            sh "$0" --run solid_pack "$input" "$res/solid.zst"
-        measure "mksquashfs zstd-19 -b 1M" "$res/squash.img" \
-            sh "$0" --run squash_pack "$input" "$res/squash.img"
+        if [ "$c" != tree3 ]; then
+            measure "tar --sort=name \\| zstd -19 --long=27 -T2" "$res/solid.zst" \
+                sh "$0" --run solid_pack "$input" "$res/solid.zst"
+            measure "mksquashfs zstd-19 -b 1M" "$res/squash.img" \
+                sh "$0" --run squash_pack "$input" "$res/squash.img"
+        fi
     } >"$res/rows.tsv"
     raw=$(if [ -d "$input" ]; then find "$input" -type f -exec cat {} + | wc -c; else wc -c <"$input"; fi)
     solid=$(awk -F'\t' 'NR == 2 { print $2 }' "$res/rows.tsv")
