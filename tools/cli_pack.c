@@ -42,6 +42,11 @@ static const char pack_usage[] =
     "                          RAM when less); the rest goes to temporary files\n"
     "                          beside ARCHIVE, removed however pack ends.  The\n"
     "                          archive is the same whatever the budget\n"
+    "      --volume-size SIZE  write a volume set: volumes NAME.000.tome,\n"
+    "                          NAME.001.tome, ... of at most SIZE bytes each\n"
+    "                          (4K or more), each a complete archive, and the\n"
+    "                          set index ARCHIVE (NAME.tome); the dictionary is\n"
+    "                          capped at SIZE/8\n"
     "      --no-check          skip re-reading the archive after writing it\n"
     "      --no-cluster        keep key order; do not group near-duplicates\n"
     "      --meta NAME=VALUE   metadata about the archive (repeatable): title,\n"
@@ -352,7 +357,7 @@ static int apply_meta_args(tome_packer *p, const meta_args *m)
 }
 
 static int parse_options(int argc, char **argv, tome_pack_options *o, const char **out,
-                         int *quiet, meta_args *metas)
+                         int *quiet, meta_args *metas, uint64_t *volume_size)
 {
     static const struct option longs[] = {
         {"output", required_argument, 0, 'o'},  {"block-size", required_argument, 0, 'b'},
@@ -361,7 +366,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"no-check", no_argument, 0, 'N'},      {"quiet", no_argument, 0, 'q'},
         {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
         {"meta", required_argument, 0, 'M'},   {"meta-file", required_argument, 0, 'F'},
-        {"memory", required_argument, 0, 'm'},
+        {"memory", required_argument, 0, 'm'}, {"volume-size", required_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c, status;
     uint64_t v;
@@ -413,6 +418,11 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
             if ((status = add_meta_arg(metas, c == 'M' ? '=' : '@', optarg)) != EXIT_OK)
                 return status;
             break;
+        case 'V':
+            if (cli_parse_size(optarg, &v) || v < 4096)
+                return cli_usage_error("pack", "bad volume size '%s' (4K or more)", optarg);
+            *volume_size = v;
+            break;
         case 'q': *quiet = 1; break;
         case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
         case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
@@ -439,9 +449,11 @@ int cmd_pack(int argc, char **argv)
     const char *out = NULL;
     char *temp_dir = NULL;
     meta_args metas = {NULL, 0};
+    tome_pack_set_stats ss;
+    uint64_t volume_size = 0;
     int quiet = 0, err = TOME_PACK_OK, status, i;
     tome_pack_options_default(&o);
-    if ((status = parse_options(argc, argv, &o, &out, &quiet, &metas)) != EXIT_OK ||
+    if ((status = parse_options(argc, argv, &o, &out, &quiet, &metas, &volume_size)) != EXIT_OK ||
         (status = check_paths(argv + optind, argc - optind, out)) != EXIT_OK) {
         free_meta_args(&metas);
         return status;
@@ -472,9 +484,13 @@ int cmd_pack(int argc, char **argv)
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
         err = add_input(p, argv[i]);
     if (err == TOME_PACK_OK) {
-        prepare_cleanup(out);
-        err = tome_pack_write(p, out, &st);
-        cli_cleanup_clear();
+        if (volume_size) {
+            err = tome_pack_write_set(p, out, volume_size, &ss);
+        } else {
+            prepare_cleanup(out);
+            err = tome_pack_write(p, out, &st);
+            cli_cleanup_clear();
+        }
     }
     if (o.progress)
         fputs("\r\033[K", stderr);
@@ -485,7 +501,18 @@ int cmd_pack(int argc, char **argv)
         free(temp_dir);
         return EXIT_FAIL;
     }
-    if (!quiet)
+    if (!quiet && volume_size)
+        printf("%s: set of %u volumes, %u articles, %llu bytes -> %llu bytes of volumes "
+               "(largest %llu) + index %llu bytes (ratio %.2f), dictionary %u bytes, "
+               "%u repacks, reader workspace %zu bytes\n",
+               out, ss.volumes, ss.articles, (unsigned long long)ss.raw_bytes,
+               (unsigned long long)ss.volume_bytes, (unsigned long long)ss.largest_volume,
+               (unsigned long long)ss.index_bytes,
+               ss.volume_bytes + ss.index_bytes
+                   ? (double)ss.raw_bytes / (double)(ss.volume_bytes + ss.index_bytes)
+                   : 0.0,
+               ss.dict_size, ss.repacks, ss.workspace_memory);
+    else if (!quiet)
         printf("%s: %u articles, %u distinct, %llu bytes -> %llu bytes (ratio %.2f), "
                "%u near-duplicate groups, dictionary %u bytes, index %llu bytes, "
                "reader workspace %zu bytes\n",
