@@ -42,9 +42,9 @@ void cli_close(cli_archive *a);
  * when it is one: a set index (metadata tome.volumes), or a volume
  * (tome.set and tome.volume) named NAME.NNN.tome whose index NAME.tome
  * lies beside it.  The volumes are the files the index names, beside it;
- * a missing one is an error naming it, unless `tolerant` (verify: it is
- * then read as empty, and reported).  Non-zero after a message. */
-int cli_open_any(cli_archive *a, const char *path, int alone, int tolerant);
+ * a missing one is read as empty: cli_volume() names it missing, verify
+ * reports it.  Non-zero after a message. */
+int cli_open_any(cli_archive *a, const char *path, int alone);
 
 /* Open volume `v` of a set: a->reader, a->path, a->volume, a->first.
  * Non-zero after a message naming the volume. */

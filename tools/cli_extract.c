@@ -366,7 +366,7 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error("extract", "give exactly one ARCHIVE");
     if (!argv[optind][0])
         return cli_usage_error("extract", "the ARCHIVE name is empty");
-    if (cli_open_any(&a, argv[optind], alone, 0))
+    if (cli_open_any(&a, argv[optind], alone))
         return EXIT_FAIL;
     if (a.set && cli_volume(&a, 0) != 0) {
         cli_close(&a);

@@ -196,7 +196,7 @@ int cmd_ls(int argc, char **argv)
         raw |= strcmp(argv[i], "--null") == 0;
         aliases |= strcmp(argv[i], "--aliases") == 0;
     }
-    if (cli_open_any(&a, argv[first], alone_flag(argc, argv), 0))
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv)))
         return EXIT_FAIL;
     if (!a.set)
         status = ls_archive(&a, raw, aliases, 0);
@@ -247,7 +247,7 @@ int cmd_cat(int argc, char **argv)
     int status = simple_args(argc, argv, cat_usage, 2, 0, &first);
     if (status != EXIT_OK)
         return status;
-    if (cli_open_any(&a, argv[first], alone_flag(argc, argv), 0))
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv)))
         return EXIT_FAIL;
     /* a set: the largest article any volume may hold */
     buf = a.set ? malloc(cap = 1u << 20) : cli_article_buffer(a.reader, &cap);
@@ -393,7 +393,7 @@ int cmd_info(int argc, char **argv)
     int err, first, status = simple_args(argc, argv, info_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
-    if (cli_open_any(&a, argv[first], alone_flag(argc, argv), 0))
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv)))
         return EXIT_FAIL;
     if (a.set) {
         status = cli_set_info(&a);
@@ -505,7 +505,7 @@ int cmd_verify(int argc, char **argv)
     int err, first, status = simple_args(argc, argv, verify_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
-    if (cli_open_any(&a, argv[first], alone_flag(argc, argv), 1)) {
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv))) {
         fprintf(stderr, "tome: %s: DAMAGED (cannot be opened)\n", argv[first]);
         return EXIT_FAIL;
     }

@@ -73,7 +73,7 @@ int cmd_search(int argc, char **argv)
         return cli_usage_error("search", "the ARCHIVE name is empty");
     if (!(flags & TOME_SEARCH_ALL))
         flags |= TOME_SEARCH_ALL;
-    if (cli_open_any(&a, argv[optind], alone, 0))
+    if (cli_open_any(&a, argv[optind], alone))
         return EXIT_FAIL;
     if (a.set && cli_volume(&a, 0) != 0) {
         status = EXIT_FAIL;

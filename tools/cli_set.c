@@ -76,7 +76,7 @@ static int map_file(const char *path, void **map, size_t *size)
 }
 
 /* The volumes' names from the index opened alone, their files mapped. */
-static int map_volumes(cli_archive *a, int tolerant)
+static int map_volumes(cli_archive *a)
 {
     static const unsigned char empty[1];
     tome_set_config c;
@@ -128,13 +128,13 @@ static int map_volumes(cli_archive *a, int tolerant)
         memcpy(a->vol_paths[v], a->index_path, dir);
         strcpy(a->vol_paths[v] + dir, info.name);
         if (map_file(a->vol_paths[v], &a->vol_maps[v], &a->vol_sizes[v]) != 0) {
-            if (!tolerant) {
+            if (errno != ENOENT) {
                 cli_error("%s: volume %u of set %s: %s", a->vol_paths[v], v, a->index_path,
-                          errno == ENOENT ? "missing" : strerror(errno));
+                          strerror(errno));
                 free(ws);
                 return -1;
             }
-            a->vol_sizes[v] = 0;
+            a->vol_sizes[v] = 0; /* missing: read as empty, named when used */
         }
         a->sources[v].data = a->vol_maps[v] ? a->vol_maps[v] : (const void *)empty;
         a->sources[v].size = a->vol_sizes[v];
@@ -143,7 +143,7 @@ static int map_volumes(cli_archive *a, int tolerant)
     return 0;
 }
 
-int cli_open_any(cli_archive *a, const char *path, int alone, int tolerant)
+int cli_open_any(cli_archive *a, const char *path, int alone)
 {
     tome_set_config c;
     int err;
@@ -188,7 +188,7 @@ int cli_open_any(cli_archive *a, const char *path, int alone, int tolerant)
     free(a->workspace);
     a->workspace = NULL;
     a->reader = NULL;
-    if (map_volumes(a, tolerant) != 0) {
+    if (map_volumes(a) != 0) {
         cli_close(a);
         return -1;
     }
@@ -220,8 +220,11 @@ int cli_volume(cli_archive *a, uint32_t v)
         err = tome_set_volume_reader(a->set, v, &a->reader);
     if (err != TOME_OK) {
         a->reader = NULL;
-        cli_error("%s: volume %u of set %s: %s (%s)", v < a->volumes ? a->vol_paths[v] : "?", v,
-                  a->index_path, tome_error_text(err), tome_error_name(err));
+        if (v < a->volumes && !a->vol_maps[v] && access(a->vol_paths[v], F_OK) != 0)
+            cli_error("%s: volume %u of set %s: missing", a->vol_paths[v], v, a->index_path);
+        else
+            cli_error("%s: volume %u of set %s: %s (%s)", v < a->volumes ? a->vol_paths[v] : "?",
+                      v, a->index_path, tome_error_text(err), tome_error_name(err));
         return -1;
     }
     a->volume = v;
@@ -234,10 +237,8 @@ int cli_set_info(cli_archive *a)
 {
     tome_reader *ix = tome_set_index(a->set);
     tome_archive_info ii;
-    tome_set_config c;
-    size_t callback_ws = 0;
     uint64_t total = 0, largest = 0;
-    uint32_t v, aliases = 0;
+    uint32_t v;
     char name[1024], value[1024];
     int status = EXIT_OK;
     tome_info(ix, &ii);
@@ -246,12 +247,6 @@ int cli_set_info(cli_archive *a)
         if (a->vol_sizes[v] > largest)
             largest = a->vol_sizes[v];
     }
-    memset(&c, 0, sizeof c);
-    c.index.data = a->map;
-    c.index.size = a->map_size;
-    c.volumes = a->sources;
-    c.volume_count = a->volumes;
-    (void)callback_ws;
     printf("set index          %s (%llu bytes)\n", a->index_path,
            (unsigned long long)ii.file_size);
     printf("volumes            %u, %llu bytes (largest %llu)\n", a->volumes,
@@ -267,7 +262,6 @@ int cli_set_info(cli_archive *a)
             status = EXIT_FAIL;
             continue;
         }
-        aliases += info.alias_count;
         printf("volume %-11u %s: %llu bytes, IDs %u..%u (%u articles, %u aliases)\n", v,
                a->vol_paths[v], (unsigned long long)info.file_size, info.first_id,
                info.first_id + info.article_count - 1u, info.article_count, info.alias_count);
@@ -281,7 +275,6 @@ int cli_set_info(cli_archive *a)
         cli_put_escaped(stdout, value, strlen(value));
         putchar('\n');
     }
-    (void)aliases;
     return status;
 }
 
@@ -304,9 +297,7 @@ static void on_damage(void *user, uint32_t volume, tome_part part, uint32_t inde
     const char *where = volume == TOME_NO_INDEX ? d->a->index_path
                         : volume < d->a->volumes ? d->a->vol_paths[volume] : "?";
     d->count++;
-    if (volume != TOME_NO_INDEX && part == TOME_PART_FILE && index == TOME_NO_INDEX &&
-        (error == TOME_ERR_SET || error == TOME_ERR_VOLUME || error == TOME_ERR_TRUNCATED ||
-         error == TOME_ERR_NOT_ARCHIVE) && d->a->vol_sizes[volume] == 0 &&
+    if (volume != TOME_NO_INDEX && volume < d->a->volumes && part == TOME_PART_FILE &&
         !d->a->vol_maps[volume] && access(where, F_OK) != 0) {
         printf("damaged: volume %u %s: missing\n", volume, where);
         return;
