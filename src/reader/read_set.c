@@ -41,6 +41,19 @@ typedef struct set_record {
     uint8_t bytes[TOME_SET_RECORD_MAX + 1];
 } set_record;
 
+/* Key `id` of r into buf (cap bytes), *n its size: TOME_ERR_BUFFER when
+ * it does not fit.  (Sizes from the entry: the reader imports no strlen.) */
+static int key_of(tome_reader *r, uint32_t id, uint8_t *buf, size_t cap, size_t *n)
+{
+    int err = tome__text(r, id, TOME_SOURCE_KEY, buf, cap, n);
+    if (err == TOME_OK && *n > cap)
+        return TOME_ERR_BUFFER;
+    return err;
+}
+
+/* A metadata name and its size, for the calls below. */
+#define META(name) name, sizeof(name) - 1u
+
 static void source_config(tome_config *c, const tome_source *s, const tome_set_config *sc)
 {
     memset(c, 0, sizeof *c);
@@ -142,10 +155,10 @@ static int parse_u32(const char *s, size_t n, uint32_t *v)
 
 /* Metadata `name` of `r` into buf (cap bytes); a missing name is
  * `missing`, a value too long for buf TOME_ERR_CORRUPT. */
-static int meta_value(tome_reader *r, const char *name, char *buf, size_t cap, size_t *size,
-                      int missing)
+static int meta_value(tome_reader *r, const char *name, size_t name_size, char *buf, size_t cap,
+                      size_t *size, int missing)
 {
-    int err = tome_meta_get(r, name, strlen(name), buf, cap, size);
+    int err = tome_meta_get(r, name, name_size, buf, cap, size);
     if (err == TOME_ERR_NOT_FOUND)
         return missing;
     if (err == TOME_ERR_BUFFER)
@@ -153,11 +166,11 @@ static int meta_value(tome_reader *r, const char *name, char *buf, size_t cap, s
     return err;
 }
 
-static int meta_u32(tome_reader *r, const char *name, uint32_t *v, int missing)
+static int meta_u32(tome_reader *r, const char *name, size_t name_size, uint32_t *v, int missing)
 {
     char buf[16];
     size_t n;
-    int err = meta_value(r, name, buf, sizeof buf, &n, missing);
+    int err = meta_value(r, name, name_size, buf, sizeof buf, &n, missing);
     return err != TOME_OK ? err : parse_u32(buf, n, v);
 }
 
@@ -165,7 +178,7 @@ static int meta_u32(tome_reader *r, const char *name, uint32_t *v, int missing)
 static int meta_id(tome_reader *r, char *id, int missing)
 {
     size_t n, i;
-    int err = meta_value(r, TOME_SET_META_SET, id, TOME_SET_ID_DIGITS + 1, &n, missing);
+    int err = meta_value(r, META(TOME_SET_META_SET), id, TOME_SET_ID_DIGITS + 1, &n, missing);
     if (err != TOME_OK)
         return err;
     if (n != TOME_SET_ID_DIGITS)
@@ -238,8 +251,8 @@ int tome_set_open(tome_set **set, const tome_set_config *config)
     if ((err = tome_open(&s->index, &c)) != TOME_OK)
         return err;
     if ((err = meta_id(s->index, s->id, TOME_ERR_SET)) != TOME_OK ||
-        (err = meta_u32(s->index, TOME_SET_META_VOLUMES, &volumes, TOME_ERR_SET)) != TOME_OK ||
-        (err = meta_u32(s->index, TOME_SET_META_ARTICLES, &articles, TOME_ERR_SET)) != TOME_OK)
+        (err = meta_u32(s->index, META(TOME_SET_META_VOLUMES), &volumes, TOME_ERR_SET)) != TOME_OK ||
+        (err = meta_u32(s->index, META(TOME_SET_META_ARTICLES), &articles, TOME_ERR_SET)) != TOME_OK)
         return err;
     if (volumes != tome_count(s->index) || volumes == 0 || articles == 0xFFFFFFFFu)
         return TOME_ERR_CORRUPT;
@@ -359,9 +372,9 @@ static int open_volume(tome_set *s, uint32_t v)
         sum != rec.file_checksum)
         err = TOME_ERR_VOLUME;
     if (err == TOME_OK) {
-        err = meta_u32(s->volume, TOME_SET_META_VOLUME, &number, TOME_ERR_VOLUME);
+        err = meta_u32(s->volume, META(TOME_SET_META_VOLUME), &number, TOME_ERR_VOLUME);
         if (err == TOME_OK)
-            err = meta_u32(s->volume, TOME_SET_META_FIRST_ID, &first, TOME_ERR_VOLUME);
+            err = meta_u32(s->volume, META(TOME_SET_META_FIRST_ID), &first, TOME_ERR_VOLUME);
         if (err == TOME_ERR_CORRUPT || (err == TOME_OK && (number != v || first != rec.first)))
             err = TOME_ERR_VOLUME;
     }
@@ -480,10 +493,10 @@ static int floor_volume(tome_set *s, const char *key, size_t key_size, uint32_t 
     int err;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2u;
-        char *k = (char *)s->keys;
-        if ((err = tome_key(s->index, mid, k, s->key_cap)) != TOME_OK)
+        size_t n;
+        if ((err = key_of(s->index, mid, s->keys, s->key_cap, &n)) != TOME_OK)
             return err == TOME_ERR_BUFFER ? TOME_ERR_CORRUPT : err;
-        if (key_order((const uint8_t *)k, strlen(k), (const uint8_t *)key, key_size) <= 0)
+        if (key_order(s->keys, n, (const uint8_t *)key, key_size) <= 0)
             lo = mid + 1u;
         else
             hi = mid;
@@ -558,12 +571,9 @@ static void report(set_verify *sv, uint32_t volume, tome_part part, uint32_t ind
 /* Key `id` of reader r into key buffer `which`; *n its size. */
 static int key_into(tome_set *s, tome_reader *r, uint32_t id, unsigned which, size_t *n)
 {
-    char *k = (char *)s->keys + (size_t)which * s->key_cap;
-    int err = tome_key(r, id, k, s->key_cap);
+    int err = key_of(r, id, s->keys + (size_t)which * s->key_cap, s->key_cap, n);
     if (err == TOME_ERR_BUFFER)
         return TOME_ERR_VOLUME; /* longer than any key seen at open */
-    if (err == TOME_OK)
-        *n = strlen(k);
     return err;
 }
 
