@@ -599,6 +599,35 @@ static int check_range(tome_set *s, uint32_t v)
     return TOME_OK;
 }
 
+/* The index's aliases of volume v are aliases in the volume (and as many
+ * as its record says, which is the volume's alias count): so each alias
+ * finds the volume holding its article. */
+static int check_aliases(tome_set *s, uint32_t v, uint32_t recorded)
+{
+    tome_article art;
+    tome_entry e;
+    uint32_t n, ordinal;
+    size_t size;
+    int err;
+    if ((err = tome_stat(s->index, v, &art)) != TOME_OK)
+        return err;
+    if (art.alias_count != recorded)
+        return TOME_ERR_VOLUME;
+    for (n = 0; n < art.alias_count; n++) {
+        if ((err = tome__text(s->index, v, TOME_SOURCE_ALIAS + n, s->keys, s->key_cap, &size)) !=
+            TOME_OK)
+            return err;
+        if (size > s->key_cap)
+            return TOME_ERR_VOLUME;
+        err = tome__find_in(s->volume, TOME_KIND_ALIAS, s->keys, size, &e, &ordinal);
+        if (err == TOME_ERR_NOT_FOUND)
+            return TOME_ERR_VOLUME;
+        if (err != TOME_OK)
+            return err;
+    }
+    return TOME_OK;
+}
+
 int tome_set_verify(tome_set *s, tome_set_damage_fn on_damage, void *user,
                     tome_set_verify_report *out)
 {
@@ -649,10 +678,16 @@ int tome_set_verify(tome_set *s, tome_set_damage_fn on_damage, void *user,
             return err;
         rep.checked_articles += vr.checked_articles;
         rep.damaged_articles += vr.damaged_articles;
-        if (err == TOME_OK && (err = check_range(s, v)) != TOME_OK) {
+        if (err == TOME_OK) {
+            tome_part part = TOME_PART_NAMES;
+            if ((err = check_range(s, v)) == TOME_OK) {
+                part = TOME_PART_ALIASES;
+                err = check_aliases(s, v, rec.aliases);
+            }
             if (err == TOME_ERR_READ)
                 return err;
-            report(&sv, v, TOME_PART_NAMES, TOME_NO_INDEX, err);
+            if (err != TOME_OK)
+                report(&sv, v, part, TOME_NO_INDEX, err);
         }
         if (err != TOME_OK) {
             rep.damaged_volumes++;
