@@ -212,7 +212,7 @@ typedef struct tome_pack_set_stats {
  * `path`.  Every volume is a complete archive of one key range of the
  * corpus (IDs in it are local: global ID = its tome.first_id + local ID),
  * with the dictionary trained once for the whole corpus, capped at
- * volume_size / 8 (none below 1 KiB); its aliases are those of its
+ * volume_size / 16 (none below 1 KiB); its aliases are those of its
  * articles.  The volumes' key ranges are chosen from sizes estimated from
  * the volumes already packed; a volume that comes out over `volume_size`
  * is packed again with fewer articles, so the result is deterministic like

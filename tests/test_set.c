@@ -461,7 +461,7 @@ int main(void)
     CHECK_EQ(st.articles, 300);
     CHECK_EQ(st.aliases, 60);
     CHECK(st.largest_volume <= VOLUME_SIZE);
-    CHECK(st.dict_size <= VOLUME_SIZE / 8);
+    CHECK(st.dict_size <= VOLUME_SIZE / 16);
     CHECK_EQ(pack_set(&other, "other.tome", &g, &st2), 0);
     /* the reference: the same corpus as one archive */
     {

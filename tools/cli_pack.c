@@ -46,7 +46,7 @@ static const char pack_usage[] =
     "                          NAME.001.tome, ... of at most SIZE bytes each\n"
     "                          (4K or more), each a complete archive, and the\n"
     "                          set index ARCHIVE (NAME.tome); the dictionary is\n"
-    "                          capped at SIZE/8\n"
+    "                          capped at SIZE/16\n"
     "      --no-check          skip re-reading the archive after writing it\n"
     "      --no-cluster        keep key order; do not group near-duplicates\n"
     "      --meta NAME=VALUE   metadata about the archive (repeatable): title,\n"

@@ -33,9 +33,11 @@
 #define MAX_GROWS 2
 /* Bytes per input byte assumed before any volume is packed. */
 #define FIRST_RATIO 0.35
-/* Dictionary capacity: at most this fraction of a volume, none below
+/* Dictionary capacity: at most 1/DICT_SHARE of a volume (measured on the
+ * mails in 1 MiB volumes: 1/8 8,104,082 bytes of volumes, 1/16 7,671,456,
+ * 1/32 7,685,615, none 8,107,004; the single archive 6,751,064), none below
  * MIN_DICT (zstd's trainer needs some room). */
-#define DICT_SHARE 8u
+#define DICT_SHARE 16u
 #define MIN_DICT 1024u
 
 typedef struct set_volume {
@@ -475,7 +477,7 @@ int tome_pack_write_set(tome_packer *p, const char *path, uint64_t volume_size,
     if (volume_size < MIN_VOLUME_SIZE)
         return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "volume size %llu is below %u bytes",
                                (unsigned long long)volume_size, MIN_VOLUME_SIZE);
-    /* a dictionary is at most an eighth of a volume */
+    /* a dictionary is at most a sixteenth of a volume */
     if (p->opt.dict_size > volume_size / DICT_SHARE)
         p->opt.dict_size = (uint32_t)(volume_size / DICT_SHARE);
     if (p->opt.dict_size < MIN_DICT)
