@@ -613,9 +613,13 @@ typedef struct tome_set_verify_report {
 
 /* tome_verify() of the index and of every volume (opened and checked as by
  * tome_set_volume_reader()), and the set's own rules: each volume's first
- * key equal to its index key, its last key below the next volume's first
- * key, and the alias counts summing to the index's.  Returns TOME_OK,
- * TOME_ERR_DAMAGED when anything was reported, or TOME_ERR_READ. */
+ * key equal to its index key and its last key below the next volume's
+ * first key (else TOME_PART_NAMES, TOME_ERR_VOLUME), the index's aliases of
+ * each volume aliases in it, as many as it has (else TOME_PART_ALIASES,
+ * TOME_ERR_VOLUME), and the alias counts summing to the index's (else
+ * TOME_PART_BINDINGS for the index).  Returns TOME_OK, TOME_ERR_DAMAGED
+ * when anything was reported, or TOME_ERR_READ.  Afterwards no volume is
+ * open (the next call reopens one). */
 int tome_set_verify(tome_set *set, tome_set_damage_fn on_damage, void *user,
                     tome_set_verify_report *report);
 
