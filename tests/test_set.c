@@ -313,6 +313,25 @@ static void test_damage(const set_files *f)
         CHECK_EQ(tome_set_fetch(o.s, 0, buf, sizeof buf, &n), TOME_ERR_RANGE);
     }
     close_set(&o);
+    /* volume sources with neither bytes nor a callback: never read */
+    {
+        tome_set_config sc;
+        tome_source bad[MAX_VOLUMES];
+        tome_set *s2;
+        size_t need = 0;
+        memset(&sc, 0, sizeof sc);
+        memset(bad, 0, sizeof bad);
+        sc.index.data = f->index;
+        sc.index.size = f->index_size;
+        sc.volumes = bad;
+        sc.volume_count = f->volumes;
+        CHECK_EQ(tome_set_workspace_size(&sc, &need), TOME_OK);
+        sc.workspace = malloc(need);
+        sc.workspace_size = need;
+        CHECK_EQ(tome_set_open(&s2, &sc), TOME_OK);
+        CHECK_EQ(tome_set_fetch(s2, 0, buf, sizeof buf, &n), TOME_ERR_ARGUMENT);
+        free(sc.workspace);
+    }
     /* a volume as the index: no tome.volumes */
     open_set(&o, f->vol[0], f->vol_size[0], vol, size, f->volumes, 0, 0);
     CHECK_EQ(o.err, TOME_ERR_SET);

@@ -89,22 +89,25 @@ static int layout_of(const tome_set_config *sc, set_layout *l)
     int err;
     memset(l, 0, sizeof *l);
     source_config(&c, &sc->index, sc);
-    if ((err = tome__parse_header(&c, &h)) != TOME_OK ||
-        (err = tome_workspace_size(&c, &l->index_ws)) != TOME_OK)
+    /* the size first: it checks the source before any byte is read */
+    if ((err = tome_workspace_size(&c, &l->index_ws)) != TOME_OK ||
+        (err = tome__parse_header(&c, &h)) != TOME_OK)
         return err;
     longest = h.key_size_max;
     for (v = 0; v < sc->volume_count; v++) {
         size_t need;
         source_config(&c, &sc->volumes[v], sc);
-        if (tome__parse_header(&c, &h) != TOME_OK || tome_workspace_size(&c, &need) != TOME_OK)
+        if (tome_workspace_size(&c, &need) != TOME_OK || tome__parse_header(&c, &h) != TOME_OK)
             continue; /* opening it will fail and say why */
         if (need > l->volume_ws)
             l->volume_ws = need;
         if (h.key_size_max > longest)
             longest = h.key_size_max;
     }
+    /* a 16-bit size_t may not hold two keys and their NULs */
     l->key_cap = (size_t)longest + 1u;
-    if (l->key_cap - 1u != longest)
+    if (l->key_cap == 0 || l->key_cap - 1u != longest ||
+        l->key_cap > ((size_t)-1 - TOME_SET_STATE_BOUND) / 2u)
         return TOME_ERR_WORKSPACE;
     l->total = TOME_SET_STATE_BOUND;
     if ((err = add_size(&l->total, l->key_cap)) || (err = add_size(&l->total, l->key_cap)) ||
