@@ -169,7 +169,8 @@ int tome_pack_add_alias(tome_packer *packer, const char *alias, size_t alias_siz
  * 1..256 bytes, the value at most 65535, both valid UTF-8).  Recommended
  * names: title, description, language (BCP 47), date (ISO 8601), creator,
  * publisher, source, license.  A name given twice is
- * TOME_PACK_ERR_DUPLICATE. */
+ * TOME_PACK_ERR_DUPLICATE; a name starting with "tome." is reserved for
+ * volume sets (docs/FORMAT.md, "Volume sets"): TOME_PACK_ERR_INPUT. */
 int tome_pack_meta(tome_packer *packer, const char *name, const char *value);
 
 /* Build and write the archive.  Writes a temporary file beside `path` and
