@@ -233,6 +233,9 @@ static int pack_volume(set_job *j, uint32_t v, uint32_t first, uint32_t n, tome_
     uint32_t i, k;
     int err = TOME_PACK_OK, q;
     o.ram_budget = 0; /* the corpus's fit already chose block size and dictionary */
+    /* the corpus's body store keeps its share: a volume gets half the
+     * budget (only where bytes wait changes, never the volume) */
+    o.memory = tome__memory_budget(p) / 2;
     vp = tome_packer_new(&o);
     buf = malloc(cap);
     snprintf(what, sizeof what, "volume %u", (unsigned)v);
