@@ -219,16 +219,26 @@ static void warn_about_keys(const char *out)
     cli_archive a;
     tome_archive_info info;
     char *key, *prefix;
-    uint32_t id, other;
-    if (cli_open(&a, out))
+    size_t cap;
+    uint32_t id, other, count;
+    /* a set: every key of every volume, prefixes looked up over the set */
+    if (cli_open_any(&a, out, 0))
         return;
-    tome_info(a.reader, &info);
-    key = malloc((size_t)info.key_size_max + 1);
-    prefix = malloc((size_t)info.key_size_max + 1);
-    for (id = 0; key && prefix && id < tome_count(a.reader); id++) {
+    if (a.set) {
+        cap = 65536; /* the longest key the format allows, and its NUL */
+        count = tome_set_count(a.set);
+    } else {
+        tome_info(a.reader, &info);
+        cap = (size_t)info.key_size_max + 1;
+        count = tome_count(a.reader);
+    }
+    key = malloc(cap);
+    prefix = malloc(cap);
+    for (id = 0; key && prefix && id < count; id++) {
         const char *why;
         char *slash;
-        if (tome_key(a.reader, id, key, (size_t)info.key_size_max + 1) != TOME_OK)
+        if ((a.set ? tome_set_key(a.set, id, key, cap) : tome_key(a.reader, id, key, cap)) !=
+            TOME_OK)
             break;
         if (cli_needs_escape(key, strlen(key)))
             cli_error("warning: key \"%s\" has control characters (or backslashes); "
@@ -241,7 +251,8 @@ static void warn_about_keys(const char *out)
         strcpy(prefix, key);
         for (slash = strchr(prefix, '/'); slash; slash = strchr(slash + 1, '/')) {
             *slash = '\0';
-            if (tome_find(a.reader, prefix, strlen(prefix), &other) == TOME_OK)
+            if ((a.set ? tome_set_find(a.set, prefix, strlen(prefix), &other)
+                       : tome_find(a.reader, prefix, strlen(prefix), &other)) == TOME_OK)
                 cli_error("warning: keys \"%s\" and \"%s\" cannot both be extracted: \"%s\" "
                           "would be a file and a directory", cli_esc(prefix), cli_esc(key),
                           cli_esc(prefix));
