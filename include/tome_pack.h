@@ -217,8 +217,10 @@ typedef struct tome_pack_set_stats {
  * articles.  The volumes' key ranges are chosen from sizes estimated from
  * the volumes already packed; a volume that comes out over `volume_size`
  * is packed again with fewer articles, so the result is deterministic like
- * tome_pack_write()'s.  Every file is written under a temporary name and
- * renamed into place only when the whole set is complete.  Errors: those
+ * tome_pack_write()'s.  Every file is written under a temporary name
+ * (its final name followed by ".tmp-set-PID", itself written through
+ * tome_pack_write()'s own temporary file) and renamed into place only when
+ * the whole set is complete; after a failure none is left.  Errors: those
  * of tome_pack_write(); TOME_PACK_ERR_LIMIT when one article cannot fit a
  * volume alone, or a file name is longer than 255 bytes;
  * TOME_PACK_ERR_ARGUMENT for a volume_size below 4 KiB.  `stats` may be

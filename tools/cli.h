@@ -94,6 +94,10 @@ const char *cli_esc(const char *s);
 void cli_cleanup_install(void);
 int cli_cleanup_add(int dirfd, const char *name);
 void cli_cleanup_clear(void);
+/* And a numbered family: PREFIX, a number in at least three digits, then
+ * SUFFIX0 or SUFFIX1, for 0, 1, ... until a number has neither. */
+int cli_cleanup_add_numbered(int dirfd, const char *prefix, const char *suffix0,
+                             const char *suffix1);
 
 /* Why extract refuses `key` as a path ("it has a '..' component"), or NULL
  * when it is a safe relative path (cli_read.c). */

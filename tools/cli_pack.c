@@ -212,6 +212,27 @@ static void prepare_cleanup(const char *out)
     cli_cleanup_install();
 }
 
+/* The same for a set (tome_pack_write_set()): the index's temporary
+ * "OUT.tmp-set-PID" and the one tome_pack_write() writes it through, and
+ * each volume's, "NAME.NNN.tome.tmp-set-PID" and its own ".tmp-PID-0". */
+static void prepare_set_cleanup(const char *out)
+{
+    char tmp[4160], prefix[4160], s0[64], s1[64];
+    size_t len = strlen(out), cut = len;
+    long pid = (long)getpid();
+    if (len > 5 && strcmp(out + len - 5, ".tome") == 0)
+        cut = len - 5;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-set-%ld", out, pid) < (int)sizeof tmp)
+        cli_cleanup_add(AT_FDCWD, tmp);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-set-%ld.tmp-%ld-0", out, pid, pid) < (int)sizeof tmp)
+        cli_cleanup_add(AT_FDCWD, tmp);
+    snprintf(s0, sizeof s0, ".tome.tmp-set-%ld", pid);
+    snprintf(s1, sizeof s1, ".tome.tmp-set-%ld.tmp-%ld-0", pid, pid);
+    if (snprintf(prefix, sizeof prefix, "%.*s.", (int)cut, out) < (int)sizeof prefix)
+        cli_cleanup_add_numbered(AT_FDCWD, prefix, s0, s1);
+    cli_cleanup_install();
+}
+
 /* Keys that extract will refuse, or that print escaped: said once, after a
  * pack.  They are valid keys, so the archive is kept. */
 static void warn_about_keys(const char *out)
@@ -496,7 +517,9 @@ int cmd_pack(int argc, char **argv)
         err = add_input(p, argv[i]);
     if (err == TOME_PACK_OK) {
         if (volume_size) {
+            prepare_set_cleanup(out);
             err = tome_pack_write_set(p, out, volume_size, &ss);
+            cli_cleanup_clear();
         } else {
             prepare_cleanup(out);
             err = tome_pack_write(p, out, &st);
