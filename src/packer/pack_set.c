@@ -31,10 +31,16 @@
  * again with more articles. */
 #define FILL_LOW 75u
 #define MAX_GROWS 2
-/* Bytes per input byte assumed before any volume is packed. */
-#define FIRST_RATIO 0.35
+/* Bytes out per byte in, in 1/RATIO_ONE: integers only, so every machine
+ * cuts the same ranges (no floating point in what decides the bytes).
+ * FIRST_RATIO is assumed before any volume is packed; MIN_RATIO bounds
+ * what is learned. */
+#define RATIO_ONE 65536u
+#define FIRST_RATIO (RATIO_ONE * 35u / 100u)
+#define MIN_RATIO (RATIO_ONE / 100u)
+#define MAX_RATIO (RATIO_ONE * 64u)
 /* Dictionary capacity: at most 1/DICT_SHARE of a volume (measured on the
- * mails in 1 MiB volumes: 1/8 8,104,082 bytes of volumes, 1/16 7,671,456,
+ * mails in 1 MiB volumes: 1/8 8,104,082 bytes of volumes, 1/16 7,673,356,
  * 1/32 7,685,615, none 8,107,004; the single archive 6,751,064), none below
  * MIN_DICT (zstd's trainer needs some room). */
 #define DICT_SHARE 16u
@@ -59,7 +65,7 @@ typedef struct set_job {
     set_volume *vols;
     size_t vol_count, vol_cap;
     char *index_temp;
-    double ratio;
+    uint64_t ratio; /* in 1/RATIO_ONE */
 } set_job;
 
 /* The bytes an article brings, before compression. */
@@ -74,19 +80,19 @@ static uint64_t article_cost(const tome_packer *p, const plan *pl, uint32_t id)
 }
 
 /* Room for articles in a volume, bytes after compression. */
-static double volume_room(const set_job *j, unsigned percent)
+static uint64_t volume_room(const set_job *j, unsigned percent)
 {
-    double room = (double)j->volume_size * percent / 100.0 - (double)j->dict_size - VOLUME_OVERHEAD;
-    return room > 0 ? room : 0;
+    uint64_t share = j->volume_size / 100u * percent, fixed = j->dict_size + VOLUME_OVERHEAD;
+    return share > fixed ? share - fixed : 0;
 }
 
 /* As many articles from `first` as the estimate says fit (at least 1). */
 static uint32_t estimate_count(const set_job *j, uint32_t first)
 {
-    double room = volume_room(j, FILL_TARGET), used = 0;
+    uint64_t room = volume_room(j, FILL_TARGET), used = 0;
     uint32_t n = 0, total = (uint32_t)j->p->article_count;
     while (first + n < total) {
-        double c = (double)article_cost(j->p, j->pl, first + n) * j->ratio;
+        uint64_t c = article_cost(j->p, j->pl, first + n) * j->ratio / RATIO_ONE;
         if (n > 0 && used + c > room)
             break;
         used += c;
@@ -327,14 +333,15 @@ static int pack_volumes(set_job *j, tome_pack_set_stats *ss)
         n = estimate_count(j, first);
         for (;;) {
             uint64_t cost = range_cost(j, first, n);
-            double over_head = (double)j->dict_size + VOLUME_OVERHEAD, bytes;
+            uint64_t fixed = j->dict_size + VOLUME_OVERHEAD;
             if ((err = pack_volume(j, v, first, n, &st)))
                 return err;
-            bytes = (double)st.archive_bytes - over_head;
-            if (bytes > 0 && cost > 0) {
-                j->ratio = bytes / (double)cost;
-                if (j->ratio < 0.01)
-                    j->ratio = 0.01;
+            if (st.archive_bytes > fixed && cost > 0) {
+                j->ratio = (st.archive_bytes - fixed) * RATIO_ONE / cost;
+                if (j->ratio < MIN_RATIO)
+                    j->ratio = MIN_RATIO;
+                if (j->ratio > MAX_RATIO) /* tiny articles: the index is most of it */
+                    j->ratio = MAX_RATIO;
             }
             if (st.archive_bytes > j->volume_size) {
                 uint32_t fewer;
@@ -348,13 +355,13 @@ static int pack_volumes(set_job *j, tome_pack_set_stats *ss)
                 lowest_over = n;
                 fewer = estimate_count(j, first);
                 n = fewer < n ? fewer : n - 1;
-                if (n > n / 2 + 1 && (double)st.archive_bytes > 1.5 * (double)j->volume_size)
+                if (n > n / 2 + 1 && st.archive_bytes / 3u > j->volume_size / 2u)
                     n = n / 2 + 1; /* far over: at least halve */
                 ss->repacks++;
                 continue;
             }
             if (first + n < total && grows < MAX_GROWS &&
-                (double)st.archive_bytes < (double)j->volume_size * FILL_LOW / 100.0) {
+                st.archive_bytes < j->volume_size / 100u * FILL_LOW) {
                 uint32_t more = estimate_count(j, first);
                 if (lowest_over && more >= lowest_over)
                     more = lowest_over - 1;
