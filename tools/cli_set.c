@@ -54,10 +54,10 @@ static int map_file(const char *path, void **map, size_t *size)
     *size = 0;
     if (fd < 0)
         return -1;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        e = errno ? errno : EINVAL;
+    e = fstat(fd, &sb) != 0 ? errno : !S_ISREG(sb.st_mode) ? EINVAL : 0;
+    if (e) { /* not a regular file: EINVAL */
         close(fd);
-        errno = S_ISREG(sb.st_mode) ? e : EINVAL;
+        errno = e;
         return -1;
     }
     *size = (size_t)sb.st_size;
