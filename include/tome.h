@@ -129,7 +129,9 @@ unsigned tome_format_version(void);
     X(TOME_ERR_CHECKSUM, -14, "content does not match its checksum")          \
     X(TOME_ERR_DICTIONARY, -15, "the dictionary is damaged")                  \
     X(TOME_ERR_DAMAGED, -16, "verification found damage")                    \
-    X(TOME_ERR_KEYS, -17, "keys are not unique and in order, or not UTF-8 without NUL")
+    X(TOME_ERR_KEYS, -17, "keys are not unique and in order, or not UTF-8 without NUL") \
+    X(TOME_ERR_SET, -18, "not a set index, or a volume that does not belong to this set") \
+    X(TOME_ERR_VOLUME, -19, "a volume is not the one the set index records (changed or swapped)")
 
 #define TOME_ERROR_ENUM_ITEM(name, value, text) name = value,
 enum tome_error { TOME_ERROR_LIST(TOME_ERROR_ENUM_ITEM) };
@@ -485,6 +487,141 @@ typedef struct tome_verify_report {
  * when the callback failed. */
 int tome_verify(tome_reader *reader, tome_damage_fn on_damage, void *user,
                 tome_verify_report *report);
+
+/* ---- volume sets ------------------------------------------------------- */
+
+/* A set is one corpus in several archives (volumes), each complete on its
+ * own, plus a set index: docs/FORMAT.md, "Volume sets".  Global IDs run
+ * over the volumes in order (volume v holds [first_id, first_id + count));
+ * keys are in one order across the set.  The set reader keeps at most one
+ * volume open, in its part of the workspace, and reopens (and rechecks)
+ * a volume when a call needs another one.  Search across a set is not
+ * offered yet: search each volume through tome_set_volume_reader(). */
+
+/* Where one archive's bytes are: memory (`data`) or a callback (`read`,
+ * `user`), `size` bytes available, as in tome_config. */
+typedef struct tome_source {
+    const void *data;
+    tome_read_fn read;
+    void *user;
+    uint64_t size;
+} tome_source;
+
+/* Longest volume file name a set index records, bytes. */
+#define TOME_SET_NAME_MAX 255u
+
+typedef struct tome_set_config {
+    tome_source index;            /* the set index */
+    const tome_source *volumes;   /* volume_count sources, volume 0 first;
+                                     the array must outlive the set */
+    uint32_t volume_count;        /* 0: open the index alone (volume calls
+                                     then fail with TOME_ERR_RANGE), to
+                                     learn the volumes' names first */
+    void *workspace;              /* caller-owned, any alignment */
+    size_t workspace_size;
+    uint32_t flags;               /* TOME_OPEN_*, for the index and every volume */
+    uint64_t max_article_size;    /* caller limits, as in tome_config */
+    uint32_t max_block_size;
+    uint32_t max_key_size;
+} tome_set_config;
+
+typedef struct tome_set tome_set;
+
+/* Bytes of the set's own state in the workspace (with alignment slack). */
+#define TOME_SET_STATE_BOUND 512u
+
+/* Workspace bytes for tome_set_open(): TOME_SET_STATE_BOUND, plus
+ * tome_workspace_size() of the index, plus the largest
+ * tome_workspace_size() of the volumes (each read through its source;
+ * a volume whose header cannot be read is left out: opening it fails
+ * later, and tome_set_verify() reports it).  A static bound: the sum of
+ * TOME_WORKSPACE_BOUND() of the index and of the largest volume, plus
+ * TOME_SET_STATE_BOUND.  Errors: as tome_workspace_size() for the index,
+ * TOME_ERR_ARGUMENT. */
+int tome_set_workspace_size(const tome_set_config *config, size_t *size);
+
+/* Open a set: the index is opened and checked as by tome_open(), then its
+ * metadata (tome.set, tome.volumes, tome.articles) and every volume record
+ * (first IDs consecutive from 0, counts >= 1, names valid) are checked;
+ * volumes are opened when first used.  Errors: those of tome_open() for the
+ * index; TOME_ERR_SET (not a set index: no tome.set or tome.volumes);
+ * TOME_ERR_CORRUPT (records or values break the rules);
+ * TOME_ERR_ARGUMENT (volume_count is neither 0 nor the index's count). */
+int tome_set_open(tome_set **set, const tome_set_config *config);
+
+/* Articles of the whole set; volumes in the set. */
+uint32_t tome_set_count(const tome_set *set);
+uint32_t tome_set_volume_count(const tome_set *set);
+
+/* The set index, opened as an archive (its metadata: tome_meta_get()). */
+tome_reader *tome_set_index(tome_set *set);
+
+/* What the set index records of volume `volume`. */
+typedef struct tome_set_volume {
+    uint64_t file_size;
+    uint32_t file_checksum, header_checksum;
+    uint32_t first_id, article_count, alias_count;
+    char name[TOME_SET_NAME_MAX + 1]; /* file name, NUL-terminated */
+} tome_set_volume;
+int tome_set_volume_info(tome_set *set, uint32_t volume, tome_set_volume *info);
+
+/* Open volume `volume` (closing the one open before) and check that it is
+ * the one the index records: its tome.set equal to the index's
+ * (TOME_ERR_SET otherwise), then its file size, header and file checksums
+ * (read from its header and footer), article and alias counts, tome.volume
+ * and tome.first_id (TOME_ERR_VOLUME otherwise).  *reader is valid until a
+ * set call opens another volume; its IDs are local (global = first_id +
+ * local).  Errors: those, TOME_ERR_RANGE, and those of tome_open(). */
+int tome_set_volume_reader(tome_set *set, uint32_t volume, tome_reader **reader);
+
+/* The volume holding global ID `id`, and its local ID there (the volume is
+ * not opened).  Errors: TOME_ERR_RANGE, and decoding the index. */
+int tome_set_locate(tome_set *set, uint32_t id, uint32_t *volume, uint32_t *local);
+
+/* As tome_fetch(), tome_key(), tome_title() of the volume holding `id`,
+ * with its local ID; plus the errors of opening that volume. */
+int tome_set_fetch(tome_set *set, uint32_t id, void *dst, size_t cap, size_t *size);
+int tome_set_key(tome_set *set, uint32_t id, char *buf, size_t cap);
+int tome_set_title(tome_set *set, uint32_t id, char *buf, size_t cap);
+
+/* Find by key or alias over the whole set: the index names the volume (an
+ * alias exactly, a key by the last volume whose first key is <= it), then
+ * tome_find() there.  *id is global.  Errors: as tome_find(), plus those of
+ * opening the volume. */
+int tome_set_find(tome_set *set, const char *key, size_t key_size, uint32_t *id);
+
+/* Iterate over every article: volume by volume, in each in storage order
+ * (tome_next()).  Set *cursor = 0; each TOME_OK call sets *id (global);
+ * TOME_DONE at the end.  Errors: as tome_next(), plus opening volumes. */
+int tome_set_next(tome_set *set, uint32_t *cursor, uint32_t *id);
+
+/* Called for each damage tome_set_verify() finds: `volume` is the volume
+ * (TOME_NO_INDEX for the set index itself); part, index and error as in
+ * tome_damage_fn, an article's index being its global ID.  A volume that
+ * cannot be opened, or is not the one recorded, is reported once as
+ * TOME_PART_FILE with the error (TOME_ERR_TRUNCATED, TOME_ERR_SET,
+ * TOME_ERR_VOLUME, ...). */
+typedef void (*tome_set_damage_fn)(void *user, uint32_t volume, tome_part part, uint32_t index,
+                                   int error);
+
+typedef struct tome_set_verify_report {
+    uint32_t damaged_volumes;  /* volumes with any damage, or not opening */
+    int index_damaged;         /* the set index failed its own verify */
+    uint32_t damaged_articles; /* over all volumes */
+    uint32_t checked_articles;
+} tome_set_verify_report;
+
+/* tome_verify() of the index and of every volume (opened and checked as by
+ * tome_set_volume_reader()), and the set's own rules: each volume's first
+ * key equal to its index key and its last key below the next volume's
+ * first key (else TOME_PART_NAMES, TOME_ERR_VOLUME), the index's aliases of
+ * each volume aliases in it, as many as it has (else TOME_PART_ALIASES,
+ * TOME_ERR_VOLUME), and the alias counts summing to the index's (else
+ * TOME_PART_BINDINGS for the index).  Returns TOME_OK, TOME_ERR_DAMAGED
+ * when anything was reported, or TOME_ERR_READ.  Afterwards no volume is
+ * open (the next call reopens one). */
+int tome_set_verify(tome_set *set, tome_set_damage_fn on_damage, void *user,
+                    tome_set_verify_report *report);
 
 #ifdef __cplusplus
 }

@@ -169,7 +169,8 @@ int tome_pack_add_alias(tome_packer *packer, const char *alias, size_t alias_siz
  * 1..256 bytes, the value at most 65535, both valid UTF-8).  Recommended
  * names: title, description, language (BCP 47), date (ISO 8601), creator,
  * publisher, source, license.  A name given twice is
- * TOME_PACK_ERR_DUPLICATE. */
+ * TOME_PACK_ERR_DUPLICATE; a name starting with "tome." is reserved for
+ * volume sets (docs/FORMAT.md, "Volume sets"): TOME_PACK_ERR_INPUT. */
 int tome_pack_meta(tome_packer *packer, const char *name, const char *value);
 
 /* Build and write the archive.  Writes a temporary file beside `path` and
@@ -177,6 +178,55 @@ int tome_pack_meta(tome_packer *packer, const char *name, const char *value);
  * options.check), so a failure never leaves a partial archive.  `stats` may
  * be NULL. */
 int tome_pack_write(tome_packer *packer, const char *path, tome_pack_stats *stats);
+
+/* Use `dict` (`size` bytes, copied; a zstd dictionary, structured or raw
+ * content) for every frame instead of training one: the dictionary mode
+ * and size options are then ignored.  `size` 0 means no dictionary.  The
+ * set packer gives every volume the dictionary trained once for the whole
+ * corpus, so each volume stays readable alone.  Errors:
+ * TOME_PACK_ERR_ARGUMENT, TOME_PACK_ERR_MEMORY. */
+int tome_pack_use_dictionary(tome_packer *packer, const void *dict, size_t size);
+
+/* ---- volume sets (docs/FORMAT.md, "Volume sets") ------------------------ */
+
+/* What a set pack produced. */
+typedef struct tome_pack_set_stats {
+    uint32_t volumes;
+    uint32_t articles, aliases;
+    uint32_t repacks;        /* volumes packed again because a size estimate
+                                missed (too big, or well under the size) */
+    uint64_t raw_bytes;      /* sum of article sizes */
+    uint64_t volume_bytes;   /* all volumes together */
+    uint64_t largest_volume;
+    uint64_t index_bytes;    /* the set index file */
+    uint32_t dict_size;      /* the shared dictionary, in every volume */
+    size_t workspace_memory; /* tome_set_workspace_size() in memory mode:
+                                TOME_SET_STATE_BOUND, the index's workspace
+                                and the largest volume's */
+} tome_pack_set_stats;
+
+/* Build a volume set instead of one archive: volumes of at most
+ * `volume_size` bytes each, named after `path` ("NAME.tome" gives
+ * "NAME.000.tome", "NAME.001.tome", ...: NAME plus a dot, the volume
+ * number in at least three decimal digits and ".tome"; a `path` not
+ * ending in ".tome" keeps its whole name as NAME), and the set index at
+ * `path`.  Every volume is a complete archive of one key range of the
+ * corpus (IDs in it are local: global ID = its tome.first_id + local ID),
+ * with the dictionary trained once for the whole corpus, capped at
+ * volume_size / 16 (none below 1 KiB); its aliases are those of its
+ * articles.  The volumes' key ranges are chosen from sizes estimated from
+ * the volumes already packed; a volume that comes out over `volume_size`
+ * is packed again with fewer articles, so the result is deterministic like
+ * tome_pack_write()'s.  Every file is written under a temporary name
+ * (its final name followed by ".tmp-set-PID", itself written through
+ * tome_pack_write()'s own temporary file) and renamed into place only when
+ * the whole set is complete; after a failure none is left.  Errors: those
+ * of tome_pack_write(); TOME_PACK_ERR_LIMIT when one article cannot fit a
+ * volume alone, or a file name is longer than 255 bytes;
+ * TOME_PACK_ERR_ARGUMENT for a volume_size below 4 KiB.  `stats` may be
+ * NULL. */
+int tome_pack_write_set(tome_packer *packer, const char *path, uint64_t volume_size,
+                        tome_pack_set_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,7 @@ for dir in "$build" "$asan"; do
     done
     suite "$dir/test_golden" "$dir/test_golden" tests/golden
     suite "$dir/cli" sh tests/cli.sh "$dir/tome"
+    suite "$dir/sets" sh tests/sets.sh "$dir/tome"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

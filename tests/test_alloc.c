@@ -80,6 +80,71 @@ static void use_everything(const uint8_t *bytes, size_t size, int callback, uint
     CHECK_EQ(tome_verify(r, NULL, NULL, NULL), TOME_OK);
 }
 
+/* The same of a volume set: every volume in memory or behind the
+ * callback. */
+#define SET_VOLUMES_MAX 32
+static void use_set(const corpus *c, const char *index_path, int callback, void *ws,
+                    size_t ws_size)
+{
+    static uint8_t *vol[SET_VOLUMES_MAX];
+    static size_t vol_size[SET_VOLUMES_MAX];
+    static image im[SET_VOLUMES_MAX + 1];
+    tome_source src[SET_VOLUMES_MAX];
+    tome_set_config cfg;
+    tome_set *s;
+    uint8_t *index, buf[4096];
+    size_t index_size = 0, need = 0, i, got;
+    uint32_t v, volumes = 0, id, cursor = 0;
+    char path[1200];
+    int was = counting;
+    counting = 0; /* reading the files is the test's, not the reader's */
+    index = read_file(index_path, &index_size);
+    for (v = 0; v < SET_VOLUMES_MAX; v++) {
+        snprintf(path, sizeof path, "%.*s.%03u.tome", (int)(strlen(index_path) - 5), index_path,
+                 (unsigned)v);
+        if (!(vol[v] = read_file(path, &vol_size[v])))
+            break;
+        volumes++;
+    }
+    CHECK(index != NULL && volumes >= 3);
+    memset(&cfg, 0, sizeof cfg);
+    for (v = 0; v <= volumes; v++) {
+        tome_source *so = v < volumes ? &src[v] : &cfg.index;
+        im[v].bytes = v < volumes ? vol[v] : index;
+        im[v].size = v < volumes ? vol_size[v] : index_size;
+        im[v].fail_after = -1;
+        memset(so, 0, sizeof *so);
+        if (callback) {
+            so->read = image_read;
+            so->user = &im[v];
+        } else {
+            so->data = im[v].bytes;
+        }
+        so->size = im[v].size;
+    }
+    cfg.volumes = src;
+    cfg.volume_count = volumes;
+    cfg.workspace = ws;
+    cfg.workspace_size = ws_size;
+    counting = was;
+    CHECK_EQ(tome_set_workspace_size(&cfg, &need), TOME_OK);
+    CHECK(need <= ws_size);
+    CHECK_EQ(tome_set_open(&s, &cfg), TOME_OK);
+    for (i = 0; i < c->n; i++) {
+        CHECK_EQ(tome_set_find(s, c->a[i].key, strlen(c->a[i].key), &id), TOME_OK);
+        CHECK_EQ(tome_set_key(s, id, (char *)buf, sizeof buf), TOME_OK);
+        CHECK_EQ(tome_set_fetch(s, id, buf, sizeof buf, &got), TOME_OK);
+    }
+    while (tome_set_next(s, &cursor, &id) == TOME_OK)
+        CHECK_EQ(tome_set_fetch(s, id, buf, sizeof buf, &got), TOME_OK);
+    CHECK_EQ(tome_set_verify(s, NULL, NULL, NULL), TOME_OK);
+    counting = 0;
+    free(index);
+    for (v = 0; v < volumes; v++)
+        free(vol[v]);
+    counting = was;
+}
+
 int main(void)
 {
     corpus c = {0};
@@ -97,6 +162,17 @@ int main(void)
     o.dict_size = 4096;
     bytes = pack_corpus(&c, &o, 0, &size, NULL);
     CHECK(bytes != NULL);
+    {
+        tome_packer *p = tome_packer_new(&o);
+        int err = TOME_PACK_OK;
+        for (i = 0; i < c.n && !err; i++)
+            err = tome_pack_add(p, c.a[i].key, strlen(c.a[i].key), NULL, 0, c.a[i].body,
+                                c.a[i].size, NULL);
+        if (!err)
+            err = tome_pack_write_set(p, temp_path("set.tome"), 8192, NULL);
+        CHECK_EQ(err, TOME_PACK_OK);
+        tome_packer_free(p);
+    }
 
     /* the counters see allocations at all */
     counting = 1;
@@ -111,8 +187,11 @@ int main(void)
     use_everything(bytes, size, 1, 0, ws, 1 << 20, &c);
     use_everything(bytes, size, 0, TOME_OPEN_NO_DICT_TABLES, ws, 1 << 20, &c);
     use_everything(bytes, size, 1, TOME_OPEN_NO_DICT_TABLES, ws, 1 << 20, &c);
+    use_set(&c, temp_path("set.tome"), 0, ws, 1 << 20);
+    use_set(&c, temp_path("set.tome"), 1, ws, 1 << 20);
     counting = 0;
-    printf("allocator calls during open, find, stat, key, fetch, read, iterate, verify: %lu\n",
+    printf("allocator calls during open, find, stat, key, fetch, read, iterate, verify "
+           "(archive and set): %lu\n",
            calls);
     CHECK_EQ(calls, 0);
     free(ws);

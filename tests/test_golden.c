@@ -234,6 +234,172 @@ static void check_valid(const char *name, tome_reader *r, const char *expect)
     }
 }
 
+/* ---- volume sets ---- */
+
+typedef struct set_damage {
+    uint32_t volume;
+    int error, found;
+} set_damage;
+
+static void on_set_damage(void *user, uint32_t volume, tome_part part, uint32_t index, int error)
+{
+    set_damage *d = user;
+    if (volume == d->volume && part == TOME_PART_FILE && index == TOME_NO_INDEX &&
+        error == d->error)
+        d->found = 1;
+}
+
+/* Every ID's key finds it, every alias finds its article, every article
+ * fetches. */
+static void check_set_valid(const char *name, tome_set *s)
+{
+    char key[256];
+    static unsigned char body[65536];
+    uint32_t id, v, found, cursor = 0, visited = 0;
+    size_t size;
+    int bad = 0, err;
+    CHECK_EQ(tome_set_verify(s, NULL, NULL, NULL), TOME_OK);
+    for (id = 0; id < tome_set_count(s); id++) {
+        if (tome_set_key(s, id, key, sizeof key) != TOME_OK ||
+            tome_set_find(s, key, strlen(key), &found) != TOME_OK || found != id ||
+            tome_set_fetch(s, id, body, sizeof body, &size) != TOME_OK)
+            bad++;
+    }
+    for (v = 0; v < tome_set_volume_count(s); v++) {
+        tome_set_volume info;
+        tome_reader *r;
+        uint32_t local, n;
+        if (tome_set_volume_info(s, v, &info) != TOME_OK ||
+            tome_set_volume_reader(s, v, &r) != TOME_OK) {
+            bad++;
+            continue;
+        }
+        for (local = 0; local < info.article_count; local++) {
+            tome_article art;
+            if (tome_stat(r, local, &art) != TOME_OK) {
+                bad++;
+                continue;
+            }
+            for (n = 0; n < art.alias_count; n++) {
+                /* r stays valid: the alias's volume is this one */
+                if (tome_alias(r, local, n, key, sizeof key) != TOME_OK ||
+                    tome_set_find(s, key, strlen(key), &found) != TOME_OK ||
+                    found != info.first_id + local)
+                    bad++;
+                if (tome_set_volume_reader(s, v, &r) != TOME_OK)
+                    bad++;
+            }
+        }
+    }
+    while ((err = tome_set_next(s, &cursor, &id)) == TOME_OK)
+        visited++;
+    CHECK_EQ(err, TOME_DONE);
+    CHECK_EQ(visited, tome_set_count(s));
+    if (bad)
+        fprintf(stderr, "%s: %d set reads wrong\n", name, bad);
+    CHECK_EQ(bad, 0);
+}
+
+/* A set line: the index NAME.tome and the volumes it names, beside it. */
+static void check_set(const char *dir, const char *name, const char *what, const char *a2,
+                      const char *a3, int callback)
+{
+    char path[1024];
+    archive index, vol[8];
+    unsigned char *vol_data[8];
+    tome_source src[8];
+    tome_set_config c;
+    tome_set *s;
+    void *ws;
+    size_t need = 0;
+    uint32_t v, volumes = 0;
+    int err;
+    snprintf(path, sizeof path, "%s/%s.tome", dir, name);
+    index.data = slurp(path, &index.size);
+    CHECK(index.data != NULL);
+    if (!index.data)
+        return;
+    memset(&c, 0, sizeof c);
+    memset(src, 0, sizeof src);
+    if (callback) {
+        c.index.read = read_at;
+        c.index.user = &index;
+    } else {
+        c.index.data = index.data;
+    }
+    c.index.size = index.size;
+    /* the index alone, for the volumes' names */
+    err = tome_set_workspace_size(&c, &need);
+    ws = err == TOME_OK ? malloc(need) : NULL;
+    c.workspace = ws;
+    c.workspace_size = need;
+    if (err == TOME_OK)
+        err = tome_set_open(&s, &c);
+    if (strcmp(what, "open") == 0) {
+        if (err != error_code(a2))
+            fprintf(stderr, "%s: set open gave %s, expected %s\n", name, tome_error_name(err), a2);
+        CHECK_EQ(err, error_code(a2));
+        free(ws);
+        free((void *)index.data);
+        return;
+    }
+    CHECK_EQ(err, TOME_OK);
+    if (err == TOME_OK)
+        volumes = tome_set_volume_count(s);
+    CHECK(volumes >= 1 && volumes <= 8);
+    for (v = 0; v < volumes && v < 8; v++) {
+        tome_set_volume info;
+        vol_data[v] = NULL;
+        vol[v].data = NULL;
+        vol[v].size = 0;
+        CHECK_EQ(tome_set_volume_info(s, v, &info), TOME_OK);
+        snprintf(path, sizeof path, "%s/%s", dir, info.name);
+        vol_data[v] = slurp(path, &vol[v].size);
+        CHECK(vol_data[v] != NULL);
+        vol[v].data = vol_data[v];
+        if (callback) {
+            src[v].read = read_at;
+            src[v].user = &vol[v];
+        } else {
+            src[v].data = vol[v].data ? vol[v].data : index.data;
+        }
+        src[v].size = vol[v].size;
+    }
+    free(ws);
+    c.volumes = src;
+    c.volume_count = volumes;
+    err = tome_set_workspace_size(&c, &need);
+    ws = err == TOME_OK ? malloc(need) : NULL;
+    c.workspace = ws;
+    c.workspace_size = need;
+    if (err == TOME_OK)
+        err = tome_set_open(&s, &c);
+    CHECK_EQ(err, TOME_OK);
+    if (err == TOME_OK && strcmp(what, "valid") == 0) {
+        check_set_valid(name, s);
+    } else if (err == TOME_OK && strcmp(what, "volume") == 0) {
+        tome_reader *r;
+        set_damage d;
+        d.volume = (uint32_t)strtoul(a2, NULL, 10);
+        d.error = error_code(a3);
+        d.found = 0;
+        err = tome_set_volume_reader(s, d.volume, &r);
+        if (err != d.error)
+            fprintf(stderr, "%s: volume %s gave %s, expected %s\n", name, a2,
+                    tome_error_name(err), a3);
+        CHECK_EQ(err, d.error);
+        CHECK_EQ(tome_set_verify(s, on_set_damage, &d, NULL), TOME_ERR_DAMAGED);
+        CHECK(d.found);
+    } else if (err == TOME_OK) {
+        fprintf(stderr, "MANIFEST: unknown set outcome '%s'\n", what);
+        CHECK(0);
+    }
+    for (v = 0; v < volumes && v < 8; v++)
+        free(vol_data[v]);
+    free(ws);
+    free((void *)index.data);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
@@ -257,6 +423,12 @@ int main(int argc, char **argv)
         if (line[0] == '#' || line[0] == '\0')
             continue;
         fields = sscanf(line, "%127s %15s %31s %31s %31s", name, kind, a1, a2, a3);
+        if (strcmp(kind, "set") == 0 && fields >= 3) {
+            for (mode = 0; mode < 2; mode++)
+                check_set(dir, name, a1, fields > 3 ? a2 : "", fields > 4 ? a3 : "", mode);
+            cases++;
+            continue;
+        }
         snprintf(path, sizeof path, "%s/%s.tome", dir, name);
         data = slurp(path, &ar.size);
         CHECK(data != NULL);

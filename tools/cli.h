@@ -14,19 +14,52 @@
 /* Exit statuses. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* An archive opened from a mapped file, with its workspace. */
+/* An archive opened from a mapped file, with its workspace; or a volume
+ * set (cli_set.c), whose `reader` is the volume cli_volume() opened. */
 typedef struct cli_archive {
-    const char *path;
+    const char *path;     /* in a set: the index, then the open volume */
     void *map;
     size_t map_size;
     void *workspace;
     size_t workspace_size;
     tome_reader *reader;
+    /* a set: NULL for a single archive */
+    tome_set *set;
+    uint32_t volumes;
+    char **vol_paths;     /* beside the index, by the names it records */
+    void **vol_maps;
+    size_t *vol_sizes;
+    tome_source *sources;
+    char *index_path;
+    uint32_t volume, first; /* the volume `reader` reads, its first ID */
 } cli_archive;
 
 /* Open `path`; on failure print "tome: PATH: reason" and return non-zero. */
 int cli_open(cli_archive *a, const char *path);
 void cli_close(cli_archive *a);
+
+/* Open `path` as cli_open() does, then, unless `alone`, as a volume set
+ * when it is one: a set index (metadata tome.volumes), or a volume
+ * (tome.set and tome.volume) named NAME.NNN.tome whose index NAME.tome
+ * lies beside it.  The volumes are the files the index names, beside it;
+ * a missing one is read as empty: cli_volume() names it missing, verify
+ * reports it.  Non-zero after a message. */
+int cli_open_any(cli_archive *a, const char *path, int alone);
+
+/* Open volume `v` of a set: a->reader, a->path, a->volume, a->first.
+ * Non-zero after a message naming the volume. */
+int cli_volume(cli_archive *a, uint32_t v);
+
+/* The read commands' paragraph about sets. */
+#define CLI_SET_HELP                                                                  \
+    "\nARCHIVE may be a volume set (tome pack --volume-size): its index NAME.tome\n" \
+    "or any volume NAME.NNN.tome; IDs are then the set's.  --alone reads a\n"     \
+    "volume by itself, as the archive it also is.\n"
+
+/* "tome info" of a set (cli_set.c). */
+int cli_set_info(cli_archive *a);
+/* "tome verify" of a set: prints each damage naming its volume file. */
+int cli_set_verify(cli_archive *a);
 
 /* Print "tome: " and the message to stderr. */
 void cli_error(const char *fmt, ...)
@@ -61,6 +94,10 @@ const char *cli_esc(const char *s);
 void cli_cleanup_install(void);
 int cli_cleanup_add(int dirfd, const char *name);
 void cli_cleanup_clear(void);
+/* And a numbered family: PREFIX, a number in at least three digits, then
+ * SUFFIX0 or SUFFIX1, for 0, 1, ... until a number has neither. */
+int cli_cleanup_add_numbered(int dirfd, const char *prefix, const char *suffix0,
+                             const char *suffix1);
 
 /* Why extract refuses `key` as a path ("it has a '..' component"), or NULL
  * when it is a safe relative path (cli_read.c). */

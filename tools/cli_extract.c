@@ -28,7 +28,9 @@ static const char extract_usage[] =
     "  -k, --keep            never replace an existing file: refuse it, name it,\n"
     "                        and exit 1\n"
     "  -s, --symlinks        write each alias as a relative symbolic link to its\n"
-    "                        article's file (default: a copy)\n";
+    "                        article's file (default: a copy)\n"
+    "      --alone           a volume of a set by itself\n"
+    CLI_SET_HELP;
 
 /* Why a key cannot become a path under the target, or NULL when it can. */
 const char *cli_unsafe_key_reason(const char *key)
@@ -329,13 +331,14 @@ int cmd_extract(int argc, char **argv)
     static const struct option longs[] = {{"directory", required_argument, 0, 'C'},
                                           {"keep", no_argument, 0, 'k'},
                                           {"symlinks", no_argument, 0, 's'},
+                                          {"alone", no_argument, 0, 'a'},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     extractor x;
     cli_archive a;
     char *path = NULL;
-    uint32_t cursor = 0, id;
-    int c, err = TOME_DONE, status = EXIT_OK;
+    uint32_t cursor = 0, id, v = 0;
+    int c, err = TOME_DONE, status = EXIT_OK, alone = 0;
     memset(&x, 0, sizeof x);
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":C:ksh", longs, NULL)) != -1) {
@@ -345,6 +348,8 @@ int cmd_extract(int argc, char **argv)
             x.keep = 1;
         else if (c == 's')
             x.symlinks = 1;
+        else if (c == 'a')
+            alone = 1;
         else if (c == 'h') {
             fputs(extract_usage, stdout);
             return EXIT_OK;
@@ -361,8 +366,12 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error("extract", "give exactly one ARCHIVE");
     if (!argv[optind][0])
         return cli_usage_error("extract", "the ARCHIVE name is empty");
-    if (cli_open(&a, argv[optind]))
+    if (cli_open_any(&a, argv[optind], alone))
         return EXIT_FAIL;
+    if (a.set && cli_volume(&a, 0) != 0) {
+        cli_close(&a);
+        return EXIT_FAIL;
+    }
     x.archive = a.path;
     if (make_directory(x.dir) != 0 ||
         (x.root = open(x.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -372,8 +381,13 @@ int cmd_extract(int argc, char **argv)
         return EXIT_FAIL;
     }
     x.reader = a.reader;
-    x.buf = cli_article_buffer(a.reader, &x.cap);
-    x.key = cli_name_buffer(a.reader, &x.key_cap);
+    if (a.set) { /* buffers for any volume: the longest key the format allows */
+        x.buf = malloc(x.cap = 1u << 20);
+        x.key = malloc(x.key_cap = 65536);
+    } else {
+        x.buf = cli_article_buffer(a.reader, &x.cap);
+        x.key = cli_name_buffer(a.reader, &x.key_cap);
+    }
     if (x.buf && x.key && (x.canon = malloc(x.key_cap)) != NULL)
         path = malloc(x.key_cap);
     if (!path) {
@@ -381,21 +395,32 @@ int cmd_extract(int argc, char **argv)
         status = EXIT_FAIL;
     }
     cli_cleanup_install();
-    /* storage order: each block is decompressed once */
-    while (path && (err = tome_next(a.reader, &cursor, &id)) == TOME_OK) {
-        if ((err = tome_key(a.reader, id, x.key, x.key_cap)) != TOME_OK) {
-            cli_error("%s: article %u: %s", a.path, id, tome_error_text(err));
-            status = EXIT_FAIL;
-            continue;
+    /* storage order: each block is decompressed once; a set volume by
+     * volume, each read as the archive it is (its IDs local in messages) */
+    for (;;) {
+        while (path && (err = tome_next(a.reader, &cursor, &id)) == TOME_OK) {
+            if ((err = tome_key(a.reader, id, x.key, x.key_cap)) != TOME_OK) {
+                cli_error("%s: article %u: %s", a.path, id, tome_error_text(err));
+                status = EXIT_FAIL;
+                continue;
+            }
+            if (extract_one(&x, id, path) != 0)
+                status = EXIT_FAIL;
+            if (extract_aliases(&x, id, path) != 0)
+                status = EXIT_FAIL;
         }
-        if (extract_one(&x, id, path) != 0)
+        if (path && err != TOME_DONE && err != TOME_OK) {
+            cli_error("%s: %s", a.path, tome_error_text(err));
             status = EXIT_FAIL;
-        if (extract_aliases(&x, id, path) != 0)
+        }
+        /* the next volume that opens (one that does not is named) */
+        while (path && a.set && ++v < a.volumes && cli_volume(&a, v) != 0)
             status = EXIT_FAIL;
-    }
-    if (path && err != TOME_DONE && err != TOME_OK) {
-        cli_error("%s: %s", a.path, tome_error_text(err));
-        status = EXIT_FAIL;
+        if (!path || !a.set || v >= a.volumes)
+            break;
+        x.archive = a.path;
+        x.reader = a.reader;
+        cursor = 0;
     }
     close(x.root);
     free(path);

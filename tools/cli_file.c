@@ -25,13 +25,66 @@ static struct {
 } pending[CLEANUP_MAX];
 static volatile sig_atomic_t pending_count;
 
+/* A numbered family: PREFIX, the number in at least three digits, then
+ * either suffix (a set's volumes while they are packed). */
+static struct {
+    int dirfd;
+    char prefix[CLEANUP_NAME], suffix[2][64];
+} family;
+static volatile sig_atomic_t family_set;
+static char family_name[CLEANUP_NAME + 96];
+
+/* PREFIX NNN SUFFIX into family_name, without stdio (async-signal-safe). */
+static void family_format(unsigned v, int which)
+{
+    char digits[12];
+    size_t n = 0, at = 0, i;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < 3)
+        digits[n++] = '0';
+    for (i = 0; family.prefix[i]; i++)
+        family_name[at++] = family.prefix[i];
+    while (n)
+        family_name[at++] = digits[--n];
+    for (i = 0; family.suffix[which][i]; i++)
+        family_name[at++] = family.suffix[which][i];
+    family_name[at] = '\0';
+}
+
 static void on_signal(int sig)
 {
     int i, n = pending_count;
+    unsigned v;
     for (i = 0; i < n && i < CLEANUP_MAX; i++)
         unlinkat(pending[i].dirfd, pending[i].name, 0);
+    /* volumes are made in order: the first number with no file ends them */
+    for (v = 0; family_set && v < 1000000; v++) {
+        int removed = 0;
+        family_format(v, 0);
+        removed |= unlinkat(family.dirfd, family_name, 0) == 0;
+        family_format(v, 1);
+        removed |= unlinkat(family.dirfd, family_name, 0) == 0;
+        if (!removed)
+            break;
+    }
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+int cli_cleanup_add_numbered(int dirfd, const char *prefix, const char *suffix0,
+                             const char *suffix1)
+{
+    if (strlen(prefix) >= CLEANUP_NAME || strlen(suffix0) >= 64 || strlen(suffix1) >= 64)
+        return -1;
+    family.dirfd = dirfd;
+    strcpy(family.prefix, prefix);
+    strcpy(family.suffix[0], suffix0);
+    strcpy(family.suffix[1], suffix1);
+    family_set = 1; /* published only once complete */
+    return 0;
 }
 
 void cli_cleanup_install(void)
@@ -68,4 +121,5 @@ int cli_cleanup_add(int dirfd, const char *name)
 void cli_cleanup_clear(void)
 {
     pending_count = 0;
+    family_set = 0;
 }

@@ -42,6 +42,11 @@ static const char pack_usage[] =
     "                          RAM when less); the rest goes to temporary files\n"
     "                          beside ARCHIVE, removed however pack ends.  The\n"
     "                          archive is the same whatever the budget\n"
+    "      --volume-size SIZE  write a volume set: volumes NAME.000.tome,\n"
+    "                          NAME.001.tome, ... of at most SIZE bytes each\n"
+    "                          (4K or more), each a complete archive, and the\n"
+    "                          set index ARCHIVE (NAME.tome); the dictionary is\n"
+    "                          capped at SIZE/16\n"
     "      --no-check          skip re-reading the archive after writing it\n"
     "      --no-cluster        keep key order; do not group near-duplicates\n"
     "      --meta NAME=VALUE   metadata about the archive (repeatable): title,\n"
@@ -207,6 +212,27 @@ static void prepare_cleanup(const char *out)
     cli_cleanup_install();
 }
 
+/* The same for a set (tome_pack_write_set()): the index's temporary
+ * "OUT.tmp-set-PID" and the one tome_pack_write() writes it through, and
+ * each volume's, "NAME.NNN.tome.tmp-set-PID" and its own ".tmp-PID-0". */
+static void prepare_set_cleanup(const char *out)
+{
+    char tmp[4160], prefix[4160], s0[64], s1[64];
+    size_t len = strlen(out), cut = len;
+    long pid = (long)getpid();
+    if (len > 5 && strcmp(out + len - 5, ".tome") == 0)
+        cut = len - 5;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-set-%ld", out, pid) < (int)sizeof tmp)
+        cli_cleanup_add(AT_FDCWD, tmp);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-set-%ld.tmp-%ld-0", out, pid, pid) < (int)sizeof tmp)
+        cli_cleanup_add(AT_FDCWD, tmp);
+    snprintf(s0, sizeof s0, ".tome.tmp-set-%ld", pid);
+    snprintf(s1, sizeof s1, ".tome.tmp-set-%ld.tmp-%ld-0", pid, pid);
+    if (snprintf(prefix, sizeof prefix, "%.*s.", (int)cut, out) < (int)sizeof prefix)
+        cli_cleanup_add_numbered(AT_FDCWD, prefix, s0, s1);
+    cli_cleanup_install();
+}
+
 /* Keys that extract will refuse, or that print escaped: said once, after a
  * pack.  They are valid keys, so the archive is kept. */
 static void warn_about_keys(const char *out)
@@ -214,16 +240,26 @@ static void warn_about_keys(const char *out)
     cli_archive a;
     tome_archive_info info;
     char *key, *prefix;
-    uint32_t id, other;
-    if (cli_open(&a, out))
+    size_t cap;
+    uint32_t id, other, count;
+    /* a set: every key of every volume, prefixes looked up over the set */
+    if (cli_open_any(&a, out, 0))
         return;
-    tome_info(a.reader, &info);
-    key = malloc((size_t)info.key_size_max + 1);
-    prefix = malloc((size_t)info.key_size_max + 1);
-    for (id = 0; key && prefix && id < tome_count(a.reader); id++) {
+    if (a.set) {
+        cap = 65536; /* the longest key the format allows, and its NUL */
+        count = tome_set_count(a.set);
+    } else {
+        tome_info(a.reader, &info);
+        cap = (size_t)info.key_size_max + 1;
+        count = tome_count(a.reader);
+    }
+    key = malloc(cap);
+    prefix = malloc(cap);
+    for (id = 0; key && prefix && id < count; id++) {
         const char *why;
         char *slash;
-        if (tome_key(a.reader, id, key, (size_t)info.key_size_max + 1) != TOME_OK)
+        if ((a.set ? tome_set_key(a.set, id, key, cap) : tome_key(a.reader, id, key, cap)) !=
+            TOME_OK)
             break;
         if (cli_needs_escape(key, strlen(key)))
             cli_error("warning: key \"%s\" has control characters (or backslashes); "
@@ -236,7 +272,8 @@ static void warn_about_keys(const char *out)
         strcpy(prefix, key);
         for (slash = strchr(prefix, '/'); slash; slash = strchr(slash + 1, '/')) {
             *slash = '\0';
-            if (tome_find(a.reader, prefix, strlen(prefix), &other) == TOME_OK)
+            if ((a.set ? tome_set_find(a.set, prefix, strlen(prefix), &other)
+                       : tome_find(a.reader, prefix, strlen(prefix), &other)) == TOME_OK)
                 cli_error("warning: keys \"%s\" and \"%s\" cannot both be extracted: \"%s\" "
                           "would be a file and a directory", cli_esc(prefix), cli_esc(key),
                           cli_esc(prefix));
@@ -352,7 +389,7 @@ static int apply_meta_args(tome_packer *p, const meta_args *m)
 }
 
 static int parse_options(int argc, char **argv, tome_pack_options *o, const char **out,
-                         int *quiet, meta_args *metas)
+                         int *quiet, meta_args *metas, uint64_t *volume_size)
 {
     static const struct option longs[] = {
         {"output", required_argument, 0, 'o'},  {"block-size", required_argument, 0, 'b'},
@@ -361,7 +398,7 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"no-check", no_argument, 0, 'N'},      {"quiet", no_argument, 0, 'q'},
         {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
         {"meta", required_argument, 0, 'M'},   {"meta-file", required_argument, 0, 'F'},
-        {"memory", required_argument, 0, 'm'},
+        {"memory", required_argument, 0, 'm'}, {"volume-size", required_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c, status;
     uint64_t v;
@@ -413,6 +450,11 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
             if ((status = add_meta_arg(metas, c == 'M' ? '=' : '@', optarg)) != EXIT_OK)
                 return status;
             break;
+        case 'V':
+            if (cli_parse_size(optarg, &v) || v < 4096)
+                return cli_usage_error("pack", "bad volume size '%s' (4K or more)", optarg);
+            *volume_size = v;
+            break;
         case 'q': *quiet = 1; break;
         case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
         case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
@@ -439,9 +481,11 @@ int cmd_pack(int argc, char **argv)
     const char *out = NULL;
     char *temp_dir = NULL;
     meta_args metas = {NULL, 0};
+    tome_pack_set_stats ss;
+    uint64_t volume_size = 0;
     int quiet = 0, err = TOME_PACK_OK, status, i;
     tome_pack_options_default(&o);
-    if ((status = parse_options(argc, argv, &o, &out, &quiet, &metas)) != EXIT_OK ||
+    if ((status = parse_options(argc, argv, &o, &out, &quiet, &metas, &volume_size)) != EXIT_OK ||
         (status = check_paths(argv + optind, argc - optind, out)) != EXIT_OK) {
         free_meta_args(&metas);
         return status;
@@ -472,9 +516,15 @@ int cmd_pack(int argc, char **argv)
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
         err = add_input(p, argv[i]);
     if (err == TOME_PACK_OK) {
-        prepare_cleanup(out);
-        err = tome_pack_write(p, out, &st);
-        cli_cleanup_clear();
+        if (volume_size) {
+            prepare_set_cleanup(out);
+            err = tome_pack_write_set(p, out, volume_size, &ss);
+            cli_cleanup_clear();
+        } else {
+            prepare_cleanup(out);
+            err = tome_pack_write(p, out, &st);
+            cli_cleanup_clear();
+        }
     }
     if (o.progress)
         fputs("\r\033[K", stderr);
@@ -485,7 +535,18 @@ int cmd_pack(int argc, char **argv)
         free(temp_dir);
         return EXIT_FAIL;
     }
-    if (!quiet)
+    if (!quiet && volume_size)
+        printf("%s: set of %u volumes, %u articles, %llu bytes -> %llu bytes of volumes "
+               "(largest %llu) + index %llu bytes (ratio %.2f), dictionary %u bytes, "
+               "%u repacks, reader workspace %zu bytes\n",
+               out, ss.volumes, ss.articles, (unsigned long long)ss.raw_bytes,
+               (unsigned long long)ss.volume_bytes, (unsigned long long)ss.largest_volume,
+               (unsigned long long)ss.index_bytes,
+               ss.volume_bytes + ss.index_bytes
+                   ? (double)ss.raw_bytes / (double)(ss.volume_bytes + ss.index_bytes)
+                   : 0.0,
+               ss.dict_size, ss.repacks, ss.workspace_memory);
+    else if (!quiet)
         printf("%s: %u articles, %u distinct, %llu bytes -> %llu bytes (ratio %.2f), "
                "%u near-duplicate groups, dictionary %u bytes, index %llu bytes, "
                "reader workspace %zu bytes\n",

@@ -15,7 +15,7 @@
 #include "cli.h"
 
 static const char ls_usage[] =
-    "usage: tome ls [--null] [--aliases] ARCHIVE\n\n"
+    "usage: tome ls [--null] [--aliases] [--alone] ARCHIVE\n\n"
     "List every article, one per line: ID, key, size in bytes, title,\n"
     "separated by tabs, in ID (key) order.\n\n"
     "Keys and titles are escaped C-style, so that each article is one line\n"
@@ -27,27 +27,50 @@ static const char ls_usage[] =
     "           by a NUL byte, so an article is four NUL-terminated fields\n"
     "  --aliases   after the title, the article's aliases (other keys that\n"
     "           find it), a field each; with --null the list ends with an\n"
-    "           empty field\n";
+    "           empty field\n"
+    CLI_SET_HELP;
 static const char cat_usage[] =
-    "usage: tome cat ARCHIVE KEY|#ID...\n\n"
+    "usage: tome cat [--alone] ARCHIVE KEY|#ID...\n\n"
     "Write the named articles to standard output, byte for byte.  An argument\n"
     "'#N' (N digits) names article ID N; use --key KEY for a key that itself\n"
     "looks like that.  After '--' every argument is a KEY or #ID, even one\n"
     "that starts with '-'.  An article larger than 1 MiB is written as it is\n"
     "read, a checked piece at a time: when a piece is damaged, cat stops\n"
-    "there, says so and exits 1 (what was written is then incomplete).\n";
+    "there, says so and exits 1 (what was written is then incomplete).\n"
+    CLI_SET_HELP;
 static const char info_usage[] =
-    "usage: tome info ARCHIVE\n\n"
+    "usage: tome info [--alone] ARCHIVE\n\n"
     "Show counts, sizes, the compression ratio (articles, keys and titles\n"
     "against the file), bytes saved by deduplication, the index's bytes per\n"
     "article and share of the archive, the reader workspace (RAM) this\n"
-    "archive needs, and the archive's metadata as 'meta NAME VALUE' lines.\n";
+    "archive needs, and the archive's metadata as 'meta NAME VALUE' lines.\n"
+    "Of a set: its volumes, their sizes and ID ranges, and the set index's\n"
+    "metadata.\n"
+    CLI_SET_HELP;
 static const char verify_usage[] =
-    "usage: tome verify ARCHIVE\n\n"
+    "usage: tome verify [--alone] ARCHIVE\n\n"
     "Check the whole archive: the file's checksum, every table record and\n"
     "frame, every body, key order, and that names, bodies, aliases and search\n"
     "entries agree.  Names each damaged part and article.  Exit\n"
-    "status 0 when intact, 1 when damaged or unreadable.\n";
+    "status 0 when intact, 1 when damaged or unreadable.  Of a set: the index,\n"
+    "every volume (a missing, truncated, swapped or foreign volume is named),\n"
+    "and that the volumes' key ranges follow one another.\n"
+    CLI_SET_HELP;
+
+/* The option every read command takes: a volume of a set read by itself. */
+static int alone_flag(int argc, char **argv)
+{
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--key") == 0)
+            i++; /* its KEY, whatever it looks like */
+        else if (strcmp(argv[i], "--alone") == 0)
+            return 1;
+    }
+    return 0;
+}
 
 /* Handle --help and count positional arguments for the simple commands;
  * `cat` alone takes "--key KEY" and "--" (the rest are keys), `ls` alone
@@ -74,6 +97,8 @@ static int simple_args(int argc, char **argv, const char *usage, int min, int ma
                 return cli_usage_error(argv[0], "give the ARCHIVE before --key");
         } else if (ls && (strcmp(argv[i], "--null") == 0 || strcmp(argv[i], "--aliases") == 0)) {
             continue;
+        } else if (strcmp(argv[i], "--alone") == 0) {
+            continue;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error(argv[0], "unknown option '%s'", argv[i]);
         }
@@ -98,50 +123,43 @@ static void put_field(const char *s, int raw)
         cli_put_escaped(stdout, s, strlen(s));
 }
 
-int cmd_ls(int argc, char **argv)
+/* The articles of one archive, or of one volume of a set (IDs shifted by
+ * `offset`). */
+static int ls_archive(cli_archive *a, int raw, int aliases, uint32_t offset)
 {
-    cli_archive a;
     char *key, *title;
     size_t cap;
     uint32_t id, n = 0;
-    int i, raw = 0, aliases = 0, first, status = simple_args(argc, argv, ls_usage, 1, 1, &first);
-    if (status != EXIT_OK)
-        return status;
-    for (i = 1; i < argc; i++) {
-        raw |= strcmp(argv[i], "--null") == 0;
-        aliases |= strcmp(argv[i], "--aliases") == 0;
-    }
-    if (cli_open(&a, argv[first]))
-        return EXIT_FAIL;
-    key = cli_name_buffer(a.reader, &cap);
+    int status = EXIT_OK;
+    key = cli_name_buffer(a->reader, &cap);
     title = malloc(cap);
-    for (id = 0; key && title && id < tome_count(a.reader); id++) {
+    for (id = 0; key && title && id < tome_count(a->reader); id++) {
         tome_article art;
-        int err = tome_stat(a.reader, id, &art);
+        int err = tome_stat(a->reader, id, &art);
         if (err == TOME_OK)
-            err = tome_key(a.reader, id, key, cap);
+            err = tome_key(a->reader, id, key, cap);
         if (err == TOME_OK)
-            err = tome_title(a.reader, id, title, cap);
+            err = tome_title(a->reader, id, title, cap);
         if (err != TOME_OK) {
-            cli_error("%s: article %u: %s (%s)", a.path, id, tome_error_text(err),
+            cli_error("%s: article %u: %s (%s)", a->path, id, tome_error_text(err),
                       tome_error_name(err));
             status = EXIT_FAIL;
             break;
         }
         if (raw) {
-            printf("%u%c", id, 0);
+            printf("%u%c", offset + id, 0);
             put_field(key, 1);
             printf("%u%c", art.size, 0);
             put_field(title, 1);
         } else {
-            printf("%u\t", id);
+            printf("%u\t", offset + id);
             put_field(key, 0);
             printf("\t%u\t", art.size);
             put_field(title, 0);
         }
         for (n = 0; aliases && err == TOME_OK && n < art.alias_count; n++) {
             /* the key buffer holds an alias as well (key_size_max covers both) */
-            if ((err = tome_alias(a.reader, id, n, key, cap)) != TOME_OK)
+            if ((err = tome_alias(a->reader, id, n, key, cap)) != TOME_OK)
                 break;
             if (!raw)
                 putchar('\t');
@@ -152,7 +170,7 @@ int cmd_ls(int argc, char **argv)
         if (!raw)
             putchar('\n');
         if (err != TOME_OK) {
-            cli_error("%s: article %u: alias %u: %s (%s)", a.path, id, n, tome_error_text(err),
+            cli_error("%s: article %u: alias %u: %s (%s)", a->path, id, n, tome_error_text(err),
                       tome_error_name(err));
             status = EXIT_FAIL;
             break;
@@ -164,6 +182,26 @@ int cmd_ls(int argc, char **argv)
     }
     free(key);
     free(title);
+    return status;
+}
+
+int cmd_ls(int argc, char **argv)
+{
+    cli_archive a;
+    uint32_t v;
+    int i, raw = 0, aliases = 0, first, status = simple_args(argc, argv, ls_usage, 1, 1, &first);
+    if (status != EXIT_OK)
+        return status;
+    for (i = 1; i < argc; i++) {
+        raw |= strcmp(argv[i], "--null") == 0;
+        aliases |= strcmp(argv[i], "--aliases") == 0;
+    }
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv)))
+        return EXIT_FAIL;
+    if (!a.set)
+        status = ls_archive(&a, raw, aliases, 0);
+    for (v = 0; a.set && v < a.volumes && status == EXIT_OK; v++)
+        status = cli_volume(&a, v) ? EXIT_FAIL : ls_archive(&a, raw, aliases, a.first);
     cli_close(&a);
     return status;
 }
@@ -181,6 +219,19 @@ static int resolve(tome_reader *r, const char *arg, int force_key, uint32_t *id)
     return tome_find(r, arg, strlen(arg), id);
 }
 
+/* The same over a set: "#N" a global ID. */
+static int resolve_in_set(tome_set *s, const char *arg, int force_key, uint32_t *id)
+{
+    if (!force_key && arg[0] == '#' && arg[1] && strspn(arg + 1, "0123456789") == strlen(arg + 1)) {
+        unsigned long long v = strtoull(arg + 1, NULL, 10);
+        if (v >= tome_set_count(s))
+            return TOME_ERR_RANGE;
+        *id = (uint32_t)v;
+        return TOME_OK;
+    }
+    return tome_set_find(s, arg, strlen(arg), id);
+}
+
 static int to_stdout(void *user, const void *data, size_t len)
 {
     (void)user;
@@ -196,9 +247,10 @@ int cmd_cat(int argc, char **argv)
     int status = simple_args(argc, argv, cat_usage, 2, 0, &first);
     if (status != EXIT_OK)
         return status;
-    if (cli_open(&a, argv[first]))
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv)))
         return EXIT_FAIL;
-    buf = cli_article_buffer(a.reader, &cap);
+    /* a set: the largest article any volume may hold */
+    buf = a.set ? malloc(cap = 1u << 20) : cli_article_buffer(a.reader, &cap);
     for (i = 1; buf && i < argc; i++) {
         uint32_t id = 0;
         uint64_t size = 0;
@@ -213,8 +265,22 @@ int cmd_cat(int argc, char **argv)
             force_key = 1;
             continue;
         }
-        err = resolve(a.reader, argv[i], force_key || rest, &id);
-        force_key = 0;
+        if (!rest && !force_key && strcmp(argv[i], "--alone") == 0)
+            continue;
+        if (a.set) {
+            uint32_t v = 0;
+            err = resolve_in_set(a.set, argv[i], force_key || rest, &id);
+            force_key = 0;
+            if (err == TOME_OK)
+                err = tome_set_locate(a.set, id, &v, &id);
+            if (err == TOME_OK && cli_volume(&a, v) != 0) {
+                status = EXIT_FAIL;
+                continue;
+            }
+        } else {
+            err = resolve(a.reader, argv[i], force_key || rest, &id);
+            force_key = 0;
+        }
         if (err == TOME_OK)
             err = cli_emit_article(a.reader, id, buf, cap, to_stdout, NULL, &size);
         if (err == CLI_SINK_FAILED) {
@@ -327,8 +393,13 @@ int cmd_info(int argc, char **argv)
     int err, first, status = simple_args(argc, argv, info_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
-    if (cli_open(&a, argv[first]))
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv)))
         return EXIT_FAIL;
+    if (a.set) {
+        status = cli_set_info(&a);
+        cli_close(&a);
+        return status;
+    }
     tome_info(a.reader, &i);
     memset(&c, 0, sizeof c);
     c.read = copy_from_map;
@@ -434,9 +505,14 @@ int cmd_verify(int argc, char **argv)
     int err, first, status = simple_args(argc, argv, verify_usage, 1, 1, &first);
     if (status != EXIT_OK)
         return status;
-    if (cli_open(&a, argv[first])) {
+    if (cli_open_any(&a, argv[first], alone_flag(argc, argv))) {
         fprintf(stderr, "tome: %s: DAMAGED (cannot be opened)\n", argv[first]);
         return EXIT_FAIL;
+    }
+    if (a.set) {
+        status = cli_set_verify(&a);
+        cli_close(&a);
+        return status;
     }
     err = tome_verify(a.reader, collect, &l, &rep);
     key = cli_name_buffer(a.reader, &cap);

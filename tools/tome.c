@@ -147,6 +147,18 @@ int cli_open(cli_archive *a, const char *path)
 
 void cli_close(cli_archive *a)
 {
+    uint32_t v;
+    for (v = 0; v < a->volumes; v++) {
+        if (a->vol_maps && a->vol_maps[v])
+            munmap(a->vol_maps[v], a->vol_sizes[v]);
+        if (a->vol_paths)
+            free(a->vol_paths[v]);
+    }
+    free(a->vol_maps);
+    free(a->vol_sizes);
+    free(a->vol_paths);
+    free(a->sources);
+    free(a->index_path);
     if (a->map)
         munmap(a->map, a->map_size);
     free(a->workspace);

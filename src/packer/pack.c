@@ -57,6 +57,7 @@ void tome_packer_free(tome_packer *p)
     }
     free(p->aliases);
     free(p->metas);
+    free(p->fixed_dict);
     free(p->articles);
     free(p->bodies);
     free(p->body_slots);
@@ -82,4 +83,23 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
         (err = tome__body_finish(p, &index)))
         return err;
     return tome__pack_add_article(p, key, key_size, title, title_size, index, source);
+}
+
+int tome_pack_use_dictionary(tome_packer *p, const void *dict, size_t size)
+{
+    if (!p || p->failed || (!dict && size) || size > UINT32_MAX)
+        return p ? tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                                   "invalid call to tome_pack_use_dictionary")
+                 : TOME_PACK_ERR_ARGUMENT;
+    free(p->fixed_dict);
+    p->fixed_dict = NULL;
+    p->fixed_dict_size = 0;
+    p->fixed_dict_set = 1;
+    if (size) {
+        if (!(p->fixed_dict = malloc(size)))
+            return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        memcpy(p->fixed_dict, dict, size);
+        p->fixed_dict_size = size;
+    }
+    return TOME_PACK_OK;
 }

@@ -123,6 +123,15 @@ int tome__pack_dictionary(tome_packer *p, const pack_stream *stream, const size_
     int64_t saving;
     *dict = NULL;
     *dict_size = 0;
+    if (p->fixed_dict_set) { /* given: used as it is, whatever the mode */
+        if (p->fixed_dict_size == 0 || block_count == 0)
+            return TOME_PACK_OK;
+        if (!(*dict = malloc(p->fixed_dict_size)))
+            return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        memcpy(*dict, p->fixed_dict, p->fixed_dict_size);
+        *dict_size = p->fixed_dict_size;
+        return TOME_PACK_OK;
+    }
     if (p->opt.dict == TOME_DICT_OFF || p->opt.dict_size == 0 || block_count == 0)
         return TOME_PACK_OK;
     if (!trainable(sample_sizes, sample_count))

@@ -101,6 +101,11 @@ struct tome_packer {
     size_t alias_count, alias_cap;
     pack_meta *metas;
     size_t meta_count, meta_cap;
+    /* tome_pack_use_dictionary(): the dictionary every frame uses instead
+     * of one trained here (owned; NULL with fixed_dict_set = no dictionary) */
+    int fixed_dict_set;
+    uint8_t *fixed_dict;
+    size_t fixed_dict_size;
 };
 
 /* Fail with `code`: the packer takes no more work, and keeps the message
@@ -192,5 +197,9 @@ typedef struct pack_stream {
 int tome__pack_dictionary(tome_packer *p, const pack_stream *stream, const size_t *sample_sizes,
                           size_t sample_count, const pack_block *blocks, size_t block_count,
                           uint8_t **dict, size_t *dict_size);
+
+/* Add a metadata pair without refusing the reserved prefix "tome.": for
+ * the set packer (pack_set.c). */
+int tome__pack_meta_add(tome_packer *p, const char *name, const char *value);
 
 #endif

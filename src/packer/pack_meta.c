@@ -8,8 +8,18 @@
 
 #include "codec.h"
 #include "pack_plan.h"
+#include "set.h"
 
 int tome_pack_meta(tome_packer *p, const char *name, const char *value)
+{
+    if (p && !p->failed && name && value &&
+        strncmp(name, TOME_SET_RESERVED_PREFIX, TOME_SET_RESERVED_PREFIX_SIZE) == 0)
+        return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "metadata name \"%.60s\": names starting "
+                               "with \"" TOME_SET_RESERVED_PREFIX "\" are reserved for tome", name);
+    return tome__pack_meta_add(p, name, value);
+}
+
+int tome__pack_meta_add(tome_packer *p, const char *name, const char *value)
 {
     size_t name_size, value_size, i;
     pack_meta *m;

@@ -146,4 +146,13 @@ int tome__pack_compress(tome_packer *p, plan *pl, int fd, const char *path, uint
 int tome__plan_place_regions(tome_packer *p, plan *pl, regions *g);
 void tome__plan_fill_header(const tome_packer *p, plan *pl, const regions *g);
 
+/* The checks of options and input every pack begins with (fitting the
+ * RAM budget included). */
+int tome__pack_prepare(tome_packer *p);
+/* IDs, aliases resolved, bodies laid out, the dictionary: what
+ * tome_pack_write() plans before the index; the set packer uses it for
+ * the whole corpus.  Free with tome__plan_free() whatever it returns. */
+int tome__plan_corpus(tome_packer *p, plan *pl);
+void tome__plan_free(plan *pl);
+
 #endif

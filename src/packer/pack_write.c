@@ -28,7 +28,7 @@
 #include "hash.h"
 #include "pack_plan.h"
 
-static void free_plan(plan *pl)
+void tome__plan_free(plan *pl)
 {
     size_t i;
     for (i = 0; i < pl->block_count; i++) {
@@ -408,14 +408,9 @@ static int plan_index(tome_packer *p, plan *pl)
     return TOME_PACK_OK;
 }
 
-int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
+int tome__pack_prepare(tome_packer *p)
 {
-    plan pl;
-    regions g;
-    tome_pack_stats st;
     int err;
-    if (!p || !path)
-        return TOME_PACK_ERR_ARGUMENT;
     if (p->failed)
         return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "an earlier error stopped this pack");
     if (p->opt.block_size < 1 || p->opt.level < 1 || p->opt.level > ZSTD_maxCLevel())
@@ -428,11 +423,29 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
         return err;
     if (p->article_count > UINT32_MAX - 1 || p->alias_count > UINT32_MAX - 1)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "too many articles or aliases");
-    memset(&pl, 0, sizeof pl);
+    return TOME_PACK_OK;
+}
+
+int tome__plan_corpus(tome_packer *p, plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->packer = p;
+    return plan_bodies(p, pl);
+}
+
+int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
+{
+    plan pl;
+    regions g;
+    tome_pack_stats st;
+    int err;
+    if (!p || !path)
+        return TOME_PACK_ERR_ARGUMENT;
+    if ((err = tome__pack_prepare(p)) != TOME_PACK_OK)
+        return err;
     memset(&g, 0, sizeof g);
     memset(&st, 0, sizeof st);
-    pl.packer = p;
-    if (!(err = plan_bodies(p, &pl)) && !(err = plan_index(p, &pl)))
+    if (!(err = tome__plan_corpus(p, &pl)) && !(err = plan_index(p, &pl)))
         err = write_file(p, &pl, &g, path, &st);
     if (!err) {
         st.articles = (uint32_t)p->article_count;
@@ -450,6 +463,6 @@ int tome_pack_write(tome_packer *p, const char *path, tome_pack_stats *stats)
         if (stats)
             *stats = st;
     }
-    free_plan(&pl);
+    tome__plan_free(&pl);
     return err;
 }

@@ -27,6 +27,7 @@ tome_add_test_program(test_reader3)
 # the golden archives of tests/golden/ (its default folder)
 tome_add_test_program(test_golden)
 tome_add_test_program(test_pack_input)
+tome_add_test_program(test_set)
 if(TOME_FOLDING)
   tome_add_test_program(test_fold)
 endif()
@@ -52,6 +53,8 @@ else()
 endif()
 
 add_test(NAME cli COMMAND sh tests/cli.sh $<TARGET_FILE:tome_cli>
+         WORKING_DIRECTORY "${_tome_test_dir}")
+add_test(NAME sets COMMAND sh tests/sets.sh $<TARGET_FILE:tome_cli>
          WORKING_DIRECTORY "${_tome_test_dir}")
 add_test(NAME reader_symbols
   COMMAND sh tests/cmake/reader_symbols.sh $<TARGET_FILE:tome_reader> "${CMAKE_NM}"

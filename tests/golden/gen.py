@@ -695,6 +695,141 @@ def verify_key_max():
     return header_case('key_size_max', 13)
 
 
+# ---- volume sets (docs/FORMAT.md, "Volume sets") ------------------------------
+#
+# A set NAME is NAME.tome (the index) and NAME.000.tome ...; each volume is
+# also a MANIFEST line of its own ("valid", read alone with its .expect).
+# The set's lines:
+#     NAME set valid                 opens, verifies, reads every ID, key, alias
+#     NAME set open ERROR            tome_set_open() fails with ERROR
+#     NAME set volume V ERROR        opens; volume V is refused with ERROR
+
+SET_CASES = []
+
+
+def set_case(name, outcome):
+    def wrap(fn):
+        SET_CASES.append((name, outcome, fn))
+        return fn
+    return wrap
+
+
+SET_ARTICLES = [A(b'a/1', b'first volume, first article\n', b'One', [b'0-alias']),
+                A(b'a/2', b'first volume, second\n'),
+                A(b'b/1', b'second volume\n', b'', [b'zz/b1', b'b/alias']),
+                A(b'b/2', b''),
+                A(b'c/1', b'third volume, its only article\n', b'Three')]
+SET_RANGES = [(0, 2), (2, 4), (4, 5)]
+SET_ID = b'0123456789abcdef'
+
+
+def set_volumes(ranges=SET_RANGES, set_id=SET_ID, meta_fix=None):
+    """The volumes' Builders: each a key range with its aliases and the
+    reserved metadata."""
+    vols = []
+    for v, (lo, hi) in enumerate(ranges):
+        meta = {b'title': b'Golden set', b'tome.set': set_id,
+                b'tome.volume': str(v).encode(), b'tome.first_id': str(lo).encode()}
+        if meta_fix:
+            meta_fix(v, meta)
+        arts = [A(a.key, a.body, a.title, a.aliases) for a in SET_ARTICLES[lo:hi]]
+        vols.append(Builder(arts, meta=meta, block_target=256, leaf_entries=2, fanout=2))
+    return vols
+
+
+def set_index(name, vols, volume_bytes, meta=None, record_fix=None, set_id=SET_ID):
+    """The index of volumes whose bytes are volume_bytes: records read from
+    their headers and footers."""
+    arts, first = [], 0
+    for v, (b, data) in enumerate(zip(vols, volume_bytes)):
+        rec = bytearray(struct.pack('<QIIIII', len(data), struct.unpack_from('<I', data, len(data) - 4)[0],
+                                    struct.unpack_from('<I', data, 156)[0], first,
+                                    len(b.articles), sum(len(a.aliases) for a in b.articles)))
+        rec += b'%s.%03d.tome' % (name.encode(), v)
+        if record_fix:
+            record_fix(v, rec)
+        aliases = [al for a in b.articles for al in a.aliases]
+        arts.append(A(b.articles[0].key, bytes(rec), b'', aliases))
+        first += len(b.articles)
+    m = {b'title': b'Golden set', b'tome.set': set_id, b'tome.volumes': str(len(vols)).encode(),
+         b'tome.articles': str(first).encode()}
+    m.update(meta or {})
+    return Builder(arts, meta=m, block_target=256, leaf_entries=2, fanout=2)
+
+
+def set_files(name, vols=None, index_meta=None, record_fix=None, swap=None):
+    """{file name: bytes, or Builder for a volume read alone}."""
+    vols = vols or set_volumes()
+    data = [b.build() for b in vols]
+    index = set_index(name, vols, data, index_meta, record_fix).build()
+    files = {name + '.tome': index}
+    order = list(range(len(vols)))
+    if swap:
+        order[swap[0]], order[swap[1]] = order[swap[1]], order[swap[0]]
+    for v, w in enumerate(order):
+        files['%s.%03d.tome' % (name, v)] = vols[w]
+    return files
+
+
+@set_case('set-sample', 'set valid')
+def set_sample():
+    return set_files('set-sample')
+
+
+@set_case('set-foreign', 'set volume 1 TOME_ERR_SET')
+def set_foreign():
+    files = set_files('set-foreign')
+    other = set_volumes(set_id=b'fedcba9876543210')
+    files['set-foreign.001.tome'] = other[1]
+    return files
+
+
+@set_case('set-swapped', 'set volume 0 TOME_ERR_VOLUME')
+def set_swapped():
+    return set_files('set-swapped', swap=(0, 1))
+
+
+@set_case('set-volume-number', 'set volume 2 TOME_ERR_VOLUME')
+def set_volume_number():
+    # recorded as it is (checksums agree), but it says it is volume 1
+    def fix(v, meta):
+        if v == 2:
+            meta[b'tome.volume'] = b'1'
+    return set_files('set-volume-number', vols=set_volumes(meta_fix=fix))
+
+
+@set_case('set-first-id', 'set open TOME_ERR_CORRUPT')
+def set_first_id():
+    def fix(v, rec):
+        if v == 2:
+            struct.pack_into('<I', rec, 16, 5)
+    return set_files('set-first-id', record_fix=fix)
+
+
+@set_case('set-volumes-zero', 'set open TOME_ERR_CORRUPT')
+def set_volumes_zero():
+    return set_files('set-volumes-zero', index_meta={b'tome.volumes': b'03'})
+
+
+@set_case('set-no-volumes', 'set open TOME_ERR_SET')
+def set_no_volumes():
+    files = set_files('set-no-volumes')
+    vols = set_volumes()
+    data = [b.build() for b in vols]
+    b = set_index('set-no-volumes', vols, data)
+    del b.meta[b'tome.volumes']
+    files['set-no-volumes.tome'] = b.build()
+    return files
+
+
+@set_case('set-name-slash', 'set open TOME_ERR_CORRUPT')
+def set_name_slash():
+    def fix(v, rec):
+        if v == 1:
+            rec[28:] = b'sub/' + rec[28:]
+    return set_files('set-name-slash', record_fix=fix)
+
+
 def expect_text(b):
     """NAME.expect: per ID its key, title, aliases, body size and XXH32;
     then metadata.  Bytes are hex so any text survives."""
@@ -723,9 +858,20 @@ def main():
         with open(os.path.join(out, name + '.tome'), 'wb') as f:
             f.write(data)
         manifest.append('%s %s' % (name, outcome))
+    for name, outcome, fn in SET_CASES:
+        for fname, r in sorted(fn().items()):
+            if isinstance(r, Builder):
+                with open(os.path.join(out, fname[:-5] + '.expect'), 'w') as f:
+                    f.write(expect_text(r))
+                manifest.append('%s valid' % fname[:-5])
+                r = r.build()
+            with open(os.path.join(out, fname), 'wb') as f:
+                f.write(r)
+        manifest.append('%s %s' % (name, outcome))
     with open(os.path.join(out, 'MANIFEST'), 'w') as f:
         f.write('# SPDX-License-Identifier: BSD-2-Clause\n')
         f.write('# NAME open ERROR | NAME verify PART INDEX|- ERROR | NAME valid\n')
+        f.write('# NAME set valid | NAME set open ERROR | NAME set volume V ERROR\n')
         f.write('\n'.join(manifest) + '\n')
 
 
