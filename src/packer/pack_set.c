@@ -19,8 +19,7 @@
 #include <unistd.h>
 
 #include "format.h"
-#include "pack_plan.h"
-#include "set.h"
+#include "pack_set.h"
 
 #define MIN_VOLUME_SIZE 4096u
 /* Room kept for the header, footer, block table and metadata frame. */
@@ -110,17 +109,13 @@ static uint64_t range_cost(const set_job *j, uint32_t first, uint32_t n)
     return c;
 }
 
-/* The set's identity: a hash of everything the set's bytes depend on
- * (the options that shape them, the dictionary, every article, alias and
- * metadata pair), so two packs of the same input agree and a volume of
- * another corpus or packing is told apart. */
-static void set_identity(set_job *j)
+void tome__set_identity(const tome_packer *p, const plan *pl, const char *domain, uint64_t shape,
+                        const uint8_t *dict, size_t dict_size, char id[TOME_SET_ID_DIGITS + 1])
 {
-    const tome_packer *p = j->p;
     const tome_pack_options *o = &p->opt;
     uint64_t h, opts[8], meta_sum = 0;
     size_t i;
-    opts[0] = j->volume_size;
+    opts[0] = shape;
     opts[1] = o->block_size;
     opts[2] = (uint64_t)o->level;
     opts[3] = (uint64_t)o->dict;
@@ -128,15 +123,15 @@ static void set_identity(set_job *j)
     opts[5] = (uint64_t)o->cluster;
     opts[6] = (uint64_t)o->ram_budget;
     opts[7] = p->article_count;
-    h = tome__pack_hash64("tome volume set 1", 17, 0);
+    h = tome__pack_hash64(domain, strlen(domain), 0);
     for (i = 0; i < 8; i++) {
         uint8_t b[8];
         tome_put64(b, opts[i]);
         h = tome__pack_hash64(b, 8, h);
     }
-    h = tome__pack_hash64(j->dict ? j->dict : (const uint8_t *)"", j->dict_size, h);
+    h = tome__pack_hash64(dict ? dict : (const uint8_t *)"", dict_size, h);
     for (i = 0; i < p->article_count; i++) {
-        const pack_article *a = &p->articles[j->pl->ids[i]];
+        const pack_article *a = &p->articles[pl->ids[i]];
         const pack_body *b = &p->bodies[a->body];
         uint8_t n[21];
         h = tome__pack_hash64(a->key, a->key_size + 1, h); /* with its NUL: a separator */
@@ -149,9 +144,9 @@ static void set_identity(set_job *j)
             h = tome__pack_hash64(a->title, a->title_size, h);
     }
     for (i = 0; i < p->alias_count; i++) {
-        const pack_alias *a = &p->aliases[j->pl->alias_order[i]];
+        const pack_alias *a = &p->aliases[pl->alias_order[i]];
         uint8_t n[4];
-        tome_put32(n, j->pl->alias_id[i]);
+        tome_put32(n, pl->alias_id[i]);
         h = tome__pack_hash64(a->alias, a->alias_size + 1, h);
         h = tome__pack_hash64(n, 4, h);
     }
@@ -165,11 +160,10 @@ static void set_identity(set_job *j)
         tome_put64(b, meta_sum);
         h = tome__pack_hash64(b, 8, h);
     }
-    snprintf(j->set_id, sizeof j->set_id, "%016llx", (unsigned long long)h);
+    snprintf(id, TOME_SET_ID_DIGITS + 1, "%016llx", (unsigned long long)h);
 }
 
-/* The user's metadata, copied into a volume's or the index's packer. */
-static int copy_metas(const tome_packer *from, tome_packer *to)
+int tome__set_copy_metas(const tome_packer *from, tome_packer *to)
 {
     size_t i;
     int err = TOME_PACK_OK;
@@ -212,7 +206,7 @@ static int copy_article(tome_packer *p, const plan *pl, tome_packer *vp, uint32_
                                   a->source);
 }
 
-/* Read a u32 of a written file. */
+/* A u32 of a written file. */
 static int read_u32(tome_packer *p, const char *path, uint64_t at, uint32_t *v)
 {
     uint8_t b[4];
@@ -224,6 +218,15 @@ static int read_u32(tome_packer *p, const char *path, uint64_t at, uint32_t *v)
         return tome__pack_fail(p, TOME_PACK_ERR_IO, "reading back %s: %s", path, strerror(errno));
     *v = tome_get32(b);
     return TOME_PACK_OK;
+}
+
+int tome__set_read_checksums(tome_packer *p, const char *path, uint64_t size,
+                             uint32_t *header_checksum, uint32_t *file_checksum)
+{
+    int err;
+    if ((err = read_u32(p, path, HDR_CHECKSUM, header_checksum)))
+        return err;
+    return read_u32(p, path, size - 4, file_checksum);
 }
 
 /* Pack volume `v` = articles [first, first + n) to its temporary path. */
@@ -264,7 +267,7 @@ static int pack_volume(set_job *j, uint32_t v, uint32_t first, uint32_t n, tome_
     }
     free(buf);
     if (!err)
-        err = copy_metas(p, vp);
+        err = tome__set_copy_metas(p, vp);
     if (!err)
         err = tome__pack_meta_add(vp, TOME_SET_META_SET, j->set_id);
     snprintf(value, sizeof value, "%u", (unsigned)v);
@@ -286,31 +289,39 @@ static int pack_volume(set_job *j, uint32_t v, uint32_t first, uint32_t n, tome_
     vol->aliases = st->aliases;
     vol->size = st->archive_bytes;
     vol->workspace = st->workspace_memory;
-    if ((err = read_u32(p, vol->temp_path, HDR_CHECKSUM, &vol->header_checksum)) ||
-        (err = read_u32(p, vol->temp_path, vol->size - 4, &vol->file_checksum)))
-        return err;
+    return tome__set_read_checksums(p, vol->temp_path, vol->size, &vol->header_checksum,
+                                    &vol->file_checksum);
+}
+
+int tome__set_volume_path(tome_packer *p, const char *set_path, uint32_t v, char **path)
+{
+    size_t len = strlen(set_path), cut = len, size;
+    const char *base;
+    if (len > 5 && strcmp(set_path + len - 5, ".tome") == 0)
+        cut = len - 5;
+    size = cut + 32;
+    if (!(*path = malloc(size)))
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    snprintf(*path, size, "%.*s.%03u.tome", (int)cut, set_path, (unsigned)v);
+    base = strrchr(*path, '/');
+    base = base ? base + 1 : *path;
+    if (strlen(base) > TOME_SET_NAME_MAX)
+        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT, "volume name %s is longer than %u bytes",
+                               base, TOME_SET_NAME_MAX);
     return TOME_PACK_OK;
 }
 
-/* "NAME.tome" -> "NAME.007.tome" (and its temporary name). */
+/* Volume v's final and temporary paths. */
 static int name_volume(set_job *j, set_volume *vol, uint32_t v)
 {
-    size_t len = strlen(j->path), cut = len, fl;
-    const char *base;
-    if (len > 5 && strcmp(j->path + len - 5, ".tome") == 0)
-        cut = len - 5;
-    fl = cut + 32;
-    vol->final_path = malloc(fl);
-    vol->temp_path = malloc(fl + 32);
-    if (!vol->final_path || !vol->temp_path)
+    size_t size;
+    int err;
+    if ((err = tome__set_volume_path(j->p, j->path, v, &vol->final_path)))
+        return err;
+    size = strlen(vol->final_path) + 32;
+    if (!(vol->temp_path = malloc(size)))
         return tome__pack_fail(j->p, TOME_PACK_ERR_MEMORY, "out of memory");
-    snprintf(vol->final_path, fl, "%.*s.%03u.tome", (int)cut, j->path, (unsigned)v);
-    snprintf(vol->temp_path, fl + 32, "%s.tmp-set-%ld", vol->final_path, (long)getpid());
-    base = strrchr(vol->final_path, '/');
-    base = base ? base + 1 : vol->final_path;
-    if (strlen(base) > TOME_SET_NAME_MAX)
-        return tome__pack_fail(j->p, TOME_PACK_ERR_LIMIT, "volume name %s is longer than %u bytes",
-                               base, TOME_SET_NAME_MAX);
+    snprintf(vol->temp_path, size, "%s.tmp-set-%ld", vol->final_path, (long)getpid());
     return TOME_PACK_OK;
 }
 
@@ -393,12 +404,13 @@ static uint32_t volume_of(const set_job *j, uint32_t id)
     return (uint32_t)lo;
 }
 
-/* The set index: article v = volume v (key: its first key; body: its
- * record), aliases pointing at the volume of their article. */
-static int pack_index(set_job *j, tome_pack_stats *st)
+int tome__set_write_index(tome_packer *p, const tome_pack_options *options, const char *temp_path,
+                          const char *set_path, const set_record *records, size_t count,
+                          const set_alias *aliases, size_t alias_count, const char *set_id,
+                          uint32_t articles, tome_pack_stats *st)
 {
-    tome_packer *p = j->p, *ip;
-    tome_pack_options o = p->opt;
+    tome_packer *ip;
+    tome_pack_options o = *options;
     uint8_t rec[TOME_SET_RECORD_MAX];
     char value[32];
     size_t v, a;
@@ -408,46 +420,84 @@ static int pack_index(set_job *j, tome_pack_stats *st)
     o.ram_budget = 0;
     o.progress = NULL;
     if (!(ip = tome_packer_new(&o)))
-        return relay(p, NULL, TOME_PACK_ERR_MEMORY, j->path);
-    for (v = 0; v < j->vol_count && !err; v++) {
-        const set_volume *vol = &j->vols[v];
-        const pack_article *first = &p->articles[j->pl->ids[vol->first]];
-        const char *base = strrchr(vol->final_path, '/');
+        return relay(p, NULL, TOME_PACK_ERR_MEMORY, set_path);
+    for (v = 0; v < count && !err; v++) {
+        const set_record *r = &records[v];
+        const char *base = strrchr(r->path, '/');
         size_t name_size;
-        base = base ? base + 1 : vol->final_path;
+        base = base ? base + 1 : r->path;
         name_size = strlen(base);
-        tome_put64(rec + SETR_FILE_SIZE, vol->size);
-        tome_put32(rec + SETR_FILE_CHECKSUM, vol->file_checksum);
-        tome_put32(rec + SETR_HEADER_CHECKSUM, vol->header_checksum);
-        tome_put32(rec + SETR_FIRST_ID, vol->first);
-        tome_put32(rec + SETR_ARTICLES, vol->count);
-        tome_put32(rec + SETR_ALIASES, vol->aliases);
+        tome_put64(rec + SETR_FILE_SIZE, r->size);
+        tome_put32(rec + SETR_FILE_CHECKSUM, r->file_checksum);
+        tome_put32(rec + SETR_HEADER_CHECKSUM, r->header_checksum);
+        tome_put32(rec + SETR_FIRST_ID, r->first);
+        tome_put32(rec + SETR_ARTICLES, r->count);
+        tome_put32(rec + SETR_ALIASES, r->aliases);
         memcpy(rec + SETR_NAME, base, name_size);
-        err = tome_pack_add(ip, first->key, first->key_size, NULL, 0, rec,
-                            TOME_SET_RECORD_FIXED + name_size, vol->final_path);
+        err = tome_pack_add(ip, r->first_key, r->first_key_size, NULL, 0, rec,
+                            TOME_SET_RECORD_FIXED + name_size, r->path);
     }
-    for (a = 0; a < p->alias_count && !err; a++) {
-        const pack_alias *al = &p->aliases[j->pl->alias_order[a]];
-        const set_volume *vol = &j->vols[volume_of(j, j->pl->alias_id[a])];
-        const pack_article *first = &p->articles[j->pl->ids[vol->first]];
-        err = tome_pack_add_alias(ip, al->alias, al->alias_size, first->key, first->key_size,
-                                  al->source);
+    for (a = 0; a < alias_count && !err; a++) {
+        const set_record *r = &records[aliases[a].volume];
+        err = tome_pack_add_alias(ip, aliases[a].alias, aliases[a].alias_size, r->first_key,
+                                  r->first_key_size, r->path);
     }
     if (!err)
-        err = copy_metas(p, ip);
+        err = tome__set_copy_metas(p, ip);
     if (!err)
-        err = tome__pack_meta_add(ip, TOME_SET_META_SET, j->set_id);
-    snprintf(value, sizeof value, "%u", (unsigned)j->vol_count);
+        err = tome__pack_meta_add(ip, TOME_SET_META_SET, set_id);
+    snprintf(value, sizeof value, "%u", (unsigned)count);
     if (!err)
         err = tome__pack_meta_add(ip, TOME_SET_META_VOLUMES, value);
-    snprintf(value, sizeof value, "%u", (unsigned)p->article_count);
+    snprintf(value, sizeof value, "%u", (unsigned)articles);
     if (!err)
         err = tome__pack_meta_add(ip, TOME_SET_META_ARTICLES, value);
     if (!err)
-        err = tome_pack_write(ip, j->index_temp, st);
+        err = tome_pack_write(ip, temp_path, st);
     if (err)
-        err = relay(p, ip, err, j->path);
+        err = relay(p, ip, err, set_path);
     tome_packer_free(ip);
+    return err;
+}
+
+/* The set index of this pack: its volumes, and every alias pointing at
+ * the volume of its article. */
+static int pack_index(set_job *j, tome_pack_stats *st)
+{
+    tome_packer *p = j->p;
+    set_record *records = calloc(j->vol_count, sizeof *records);
+    set_alias *aliases = malloc((p->alias_count ? p->alias_count : 1) * sizeof *aliases);
+    size_t v, a;
+    int err;
+    if (!records || !aliases) {
+        free(records);
+        free(aliases);
+        return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+    }
+    for (v = 0; v < j->vol_count; v++) {
+        const set_volume *vol = &j->vols[v];
+        const pack_article *first = &p->articles[j->pl->ids[vol->first]];
+        set_record *r = &records[v];
+        r->first_key = first->key;
+        r->first_key_size = first->key_size;
+        r->path = vol->final_path;
+        r->size = vol->size;
+        r->file_checksum = vol->file_checksum;
+        r->header_checksum = vol->header_checksum;
+        r->first = vol->first;
+        r->count = vol->count;
+        r->aliases = vol->aliases;
+    }
+    for (a = 0; a < p->alias_count; a++) {
+        const pack_alias *al = &p->aliases[j->pl->alias_order[a]];
+        aliases[a].alias = al->alias;
+        aliases[a].alias_size = al->alias_size;
+        aliases[a].volume = volume_of(j, j->pl->alias_id[a]);
+    }
+    err = tome__set_write_index(p, &p->opt, j->index_temp, j->path, records, j->vol_count, aliases,
+                                p->alias_count, j->set_id, (uint32_t)p->article_count, st);
+    free(records);
+    free(aliases);
     return err;
 }
 
@@ -504,7 +554,8 @@ int tome_pack_write_set(tome_packer *p, const char *path, uint64_t volume_size,
     if (!(err = tome__plan_corpus(p, &pl))) {
         j.dict = pl.dict;
         j.dict_size = pl.dict_size;
-        set_identity(&j);
+        tome__set_identity(p, &pl, "tome volume set 1", volume_size, j.dict, j.dict_size,
+                           j.set_id);
         j.index_temp = malloc(strlen(path) + 32);
         if (!j.index_temp)
             err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
