@@ -228,6 +228,66 @@ typedef struct tome_pack_set_stats {
 int tome_pack_write_set(tome_packer *packer, const char *path, uint64_t volume_size,
                         tome_pack_set_stats *stats);
 
+/* The file name of volume `volume` of the set `set_path`, as the set
+ * packers write it, into buf (snprintf-style: the length it needs without
+ * the NUL is returned, and buf holds it whole when that is below cap). */
+size_t tome_pack_volume_name(const char *set_path, uint32_t volume, char *buf, size_t cap);
+
+/* ---- distributed packing (docs/DISTRIBUTED.md) ------------------------- */
+
+/* A set packed by workers that share only a plan: tome_pack_write_plan()
+ * once, on a packer given the whole input; then, for each shard, on any
+ * machine, a new packer given tome_pack_use_plan() before the same input,
+ * and tome_pack_write_shard(); finally tome_pack_join().  The volumes and
+ * the index depend only on the plan and the input: packed by one process
+ * or by many, the set has the same bytes. */
+
+typedef struct tome_pack_plan_stats {
+    uint32_t shards, articles, aliases;
+    uint32_t dict_size;     /* the shared dictionary, 0 for none */
+    uint64_t raw_bytes;     /* sum of article sizes */
+    uint64_t plan_bytes;    /* the plan file */
+    char set_id[17];        /* the set's identity, 16 hex digits */
+} tome_pack_plan_stats;
+
+/* Plan a set of `shards` volumes of the packer's articles (1 to their
+ * count) and write it to `path` (itself a small tome archive): the
+ * dictionary trained on the whole input, the options that shape the bytes
+ * (block size, level, clustering), the corpus's metadata pairs, the set's
+ * identity, and each shard's key range, first global ID and counts, cut so
+ * that shards bring about equal input bytes.  Errors: those of
+ * tome_pack_write(); TOME_PACK_ERR_ARGUMENT for a bad shard count. */
+int tome_pack_write_plan(tome_packer *packer, const char *path, uint32_t shards,
+                         tome_pack_plan_stats *stats);
+
+/* Make a new packer (no articles, aliases or metadata yet) pack shard
+ * `shard` of the plan at `path`: its options that shape bytes, its
+ * dictionary and metadata replace the packer's; articles added afterwards
+ * outside the shard's key range, and aliases of them, are skipped (a file
+ * of a tree outside it is not even read).  Errors: TOME_PACK_ERR_ARGUMENT
+ * (not a new packer, no such shard), TOME_PACK_ERR_IO,
+ * TOME_PACK_ERR_INPUT (not a plan, or a damaged one). */
+int tome_pack_use_plan(tome_packer *packer, const char *path, uint32_t shard);
+
+/* The shards of the plan the packer was given, 0 without one. */
+uint32_t tome_pack_shard_count(const tome_packer *packer);
+
+/* Write the shard as volume NAME.NNN.tome of the set `set_path` (named as
+ * by tome_pack_write_set()), after checking that the input brought as many
+ * articles and aliases into the key range as the plan counted
+ * (TOME_PACK_ERR_INPUT otherwise).  Errors: those of tome_pack_write(). */
+int tome_pack_write_shard(tome_packer *packer, const char *set_path, tome_pack_stats *stats);
+
+/* Write the set index `set_path` of the plan's volumes (NAME.NNN.tome
+ * beside it), reading only their headers, metadata and name entries, never
+ * their blocks, and refusing (TOME_PACK_ERR_INPUT) a missing volume or one
+ * that is not the plan's (another set, shard, key range or counts).  The
+ * index is written under a temporary name and renamed into place.  `packer`
+ * must be new: it carries the options that do not shape bytes and the
+ * message.  Errors: those of tome_pack_write(). */
+int tome_pack_join(tome_packer *packer, const char *plan_path, const char *set_path,
+                   tome_pack_set_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -122,6 +122,8 @@ int cli_emit_article(tome_reader *r, uint32_t id, void *buf, size_t cap, cli_sin
                      void *user, uint64_t *size);
 
 int cmd_pack(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_join(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_info(int argc, char **argv);

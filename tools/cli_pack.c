@@ -2,6 +2,7 @@
 /*
  * cli_pack.c - `tome pack`.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -52,7 +53,34 @@ static const char pack_usage[] =
     "      --meta NAME=VALUE   metadata about the archive (repeatable): title,\n"
     "                          description, language, date, creator, license...\n"
     "      --meta-file FILE    metadata from FILE, one NAME=VALUE a line\n"
+    "      --plan FILE         pack the set a plan describes (see tome plan): every\n"
+    "                          shard in turn and the set index ARCHIVE, or with\n"
+    "                          --shard K only volume K (NAME.00K.tome), for a\n"
+    "                          worker; the same INPUTs as the plan's.  Options\n"
+    "                          that shape the bytes come from the plan\n"
     "  -q, --quiet             no summary line\n";
+
+static const char plan_usage[] =
+    "usage: tome plan INPUT... --shards N -o PLAN [options]\n"
+    "\n"
+    "Plan a volume set of N shards for packing by independent workers\n"
+    "(docs/DISTRIBUTED.md): read the whole input once, train the shared\n"
+    "dictionary and cut the key order into N ranges of about equal input\n"
+    "bytes.  PLAN (a small tome archive) holds the dictionary, the options that\n"
+    "shape the bytes, the metadata and the ranges.  Then each worker runs\n"
+    "'tome pack INPUT... --plan PLAN --shard K -o NAME.tome' and one runs\n"
+    "'tome join --plan PLAN -o NAME.tome'.  The set has the same bytes however\n"
+    "the shards are spread.  Options: those of tome pack that shape bytes\n"
+    "(-b, --ram, -l, --dict, --dict-size, --no-cluster, --meta, --meta-file),\n"
+    "-j, --memory, -q.\n";
+
+static const char join_usage[] =
+    "usage: tome join --plan PLAN -o NAME.tome\n"
+    "\n"
+    "Write the set index NAME.tome of the volumes NAME.000.tome, ... packed\n"
+    "with 'tome pack --plan PLAN --shard K', reading only their headers,\n"
+    "metadata and keys.  Refuses a missing volume and one that is not the\n"
+    "plan's.\n";
 
 static double seconds_now(void)
 {
@@ -388,8 +416,20 @@ static int apply_meta_args(tome_packer *p, const meta_args *m)
     return status;
 }
 
-static int parse_options(int argc, char **argv, tome_pack_options *o, const char **out,
-                         int *quiet, meta_args *metas, uint64_t *volume_size)
+/* What the command line asks for, besides the packer's options. */
+typedef struct pack_args {
+    const char *command; /* "pack" or "plan" */
+    const char *out;
+    int quiet;
+    meta_args metas;
+    uint64_t volume_size;
+    uint32_t shards;     /* plan: --shards */
+    const char *plan;    /* pack: --plan */
+    long shard;          /* pack: --shard, -1 for every shard and the join */
+    const char *shaping; /* the first option given that shapes the bytes */
+} pack_args;
+
+static int parse_options(int argc, char **argv, tome_pack_options *o, pack_args *a)
 {
     static const struct option longs[] = {
         {"output", required_argument, 0, 'o'},  {"block-size", required_argument, 0, 'b'},
@@ -399,115 +439,271 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, const char
         {"no-cluster", no_argument, 0, 'C'},    {"ram", required_argument, 0, 'R'},
         {"meta", required_argument, 0, 'M'},   {"meta-file", required_argument, 0, 'F'},
         {"memory", required_argument, 0, 'm'}, {"volume-size", required_argument, 0, 'V'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"shards", required_argument, 0, 'n'}, {"plan", required_argument, 0, 'P'},
+        {"shard", required_argument, 0, 'k'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *cmd = a->command;
     int c, status;
     uint64_t v;
     char *end;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:b:l:j:qh", longs, NULL)) != -1) {
+        if (strchr("blDSCRMFV", c) && !a->shaping)
+            a->shaping = argv[optind - 1];
         switch (c) {
-        case 'o': *out = optarg; break;
+        case 'o': a->out = optarg; break;
         case 'b':
             if (cli_parse_size(optarg, &v) || v < 1 || v > 1u << 30)
-                return cli_usage_error("pack", "bad block size '%s' (1 byte to 1G)", optarg);
+                return cli_usage_error(cmd, "bad block size '%s' (1 byte to 1G)", optarg);
             o->block_size = (uint32_t)v;
             break;
         case 'l':
             o->level = (int)strtol(optarg, &end, 10);
             if (*end || o->level < 1 || o->level > 22)
-                return cli_usage_error("pack", "bad level '%s' (1..22)", optarg);
+                return cli_usage_error(cmd, "bad level '%s' (1..22)", optarg);
             break;
         case 'D':
             if (strcmp(optarg, "auto") == 0) o->dict = TOME_DICT_AUTO;
             else if (strcmp(optarg, "on") == 0) o->dict = TOME_DICT_ON;
             else if (strcmp(optarg, "off") == 0) o->dict = TOME_DICT_OFF;
-            else return cli_usage_error("pack", "bad --dict '%s' (auto, on or off)", optarg);
+            else return cli_usage_error(cmd, "bad --dict '%s' (auto, on or off)", optarg);
             break;
         case 'S':
             if (cli_parse_size(optarg, &v) || v < 256 || v > 1u << 30)
-                return cli_usage_error("pack", "bad dictionary size '%s' (256 to 1G)", optarg);
+                return cli_usage_error(cmd, "bad dictionary size '%s' (256 to 1G)", optarg);
             o->dict_size = (uint32_t)v;
             break;
         case 'j':
             o->threads = (int)strtol(optarg, &end, 10);
             if (*end || o->threads < 1 || o->threads > 64)
-                return cli_usage_error("pack", "bad thread count '%s' (1..64)", optarg);
+                return cli_usage_error(cmd, "bad thread count '%s' (1..64)", optarg);
             break;
         case 'N': o->check = 0; break;
         case 'C': o->cluster = 0; break;
         case 'm':
             if (cli_parse_size(optarg, &v) || v < (16u << 20))
-                return cli_usage_error("pack", "bad memory budget '%s' (16M or more)", optarg);
+                return cli_usage_error(cmd, "bad memory budget '%s' (16M or more)", optarg);
             o->memory = v;
             break;
         case 'R':
             if (cli_parse_size(optarg, &v) || v > SIZE_MAX)
-                return cli_usage_error("pack", "bad RAM budget '%s'", optarg);
+                return cli_usage_error(cmd, "bad RAM budget '%s'", optarg);
             o->ram_budget = (size_t)v;
             break;
         case 'M':
         case 'F':
-            if ((status = add_meta_arg(metas, c == 'M' ? '=' : '@', optarg)) != EXIT_OK)
+            if ((status = add_meta_arg(&a->metas, c == 'M' ? '=' : '@', optarg)) != EXIT_OK)
                 return status;
             break;
         case 'V':
             if (cli_parse_size(optarg, &v) || v < 4096)
-                return cli_usage_error("pack", "bad volume size '%s' (4K or more)", optarg);
-            *volume_size = v;
+                return cli_usage_error(cmd, "bad volume size '%s' (4K or more)", optarg);
+            a->volume_size = v;
             break;
-        case 'q': *quiet = 1; break;
-        case 'h': fputs(pack_usage, stdout); exit(EXIT_OK);
-        case ':': return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
+        case 'n':
+            v = strtoull(optarg, &end, 10);
+            if (*end || !isdigit((unsigned char)optarg[0]) || v < 1 || v > 999999)
+                return cli_usage_error(cmd, "bad shard count '%s' (1..999999)", optarg);
+            a->shards = (uint32_t)v;
+            break;
+        case 'P': a->plan = optarg; break;
+        case 'k':
+            v = strtoull(optarg, &end, 10);
+            if (*end || !isdigit((unsigned char)optarg[0]) || v > 999998)
+                return cli_usage_error(cmd, "bad shard '%s' (a number from 0)", optarg);
+            a->shard = (long)v;
+            break;
+        case 'q': a->quiet = 1; break;
+        case 'h': fputs(strcmp(cmd, "plan") == 0 ? plan_usage : pack_usage, stdout); exit(EXIT_OK);
+        case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!*out)
-        return cli_usage_error("pack", "no output archive: give -o ARCHIVE");
-    if (!**out)
-        return cli_usage_error("pack", "the output name (-o) is empty");
+    if (strcmp(cmd, "plan") == 0) {
+        if (!a->shards)
+            return cli_usage_error(cmd, "give the number of shards: --shards N");
+        if (a->plan || a->shard >= 0 || a->volume_size)
+            return cli_usage_error(cmd, "--plan, --shard and --volume-size are pack's options");
+    } else if (a->shards) {
+        return cli_usage_error(cmd, "--shards is plan's option (tome plan)");
+    } else if (a->shard >= 0 && !a->plan) {
+        return cli_usage_error(cmd, "--shard needs the plan: --plan FILE");
+    } else if (a->plan && a->shaping) {
+        return cli_usage_error(cmd, "%s: the plan sets what shapes the set's bytes; give it to "
+                                    "tome plan", a->shaping);
+    }
+    if (!a->out)
+        return cli_usage_error(cmd, "no output: give -o %s", strcmp(cmd, "plan") == 0 ? "PLAN"
+                                                                                      : "ARCHIVE");
+    if (!*a->out)
+        return cli_usage_error(cmd, "the output name (-o) is empty");
     if (optind >= argc)
-        return cli_usage_error("pack", "no input: give a directory or .jsonl file");
+        return cli_usage_error(cmd, "no input: give a directory or .jsonl file");
     for (c = optind; c < argc; c++)
         if (!argv[c][0])
-            return cli_usage_error("pack", "an INPUT name is empty");
+            return cli_usage_error(cmd, "an INPUT name is empty");
     return EXIT_OK;
 }
 
-int cmd_pack(int argc, char **argv)
+/* Fail with the packer's message (it may quote a key from the input:
+ * escaped like every key). */
+static int pack_failed(tome_packer *p)
+{
+    cli_error("%s", cli_esc(tome_packer_message(p)));
+    return EXIT_FAIL;
+}
+
+static void print_set_stats(const char *out, const tome_pack_set_stats *ss)
+{
+    printf("%s: set of %u volumes, %u articles, %llu bytes -> %llu bytes of volumes "
+           "(largest %llu) + index %llu bytes (ratio %.2f), dictionary %u bytes, "
+           "%u repacks, reader workspace %zu bytes\n",
+           out, ss->volumes, ss->articles, (unsigned long long)ss->raw_bytes,
+           (unsigned long long)ss->volume_bytes, (unsigned long long)ss->largest_volume,
+           (unsigned long long)ss->index_bytes,
+           ss->volume_bytes + ss->index_bytes
+               ? (double)ss->raw_bytes / (double)(ss->volume_bytes + ss->index_bytes)
+               : 0.0,
+           ss->dict_size, ss->repacks, ss->workspace_memory);
+}
+
+static void print_stats(const char *out, const tome_pack_stats *st)
+{
+    printf("%s: %u articles, %u distinct, %llu bytes -> %llu bytes (ratio %.2f), "
+           "%u near-duplicate groups, dictionary %u bytes, index %llu bytes, "
+           "reader workspace %zu bytes\n",
+           out, st->articles, st->bodies, (unsigned long long)st->raw_bytes,
+           (unsigned long long)st->archive_bytes,
+           st->archive_bytes ? (double)st->raw_bytes / (double)st->archive_bytes : 0.0,
+           st->near_duplicate_groups, st->dict_size, (unsigned long long)st->index_bytes,
+           st->workspace_memory);
+}
+
+/* Shard `shard` of the plan into its volume of the set `out`; *shards
+ * learns the plan's shard count. */
+static int pack_shard(const tome_pack_options *o, const pack_args *a, char **inputs, int count,
+                      uint32_t shard, uint32_t *shards)
+{
+    tome_packer *p = tome_packer_new(o);
+    tome_pack_stats st;
+    char name[4160];
+    int err = TOME_PACK_OK, i, status = EXIT_OK;
+    if (!p) {
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    if (tome_pack_volume_name(a->out, shard, name, sizeof name) >= sizeof name) {
+        tome_packer_free(p);
+        cli_error("-o %s: the name is too long", a->out);
+        return EXIT_FAIL;
+    }
+    err = tome_pack_use_plan(p, a->plan, shard);
+    for (i = 0; i < count && err == TOME_PACK_OK; i++)
+        err = add_input(p, inputs[i]);
+    if (err == TOME_PACK_OK) {
+        prepare_cleanup(name);
+        err = tome_pack_write_shard(p, a->out, &st);
+        cli_cleanup_clear();
+    }
+    if (o->progress)
+        fputs("\r\033[K", stderr);
+    if (err != TOME_PACK_OK)
+        status = pack_failed(p);
+    else if (!a->quiet)
+        print_stats(name, &st);
+    *shards = tome_pack_shard_count(p);
+    tome_packer_free(p);
+    return status;
+}
+
+/* The set index of the plan's volumes. */
+static int join_shards(const tome_pack_options *o, const char *plan, const char *out, int quiet)
+{
+    tome_packer *p = tome_packer_new(o);
+    tome_pack_set_stats ss;
+    char tmp[4160];
+    int err;
+    if (!p) {
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-join-%ld", out, (long)getpid()) < (int)sizeof tmp) {
+        cli_cleanup_add(AT_FDCWD, tmp);
+        prepare_cleanup(tmp);
+    }
+    err = tome_pack_join(p, plan, out, &ss);
+    cli_cleanup_clear();
+    if (err != TOME_PACK_OK) {
+        err = pack_failed(p);
+        tome_packer_free(p);
+        return err;
+    }
+    if (!quiet)
+        printf("%s: set of %u volumes, %u articles, %llu bytes of volumes (largest %llu) + "
+               "index %llu bytes\n",
+               out, ss.volumes, ss.articles, (unsigned long long)ss.volume_bytes,
+               (unsigned long long)ss.largest_volume, (unsigned long long)ss.index_bytes);
+    tome_packer_free(p);
+    return EXIT_OK;
+}
+
+/* `tome pack --plan`: one shard, or every shard in turn and the join. */
+static int pack_planned(const tome_pack_options *o, const pack_args *a, char **inputs, int count)
+{
+    uint32_t shards = 0, k;
+    int status;
+    if (a->shard >= 0)
+        return pack_shard(o, a, inputs, count, (uint32_t)a->shard, &shards);
+    status = pack_shard(o, a, inputs, count, 0, &shards);
+    for (k = 1; k < shards && status == EXIT_OK; k++)
+        status = pack_shard(o, a, inputs, count, k, &shards);
+    if (status == EXIT_OK)
+        status = join_shards(o, a->plan, a->out, a->quiet);
+    return status;
+}
+
+static int pack_main(int argc, char **argv, const char *command)
 {
     tome_pack_options o;
     tome_pack_stats st;
+    tome_pack_plan_stats ps;
     tome_packer *p;
-    const char *out = NULL;
     char *temp_dir = NULL;
-    meta_args metas = {NULL, 0};
+    pack_args a;
     tome_pack_set_stats ss;
-    uint64_t volume_size = 0;
-    int quiet = 0, err = TOME_PACK_OK, status, i;
+    int err = TOME_PACK_OK, status, i;
+    memset(&a, 0, sizeof a);
+    a.command = command;
+    a.shard = -1;
     tome_pack_options_default(&o);
-    if ((status = parse_options(argc, argv, &o, &out, &quiet, &metas, &volume_size)) != EXIT_OK ||
-        (status = check_paths(argv + optind, argc - optind, out)) != EXIT_OK) {
-        free_meta_args(&metas);
+    if ((status = parse_options(argc, argv, &o, &a)) != EXIT_OK ||
+        (status = check_paths(argv + optind, argc - optind, a.out)) != EXIT_OK) {
+        free_meta_args(&a.metas);
         return status;
     }
     if (isatty(STDERR_FILENO))
         o.progress = show_progress;
-    temp_dir = parent_of(out); /* temporary files beside the archive */
+    temp_dir = parent_of(a.out); /* temporary files beside the archive */
     if (!temp_dir) {
-        free_meta_args(&metas);
+        free_meta_args(&a.metas);
         cli_error("out of memory");
         return EXIT_FAIL;
     }
     o.temp_dir = temp_dir;
+    if (a.plan) {
+        status = pack_planned(&o, &a, argv + optind, argc - optind);
+        free(temp_dir);
+        return status;
+    }
     p = tome_packer_new(&o);
     if (!p) {
-        free_meta_args(&metas);
+        free_meta_args(&a.metas);
         free(temp_dir);
         cli_error("out of memory");
         return EXIT_FAIL;
     }
-    status = apply_meta_args(p, &metas);
-    free_meta_args(&metas);
+    status = apply_meta_args(p, &a.metas);
+    free_meta_args(&a.metas);
     if (status != EXIT_OK) {
         tome_packer_free(p);
         free(temp_dir);
@@ -516,47 +712,77 @@ int cmd_pack(int argc, char **argv)
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
         err = add_input(p, argv[i]);
     if (err == TOME_PACK_OK) {
-        if (volume_size) {
-            prepare_set_cleanup(out);
-            err = tome_pack_write_set(p, out, volume_size, &ss);
-            cli_cleanup_clear();
+        if (a.volume_size) {
+            prepare_set_cleanup(a.out);
+            err = tome_pack_write_set(p, a.out, a.volume_size, &ss);
         } else {
-            prepare_cleanup(out);
-            err = tome_pack_write(p, out, &st);
-            cli_cleanup_clear();
+            prepare_cleanup(a.out);
+            err = a.shards ? tome_pack_write_plan(p, a.out, a.shards, &ps)
+                           : tome_pack_write(p, a.out, &st);
         }
+        cli_cleanup_clear();
     }
     if (o.progress)
         fputs("\r\033[K", stderr);
     if (err != TOME_PACK_OK) {
-        /* the message may quote a key from the input: escaped like every key */
-        cli_error("%s", cli_esc(tome_packer_message(p)));
+        status = pack_failed(p);
         tome_packer_free(p);
         free(temp_dir);
-        return EXIT_FAIL;
+        return status;
     }
-    if (!quiet && volume_size)
-        printf("%s: set of %u volumes, %u articles, %llu bytes -> %llu bytes of volumes "
-               "(largest %llu) + index %llu bytes (ratio %.2f), dictionary %u bytes, "
-               "%u repacks, reader workspace %zu bytes\n",
-               out, ss.volumes, ss.articles, (unsigned long long)ss.raw_bytes,
-               (unsigned long long)ss.volume_bytes, (unsigned long long)ss.largest_volume,
-               (unsigned long long)ss.index_bytes,
-               ss.volume_bytes + ss.index_bytes
-                   ? (double)ss.raw_bytes / (double)(ss.volume_bytes + ss.index_bytes)
-                   : 0.0,
-               ss.dict_size, ss.repacks, ss.workspace_memory);
-    else if (!quiet)
-        printf("%s: %u articles, %u distinct, %llu bytes -> %llu bytes (ratio %.2f), "
-               "%u near-duplicate groups, dictionary %u bytes, index %llu bytes, "
-               "reader workspace %zu bytes\n",
-               out, st.articles, st.bodies, (unsigned long long)st.raw_bytes,
-               (unsigned long long)st.archive_bytes,
-               st.archive_bytes ? (double)st.raw_bytes / (double)st.archive_bytes : 0.0,
-               st.near_duplicate_groups, st.dict_size, (unsigned long long)st.index_bytes,
-               st.workspace_memory);
+    if (!a.quiet && a.volume_size)
+        print_set_stats(a.out, &ss);
+    else if (!a.quiet && a.shards)
+        printf("%s: plan of %u shards for %u articles and %u aliases (%llu bytes), set %s, "
+               "dictionary %u bytes, plan %llu bytes\n",
+               a.out, ps.shards, ps.articles, ps.aliases, (unsigned long long)ps.raw_bytes,
+               ps.set_id, ps.dict_size, (unsigned long long)ps.plan_bytes);
+    else if (!a.quiet)
+        print_stats(a.out, &st);
     tome_packer_free(p);
     free(temp_dir);
-    warn_about_keys(out);
+    if (!a.shards)
+        warn_about_keys(a.out);
     return EXIT_OK;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+    return pack_main(argc, argv, "pack");
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    return pack_main(argc, argv, "plan");
+}
+
+int cmd_join(int argc, char **argv)
+{
+    static const struct option longs[] = {{"output", required_argument, 0, 'o'},
+                                          {"plan", required_argument, 0, 'P'},
+                                          {"quiet", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    const char *out = NULL, *plan = NULL;
+    tome_pack_options o;
+    int c, quiet = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'P': plan = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(join_usage, stdout); return EXIT_OK;
+        case ':': return cli_usage_error("join", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("join", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!plan)
+        return cli_usage_error("join", "give the plan: --plan FILE");
+    if (!out || !*out)
+        return cli_usage_error("join", "give the set index to write: -o NAME.tome");
+    if (optind < argc)
+        return cli_usage_error("join", "unexpected argument '%s'", argv[optind]);
+    tome_pack_options_default(&o);
+    return join_shards(&o, plan, out, quiet);
 }

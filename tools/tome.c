@@ -26,6 +26,8 @@ static const char usage[] =
     "  extract ARCHIVE -C DIR     write every article back as a file under DIR\n"
     "  search ARCHIVE QUERY       articles whose key, title or alias begins with QUERY\n"
     "                             (case and accents ignored)\n"
+    "  plan INPUT... --shards N -o PLAN  plan a set for independent workers\n"
+    "  join --plan PLAN -o NAME.tome     the set index of a plan's packed volumes\n"
     "  --version                  library version and the format version it reads\n"
     "\n"
     "'tome COMMAND --help' describes a command.  Exit status: 0 success,\n"
@@ -171,7 +173,7 @@ static const struct {
 } commands[] = {
     {"pack", cmd_pack}, {"ls", cmd_ls},           {"cat", cmd_cat},
     {"info", cmd_info}, {"verify", cmd_verify}, {"extract", cmd_extract},
-    {"search", cmd_search},
+    {"search", cmd_search}, {"plan", cmd_plan}, {"join", cmd_join},
 };
 
 int main(int argc, char **argv)

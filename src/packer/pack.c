@@ -58,6 +58,11 @@ void tome_packer_free(tome_packer *p)
     free(p->aliases);
     free(p->metas);
     free(p->fixed_dict);
+    if (p->shard) {
+        free(p->shard->lo);
+        free(p->shard->hi);
+        free(p->shard);
+    }
     free(p->articles);
     free(p->bodies);
     free(p->body_slots);
@@ -76,6 +81,8 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
         source = "article";
     if ((err = tome__pack_check_article(p, key, key_size, title, title_size, source)))
         return err;
+    if (!tome__pack_in_shard(p, key, key_size))
+        return TOME_PACK_OK;
     if (size > UINT32_MAX)
         return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
                                "%s: %zu bytes; articles must be under 4 GiB", source, size);
@@ -83,6 +90,17 @@ int tome_pack_add(tome_packer *p, const char *key, size_t key_size, const char *
         (err = tome__body_finish(p, &index)))
         return err;
     return tome__pack_add_article(p, key, key_size, title, title_size, index, source);
+}
+
+int tome__pack_in_shard(const tome_packer *p, const char *key, size_t key_size)
+{
+    const pack_shard *s = p->shard;
+    if (!s)
+        return 1;
+    if (tome__key_compare((const uint8_t *)key, key_size, (const uint8_t *)s->lo, s->lo_size) < 0)
+        return 0;
+    return !s->hi ||
+           tome__key_compare((const uint8_t *)key, key_size, (const uint8_t *)s->hi, s->hi_size) < 0;
 }
 
 int tome_pack_use_dictionary(tome_packer *p, const void *dict, size_t size)

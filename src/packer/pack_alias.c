@@ -20,8 +20,11 @@ int tome_pack_add_alias(tome_packer *p, const char *alias, size_t alias_size, co
     if (!source)
         source = "alias";
     if ((err = tome__pack_check_name(p, "alias", alias, alias_size, 1, source)) ||
-        (err = tome__pack_check_name(p, "alias's key", key, key_size, 1, source)) ||
-        (err = tome__pack_grow(p, (void **)&p->aliases, &p->alias_cap, p->alias_count + 1,
+        (err = tome__pack_check_name(p, "alias's key", key, key_size, 1, source)))
+        return err;
+    if (!tome__pack_in_shard(p, key, key_size)) /* another shard's article's */
+        return TOME_PACK_OK;
+    if ((err = tome__pack_grow(p, (void **)&p->aliases, &p->alias_cap, p->alias_count + 1,
                                sizeof *p->aliases)))
         return err;
     a = &p->aliases[p->alias_count++];

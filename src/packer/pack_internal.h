@@ -81,6 +81,21 @@ int tome__read_all(int fd, void *dst, size_t n, uint64_t at);
 /* The memory budget in bytes (options.memory, or the default). */
 uint64_t tome__memory_budget(const tome_packer *p);
 
+/* tome_pack_use_plan(): the shard of a plan this packer packs.  Its key
+ * range is [lo, hi) (no hi for the last shard); articles outside it, and
+ * aliases of them, are skipped as they are added. */
+typedef struct pack_shard {
+    uint32_t number, shards;
+    uint32_t first_id, count, aliases; /* what the plan says the range holds */
+    char *lo, *hi;
+    uint32_t lo_size, hi_size;
+    char set_id[17];
+} pack_shard;
+
+/* Whether an article keyed `key` belongs to this packer (always, without
+ * a plan). */
+int tome__pack_in_shard(const tome_packer *p, const char *key, size_t key_size);
+
 struct tome_packer {
     tome_pack_options opt;
     char message[1024];
@@ -106,6 +121,7 @@ struct tome_packer {
     int fixed_dict_set;
     uint8_t *fixed_dict;
     size_t fixed_dict_size;
+    pack_shard *shard; /* owned; NULL without a plan */
 };
 
 /* Fail with `code`: the packer takes no more work, and keeps the message

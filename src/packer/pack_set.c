@@ -67,8 +67,7 @@ typedef struct set_job {
     uint64_t ratio; /* in 1/RATIO_ONE */
 } set_job;
 
-/* The bytes an article brings, before compression. */
-static uint64_t article_cost(const tome_packer *p, const plan *pl, uint32_t id)
+uint64_t tome__set_article_cost(const tome_packer *p, const plan *pl, uint32_t id)
 {
     const pack_article *a = &p->articles[pl->ids[id]];
     uint64_t cost = (uint64_t)a->key_size + a->title_size + 8 + p->bodies[a->body].size;
@@ -91,7 +90,7 @@ static uint32_t estimate_count(const set_job *j, uint32_t first)
     uint64_t room = volume_room(j, FILL_TARGET), used = 0;
     uint32_t n = 0, total = (uint32_t)j->p->article_count;
     while (first + n < total) {
-        uint64_t c = article_cost(j->p, j->pl, first + n) * j->ratio / RATIO_ONE;
+        uint64_t c = tome__set_article_cost(j->p, j->pl, first + n) * j->ratio / RATIO_ONE;
         if (n > 0 && used + c > room)
             break;
         used += c;
@@ -105,7 +104,7 @@ static uint64_t range_cost(const set_job *j, uint32_t first, uint32_t n)
     uint64_t c = 0;
     uint32_t i;
     for (i = 0; i < n; i++)
-        c += article_cost(j->p, j->pl, first + i);
+        c += tome__set_article_cost(j->p, j->pl, first + i);
     return c;
 }
 
@@ -293,16 +292,23 @@ static int pack_volume(set_job *j, uint32_t v, uint32_t first, uint32_t n, tome_
                                     &vol->file_checksum);
 }
 
-int tome__set_volume_path(tome_packer *p, const char *set_path, uint32_t v, char **path)
+size_t tome_pack_volume_name(const char *set_path, uint32_t volume, char *buf, size_t cap)
 {
-    size_t len = strlen(set_path), cut = len, size;
-    const char *base;
+    size_t len = strlen(set_path), cut = len;
+    int n;
     if (len > 5 && strcmp(set_path + len - 5, ".tome") == 0)
         cut = len - 5;
-    size = cut + 32;
+    n = snprintf(buf, cap, "%.*s.%03u.tome", (int)cut, set_path, (unsigned)volume);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+int tome__set_volume_path(tome_packer *p, const char *set_path, uint32_t v, char **path)
+{
+    size_t size = tome_pack_volume_name(set_path, v, NULL, 0) + 1;
+    const char *base;
     if (!(*path = malloc(size)))
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
-    snprintf(*path, size, "%.*s.%03u.tome", (int)cut, set_path, (unsigned)v);
+    tome_pack_volume_name(set_path, v, *path, size);
     base = strrchr(*path, '/');
     base = base ? base + 1 : *path;
     if (strlen(base) > TOME_SET_NAME_MAX)

@@ -27,6 +27,10 @@ typedef struct set_alias {
     uint32_t volume;
 } set_alias;
 
+/* The bytes article `id` (in key order) brings, before compression: what
+ * volumes and shards are cut by. */
+uint64_t tome__set_article_cost(const tome_packer *p, const plan *pl, uint32_t id);
+
 /* "NAME.tome" -> "NAME.007.tome" in a new string (*path); fails when the
  * base name is longer than a record can hold. */
 int tome__set_volume_path(tome_packer *p, const char *set_path, uint32_t v, char **path);

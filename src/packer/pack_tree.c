@@ -163,6 +163,8 @@ static int add_file(tome_packer *p, const char *path, const char *key, size_t ke
                                path, (unsigned long long)st->st_size);
     if (p->failed)
         return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT, "invalid call to tome_pack_add");
+    if (!tome__pack_in_shard(p, key, key_len)) /* another shard's: not even read */
+        return TOME_PACK_OK;
     return read_and_add(p, path, key, key_len, (uint64_t)st->st_size);
 }
 
