@@ -155,6 +155,11 @@ int tome_pack_add_tree(tome_packer *packer, const char *root);
  * blank lines are skipped.  Errors name the file and line. */
 int tome_pack_add_jsonl(tome_packer *packer, const char *path);
 
+/* Add `path` as `tome pack` reads an INPUT: JSON Lines when it is a
+ * regular file named *.jsonl or *.ndjson, or a FIFO, terminal or socket;
+ * otherwise a tree (a directory, or a single file). */
+int tome_pack_add_path(tome_packer *packer, const char *path);
+
 /* Add an alias: `alias` becomes one more key of the article keyed `key`
  * (found with tome_find(), listed by the reader with the article, folded
  * into the search tree).  Both are valid UTF-8 without NUL, 1..65535 bytes;

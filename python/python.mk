@@ -11,8 +11,10 @@
 # objects of libtome.so in a static archive, so the module holds the
 # library itself (no libtome.so to install or find at run time, no rpath)
 # and exports none of its symbols; zstd is the system's libzstd.so.
+# python3-distributed (Dask) is for the distributed packing test only: the
+# package itself never imports it.
 PYTHON_DEBIAN_PACKAGES = python3 python3-dev python3-setuptools python3-wheel python3-pip \
-                         python3-pytest
+                         python3-pytest python3-distributed
 PYBUILD = $(BUILD)/python
 # pip refuses Debian's interpreter without this flag (PEP 668, Debian 12);
 # the package goes to /usr/local (root) or ~/.local, never over Debian's.
@@ -26,7 +28,7 @@ PIP_INSTALL = $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index
 # what to run.  Top-level only, like deps.
 python-deps:
 	@if ! [ -x "$(PYTHON)" ] || \
-	   ! $(PYTHON) -c 'import sysconfig, os, setuptools, wheel, pip, pytest; \
+	   ! $(PYTHON) -c 'import sysconfig, os, setuptools, wheel, pip, pytest, distributed; \
 	       assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
 	     >/dev/null 2>&1; then \
 	  if [ "$(PYTHON)" = /usr/bin/python3 ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -34,7 +36,7 @@ python-deps:
 	    for try in 1 2 3; do apt-get update -qq && break; sleep 5; done; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PYTHON_DEBIAN_PACKAGES) >/dev/null; \
 	  else \
-	    echo "$(PYTHON) lacks Python.h, setuptools, wheel, pip or pytest; run:"; \
+	    echo "$(PYTHON) lacks Python.h, setuptools, wheel, pip, pytest or distributed; run:"; \
 	    echo "  sudo apt-get install -y $(PYTHON_DEBIAN_PACKAGES)"; \
 	    exit 1; \
 	  fi; \

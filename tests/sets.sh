@@ -274,4 +274,88 @@ else
 fi
 rm -rf i9in
 
+# ---- 6. distributed packing: tome plan, pack --plan --shard, join ----------------
+
+mkdir d1 d2
+run plan tree --shards 3 -o d.plan -l 9 --meta title=Tree
+expect_status 0 "tome plan --shards 3"
+expect_out "plan of 3 shards for 420 articles and 2 aliases" "plan counts the whole tree"
+run pack tree --plan d.plan -o d1/s.tome -j 2
+expect_status 0 "pack --plan: every shard in one process, and the join"
+expect_out "d1/s.002.tome: " "each volume is reported"
+expect_out "d1/s.tome: set of 3 volumes, 420 articles" "then the set"
+# three workers at once, then the join
+for k in 0 1 2; do
+    "$TOME" pack tree --plan d.plan --shard $k -o d2/s.tome -j 1 -q </dev/null \
+        >"$T/w$k.out" 2>"$T/w$k.err" &
+done
+wait
+check "three shard workers, no message: $(cat "$T"/w?.err | head -3)" \
+    test -z "$(cat "$T"/w?.err)"
+run join --plan d.plan -o d2/s.tome
+expect_status 0 "join"
+check "the set's files: $(ls d1 | tr '\n' ' ')" \
+    test "$(ls d1 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.tome "
+for f in s.000.tome s.001.tome s.002.tome s.tome; do
+    same_file d1/$f d2/$f "one process and three workers write the same $f"
+done
+run verify d2/s.tome
+expect_status 0 "verify the joined set"
+run extract d2/s.tome -C d2x
+expect_status 0 "extract the joined set"
+run ls single.tome
+sort "$OUT" | cut -f2,3 >single.keys
+run ls d2/s.tome
+sort "$OUT" | cut -f2,3 >d2.keys
+same_file single.keys d2.keys "the set lists the single archive's keys and sizes"
+run cat d2/s.tome first-link.txt
+cmp -s "$OUT" tree/d1/f0001.txt && pass || fail "an alias found through the joined index"
+run info d2/s.000.tome
+expect_out "meta title Tree" "the plan's metadata is in every volume"
+check "extracting the joined set gives the tree back (links as copies)" diff -r tree d2x
+
+# refusals, each naming the problem
+run pack tree --plan d.plan -l 3 -o d3.tome
+expect_status 2 "pack --plan with -l"
+expect_err "--level: the plan sets what shapes the set's bytes" "says --level belongs to the plan"
+run pack tree --shard 1 -o d3.tome
+expect_status 2 "--shard without --plan"
+expect_err "--shard needs the plan" "says so"
+run pack tree --shards 2 -o d3.tome
+expect_status 2 "--shards given to pack"
+expect_err "--shards is plan's option" "says so"
+run plan tree -o d3.plan
+expect_status 2 "plan without --shards"
+run plan tree --shards 421 -o d3.plan
+expect_status 1 "more shards than articles"
+expect_err "421 shards asked for 420 articles" "says how many it can"
+check "a refused plan leaves no file" test ! -e d3.plan
+run pack tree --plan d.plan --shard 3 -o d3.tome
+expect_status 1 "shard 3 of a 3-shard plan"
+expect_err "shard 3: d.plan has shards 0 to 2" "names the range"
+run pack other --plan d.plan --shard 0 -o d3.tome
+expect_status 1 "a shard of other input"
+expect_err "give the input the plan was made from" "says the input is not the plan's"
+check "nothing written for it" test ! -e d3.000.tome
+run pack tree --plan single.tome --shard 0 -o d3.tome
+expect_status 1 "an archive that is not a plan"
+expect_err "single.tome is not a plan of this tome" "says so"
+cp d.plan bad.plan
+printf 'X' | dd of=bad.plan bs=1 seek=300 conv=notrunc 2>/dev/null
+run pack tree --plan bad.plan --shard 0 -o d3.tome
+expect_status 1 "a damaged plan"
+expect_err "bad.plan is not a usable plan" "says the plan is damaged"
+mkdir d3
+cp d2/s.000.tome d2/s.002.tome d3/
+run join --plan d.plan -o d3/s.tome
+expect_status 1 "join with volume 1 missing"
+expect_err "d3/s.001.tome: No such file or directory: is shard 1 packed?" "names the volume"
+cp d2/s.000.tome d3/s.001.tome
+run join --plan d.plan -o d3/s.tome
+expect_status 1 "join with volume 0 in volume 1's place"
+expect_err "d3/s.001.tome: its tome.volume is another: it is not volume 1" "names the volume"
+check "a refused join leaves no index: $(ls d3 | tr '\n' ' ')" test ! -e d3/s.tome
+run join -o d3/s.tome
+expect_status 2 "join without --plan"
+
 finish

@@ -121,30 +121,6 @@ static void show_progress(void *user, const char *stage, uint64_t done, uint64_t
     fflush(stderr);
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Is this input JSON Lines?  A regular file named *.jsonl or *.ndjson, and
- * anything that can only be read as a stream: a FIFO, a terminal, a pipe as
- * /dev/stdin. */
-static int is_jsonl(const char *input, const struct stat *sb)
-{
-    if (S_ISFIFO(sb->st_mode) || S_ISCHR(sb->st_mode) || S_ISSOCK(sb->st_mode))
-        return 1;
-    return S_ISREG(sb->st_mode) && (has_suffix(input, ".jsonl") || has_suffix(input, ".ndjson"));
-}
-
-static int add_input(tome_packer *p, const char *input)
-{
-    struct stat sb;
-    if (stat(input, &sb) == 0 && is_jsonl(input, &sb))
-        return tome_pack_add_jsonl(p, input);
-    return tome_pack_add_tree(p, input);
-}
-
 /* The directory part of `path` ("." when none), in a new string. */
 static char *parent_of(const char *path)
 {
@@ -429,6 +405,23 @@ typedef struct pack_args {
     const char *shaping; /* the first option given that shapes the bytes */
 } pack_args;
 
+/* The name of an option that shapes the archive's bytes, or NULL. */
+static const char *shaping_option(int c)
+{
+    switch (c) {
+    case 'b': return "--block-size";
+    case 'l': return "--level";
+    case 'D': return "--dict";
+    case 'S': return "--dict-size";
+    case 'C': return "--no-cluster";
+    case 'R': return "--ram";
+    case 'M': return "--meta";
+    case 'F': return "--meta-file";
+    case 'V': return "--volume-size";
+    default: return NULL;
+    }
+}
+
 static int parse_options(int argc, char **argv, tome_pack_options *o, pack_args *a)
 {
     static const struct option longs[] = {
@@ -448,8 +441,8 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, pack_args 
     char *end;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:b:l:j:qh", longs, NULL)) != -1) {
-        if (strchr("blDSCRMFV", c) && !a->shaping)
-            a->shaping = argv[optind - 1];
+        if (!a->shaping)
+            a->shaping = shaping_option(c);
         switch (c) {
         case 'o': a->out = optarg; break;
         case 'b':
@@ -599,7 +592,7 @@ static int pack_shard(const tome_pack_options *o, const pack_args *a, char **inp
     }
     err = tome_pack_use_plan(p, a->plan, shard);
     for (i = 0; i < count && err == TOME_PACK_OK; i++)
-        err = add_input(p, inputs[i]);
+        err = tome_pack_add_path(p, inputs[i]);
     if (err == TOME_PACK_OK) {
         prepare_cleanup(name);
         err = tome_pack_write_shard(p, a->out, &st);
@@ -710,7 +703,7 @@ static int pack_main(int argc, char **argv, const char *command)
         return status;
     }
     for (i = optind; i < argc && err == TOME_PACK_OK; i++)
-        err = add_input(p, argv[i]);
+        err = tome_pack_add_path(p, argv[i]);
     if (err == TOME_PACK_OK) {
         if (a.volume_size) {
             prepare_set_cleanup(a.out);

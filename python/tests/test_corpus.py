@@ -5,29 +5,16 @@ tome.pack streaming straight out of the tarball, the two archives are
 byte-identical, and every mail reads back exactly."""
 import os
 import random
-import tarfile
 
 import pytest
 
 import tome
-from conftest import CORPUS, cli
+from conftest import CORPUS, cli, mails
 
 pytestmark = pytest.mark.skipif(
     not os.path.isfile(CORPUS),
     reason="the SpamAssassin corpus is not beside the clone (%s); the seeds tests still ran"
     % os.path.normpath(CORPUS))
-
-PREFIX = "package/data/"
-
-
-def mails(tarball):
-    """(key, bytes) of every .txt mail under package/data/, streamed."""
-    with tarfile.open(tarball, "r:gz") as tar:
-        for member in tar:
-            if member.isfile() and member.name.startswith(PREFIX) and \
-                    member.name.endswith(".txt"):
-                yield member.name[len(PREFIX):], tar.extractfile(member).read()
-
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):

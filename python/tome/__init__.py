@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 
-from . import _tome
+from . import _options, _tome
 from ._tome import Error, PackError, errors, library_version, format_version, error_name
 
 __all__ = ["open", "pack", "Archive", "Match", "VerifyReport", "QUERY_MAX", "Error", "PackError", "errors",
@@ -159,22 +159,6 @@ def open(source, *, trust_content=False, dict_tables=True):
     return Archive(source, trust_content=trust_content, dict_tables=dict_tables)
 
 
-_DICT_MODES = {"auto": 0, "off": 1, "on": 2, None: 0, False: 1, True: 2}
-
-
-def _size(value, name):
-    """An int, or a string with a K/M/G suffix (powers of 1024) as in `tome pack`."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().upper().removesuffix("B").removesuffix("I")
-        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-        digits = text[:-1] if scale > 1 else text
-        if digits.isdigit():
-            return int(digits) * scale
-    raise ValueError("bad %s %r (an int, or a number with K, M or G)" % (name, value))
-
-
 def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size="256K",
          threads=0, check=True, cluster=True, ram_budget=0, progress=None, metadata=None,
          memory=0):
@@ -198,23 +182,10 @@ def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size
     temporary files in the output's directory), progress (called as
     progress(stage, done, total)).
     """
-    if dict not in _DICT_MODES:
-        raise ValueError("dict is 'auto', 'on' or 'off', not %r" % (dict,))
-    options = {
-        "block_size": _size(block_size, "block size"),
-        "level": int(level),
-        "dict": _DICT_MODES[dict],
-        "dict_size": _size(dict_size, "dictionary size"),
-        "threads": int(threads),
-        "check": bool(check),
-        "cluster": bool(cluster),
-        "ram_budget": _size(ram_budget, "RAM budget"),
-        "progress": progress,
-        "metadata": metadata,
-        "memory": _size(memory, "memory budget"),
-    }
-    if options["memory"] < 0 or 0 < options["memory"] < 16 << 20:
-        raise ValueError("memory is at least 16M, not %r" % (memory,))
+    options = _options.pack_options(block_size=block_size, level=level, dict=dict,
+                                    dict_size=dict_size, threads=threads, check=check,
+                                    cluster=cluster, ram_budget=ram_budget, progress=progress,
+                                    metadata=metadata, memory=memory)
     if hasattr(output, "write") and not isinstance(output, (str, bytes, os.PathLike)):
         with tempfile.TemporaryDirectory(prefix="tome-pack-") as tmp:
             path = os.path.join(tmp, "out.tome")
@@ -223,3 +194,8 @@ def pack(output, articles, *, block_size="64K", level=19, dict="auto", dict_size
                 shutil.copyfileobj(f, output)
             return stats
     return _tome.pack(output, articles, **options)
+
+
+from .shards import join, pack_set, pack_shard, plan, plan_shards, volume_name  # noqa: E402
+
+__all__ += ["plan", "pack_shard", "join", "pack_set", "plan_shards", "volume_name"]

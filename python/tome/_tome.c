@@ -1513,9 +1513,12 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"output", "articles", "block_size", "level", "dict",
                              "dict_size", "threads", "check", "cluster", "ram_budget",
-                             "progress", "metadata", "memory", NULL};
+                             "progress", "metadata", "memory", "inputs", "shards", "plan",
+                             "shard", NULL};
     PyObject *path = NULL, *articles, *iter = NULL, *item, *progress = Py_None, *out = NULL;
-    PyObject *metadata = Py_None;
+    PyObject *metadata = Py_None, *inputs = Py_None, *plan = NULL;
+    unsigned long shards = 0, shard = 0;
+    tome_pack_plan_stats ps;
     char *temp_dir = NULL;
     unsigned long long memory = 0;
     tome_pack_options o;
@@ -1529,11 +1532,22 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     block_size = o.block_size;
     dict_size = o.dict_size;
     dict_mode = (int)o.dict;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOOK:pack", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOOKOkO&k:pack", kwlist,
                                      PyUnicode_FSConverter, &path, &articles, &block_size,
                                      &o.level, &dict_mode, &dict_size, &o.threads, &o.check,
-                                     &o.cluster, &ram, &progress, &metadata, &memory))
+                                     &o.cluster, &ram, &progress, &metadata, &memory, &inputs,
+                                     &shards, PyUnicode_FSConverter, &plan, &shard))
         return NULL;
+    if (inputs != Py_None && !PySequence_Check(inputs)) {
+        PyErr_SetString(PyExc_TypeError, "inputs is a list of paths");
+        goto out;
+    }
+    if ((plan && (shards || metadata != Py_None)) || shards > 999999 || shard > 999998) {
+        PyErr_SetString(PyExc_ValueError,
+                        "a plan is made with shards (1..999999) and metadata, and used with "
+                        "plan and shard (0..999998)");
+        goto out;
+    }
     if (block_size < 1 || block_size > (1ul << 30) || o.level < 1 || o.level > 22 ||
         dict_size < 256 || dict_size > (1ul << 30) || o.threads < 0 || o.threads > 64 ||
         ram < 0 || dict_mode < TOME_DICT_AUTO || dict_mode > TOME_DICT_ON) {
@@ -1584,10 +1598,33 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
         PyErr_NoMemory();
         goto out;
     }
+    if (plan && (err = tome_pack_use_plan(p, PyBytes_AS_STRING(plan), (uint32_t)shard))) {
+        raise_pack(p, err);
+        goto out;
+    }
     if (metadata != Py_None && pack_metadata(p, metadata, &err)) {
         if (err)
             raise_pack(p, err);
         goto out;
+    }
+    if (inputs != Py_None) {
+        Py_ssize_t k, count = PySequence_Size(inputs);
+        for (k = 0; k < count && !err; k++) {
+            PyObject *one = PySequence_GetItem(inputs, k), *fs = NULL;
+            if (!one || !PyUnicode_FSConverter(one, &fs)) {
+                Py_XDECREF(one);
+                goto out;
+            }
+            Py_DECREF(one);
+            Py_BEGIN_ALLOW_THREADS
+            err = tome_pack_add_path(p, PyBytes_AS_STRING(fs));
+            Py_END_ALLOW_THREADS
+            Py_DECREF(fs);
+        }
+        if (err) {
+            raise_pack(p, err);
+            goto out;
+        }
     }
     /* one article at a time: the iterable is never turned into a list */
     while ((item = PyIter_Next(iter))) {
@@ -1604,10 +1641,23 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     if (PyErr_Occurred())
         goto out;
     Py_BEGIN_ALLOW_THREADS
-    err = tome_pack_write(p, PyBytes_AS_STRING(path), &st);
+    if (plan)
+        err = tome_pack_write_shard(p, PyBytes_AS_STRING(path), &st);
+    else if (shards)
+        err = tome_pack_write_plan(p, PyBytes_AS_STRING(path), (uint32_t)shards, &ps);
+    else
+        err = tome_pack_write(p, PyBytes_AS_STRING(path), &st);
     Py_END_ALLOW_THREADS
     if (err) {
         raise_pack(p, err);
+        goto out;
+    }
+    if (shards) {
+        out = Py_BuildValue("{s:k,s:k,s:k,s:k,s:K,s:K,s:s}", "shards", (unsigned long)ps.shards,
+                            "articles", (unsigned long)ps.articles, "aliases",
+                            (unsigned long)ps.aliases, "dict_size", (unsigned long)ps.dict_size,
+                            "raw_bytes", (unsigned long long)ps.raw_bytes, "plan_bytes",
+                            (unsigned long long)ps.plan_bytes, "set_id", ps.set_id);
         goto out;
     }
     out = Py_BuildValue("{s:k,s:k,s:k,s:k,s:k,s:K,s:K,s:K,s:K,s:k,s:k,s:K,s:n,s:n}",
@@ -1630,6 +1680,63 @@ out:
     PyMem_Free(temp_dir);
     Py_XDECREF(iter);
     Py_XDECREF(path);
+    Py_XDECREF(plan);
+    return out;
+}
+
+static PyObject *mod_join(PyObject *self, PyObject *args)
+{
+    PyObject *plan = NULL, *path = NULL, *out = NULL;
+    tome_pack_options o;
+    tome_pack_set_stats ss;
+    tome_packer *p;
+    int err;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O&O&:join", PyUnicode_FSConverter, &plan, PyUnicode_FSConverter,
+                          &path))
+        goto done;
+    tome_pack_options_default(&o);
+    if (!(p = tome_packer_new(&o))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    err = tome_pack_join(p, PyBytes_AS_STRING(plan), PyBytes_AS_STRING(path), &ss);
+    Py_END_ALLOW_THREADS
+    if (err)
+        raise_pack(p, err);
+    else
+        out = Py_BuildValue("{s:k,s:k,s:k,s:K,s:K,s:K}", "volumes", (unsigned long)ss.volumes,
+                            "articles", (unsigned long)ss.articles, "aliases",
+                            (unsigned long)ss.aliases, "volume_bytes",
+                            (unsigned long long)ss.volume_bytes, "largest_volume",
+                            (unsigned long long)ss.largest_volume, "index_bytes",
+                            (unsigned long long)ss.index_bytes);
+    tome_packer_free(p);
+done:
+    Py_XDECREF(plan);
+    Py_XDECREF(path);
+    return out;
+}
+
+static PyObject *mod_volume_name(PyObject *self, PyObject *args)
+{
+    PyObject *path = NULL, *out = NULL;
+    unsigned long volume;
+    char *buf;
+    size_t need;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O&k:volume_name", PyUnicode_FSConverter, &path, &volume))
+        return NULL;
+    need = tome_pack_volume_name(PyBytes_AS_STRING(path), (uint32_t)volume, NULL, 0) + 1;
+    if ((buf = PyMem_Malloc(need))) {
+        tome_pack_volume_name(PyBytes_AS_STRING(path), (uint32_t)volume, buf, need);
+        out = PyUnicode_DecodeFSDefault(buf);
+        PyMem_Free(buf);
+    } else {
+        PyErr_NoMemory();
+    }
+    Py_DECREF(path);
     return out;
 }
 
@@ -1649,6 +1756,9 @@ static PyObject *mod_error_name(PyObject *self, PyObject *arg)
 static PyMethodDef module_methods[] = {
     {"pack", (PyCFunction)(void (*)(void))mod_pack, METH_VARARGS | METH_KEYWORDS,
      "pack(output, articles, **options) -> stats dict"},
+    {"join", (PyCFunction)mod_join, METH_VARARGS, "join(plan, output) -> set stats dict"},
+    {"volume_name", (PyCFunction)mod_volume_name, METH_VARARGS,
+     "volume_name(set_path, volume) -> the volume's file name"},
     {"error_name", (PyCFunction)mod_error_name, METH_O, "error_name(code) -> 'TOME_ERR_...'"},
     {NULL, NULL, 0, NULL}};
 

@@ -379,3 +379,19 @@ int tome_pack_add_tree(tome_packer *p, const char *root)
         return add_root_file(p, root, &st);
     return tome__pack_fail(p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory", root);
 }
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int tome_pack_add_path(tome_packer *p, const char *path)
+{
+    struct stat sb;
+    if (path && stat(path, &sb) == 0 &&
+        (S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+         (S_ISREG(sb.st_mode) && (has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson")))))
+        return tome_pack_add_jsonl(p, path);
+    return tome_pack_add_tree(p, path);
+}
