@@ -265,7 +265,7 @@ test-cmake: firmware-deps
 # and SquashFS 1 MiB; bytes, wall time, peak RSS.  SCALE="quarter" for one.
 SCALE_PACKAGES = linux-source-6.12 zstd squashfs-tools time
 .PHONY: bench-scale
-bench-scale: all
+bench-scale: all python-build
 	@$(MAKE) --no-print-directory $(BUILD)/query_bench
 	@missing=; for p in $(SCALE_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

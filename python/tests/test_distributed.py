@@ -77,7 +77,7 @@ def test_a_shard_of_other_input_is_refused(planned, tmp_path):
     key = sorted(files)[0]
     (some / key).parent.mkdir(parents=True)
     (some / key).write_bytes(files[key])
-    with pytest.raises(tome.PackError, match="the input has 1 articles and 0 aliases in its key range, the plan [0-9]+ and 0"):
+    with pytest.raises(tome.PackInputError, match="the input has 1 articles and 0 aliases in its key range, the plan [0-9]+ and 0"):
         tome.pack_shard(plan, 0, tmp_path / "x.tome", [some])
     assert not os.path.exists(tmp_path / "x.000.tome")
 
@@ -87,7 +87,7 @@ def test_join_refuses_a_missing_or_foreign_volume(planned, tmp_path):
     for k in range(SHARDS):
         tome.pack_shard(plan, k, tmp_path / "s.tome", [tmp / "mails"])
     os.rename(tmp_path / "s.002.tome", tmp_path / "kept.tome")
-    with pytest.raises(tome.PackError, match="s.002.tome: No such file"):
+    with pytest.raises(tome.PackIoError, match="s.002.tome: No such file"):
         tome.join(plan, tmp_path / "s.tome")
     assert not os.path.exists(tmp_path / "s.tome")
     # volume 1 in volume 2's place: its tome.volume says 1
@@ -95,14 +95,14 @@ def test_join_refuses_a_missing_or_foreign_volume(planned, tmp_path):
     os.rename(tmp_path / "s.002.tome", tmp_path / "two.tome")
     with open(tmp_path / "s.002.tome", "wb") as f:
         f.write((tmp_path / "s.001.tome").read_bytes())
-    with pytest.raises(tome.PackError, match="its tome.volume is another: it is not volume 2"):
+    with pytest.raises(tome.PackInputError, match="its tome.volume is another: it is not volume 2"):
         tome.join(plan, tmp_path / "s.tome")
     # a volume of another plan (another set identity)
     other = tmp_path / "other.plan"
     tome.plan(other, [tmp / "mails"], SHARDS, level=3, dict_size="32K")
     tome.pack_shard(other, 2, tmp_path / "o.tome", [tmp / "mails"])
     os.replace(tmp_path / "o.002.tome", tmp_path / "s.002.tome")
-    with pytest.raises(tome.PackError, match="its tome.set is another"):
+    with pytest.raises(tome.PackInputError, match="its tome.set is another"):
         tome.join(plan, tmp_path / "s.tome")
     os.replace(tmp_path / "two.tome", tmp_path / "s.002.tome")
     stats = tome.join(plan, tmp_path / "s.tome")

@@ -13,6 +13,10 @@
 #             a/, b/, c/): 4.5 GB of input, over 4 GiB; tome only (the peers
 #             would take three times as long to say what they said on tree),
 #             then verified and extracted, and the extraction compared
+#   dask      the whole tree as a volume set from one plan (4 shards), packed
+#             by one single-threaded process and by a Dask LocalCluster of two
+#             single-threaded workers (tests/bench/dask_scale.py); against
+#             tree's single archive (packed first when tree is not in the run)
 #   lines1m   the first 1,000,000 lines of the tree's UTF-8 files as JSON
 #             Lines, {"id": "PATH:LINE", "text": LINE} (LINE without its
 #             newline, lines numbered from 1); peers pack the .jsonl file
@@ -131,6 +135,21 @@ measure() {
 }
 
 for c in $corpora; do
+    if [ "$c" = dask ]; then
+        input=$(make_corpus tree)
+        res=$work/results/dask
+        mkdir -p "$res"
+        single=$work/results/tree/tome.tome
+        if [ ! -f "$single" ]; then
+            mkdir -p "$work/results/tree"
+            "$tome" pack "$input" -o "$single" -q
+        fi
+        echo
+        echo "### dask: the whole tree as a set, one process against two Dask workers"
+        echo
+        PYTHONPATH=$build/python/lib "$python" "$(dirname "$0")/dask_scale.py" "$input" "$res" "$single"
+        continue
+    fi
     input=$(make_corpus "$c")
     res=$work/results/$c
     mkdir -p "$res"
