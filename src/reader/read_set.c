@@ -97,7 +97,13 @@ static int layout_of(const tome_set_config *sc, set_layout *l)
     for (v = 0; v < sc->volume_count; v++) {
         size_t need;
         source_config(&c, &sc->volumes[v], sc);
-        if (tome_workspace_size(&c, &need) != TOME_OK || tome__parse_header(&c, &h) != TOME_OK)
+        err = tome_workspace_size(&c, &need);
+        if (err == TOME_OK)
+            err = tome__parse_header(&c, &h);
+        /* a failed read says nothing about the volume: the caller retries */
+        if (err == TOME_ERR_READ)
+            return err;
+        if (err != TOME_OK)
             continue; /* opening it will fail and say why */
         if (need > l->volume_ws)
             l->volume_ws = need;
@@ -658,7 +664,9 @@ int tome_set_verify(tome_set *s, tome_set_damage_fn on_damage, void *user,
     }
     for (v = 0; v < s->volumes; v++) {
         set_record rec;
-        if ((err = read_record(s, v, &rec)) != TOME_OK) {
+        if ((err = read_record(s, v, &rec)) == TOME_ERR_READ)
+            return err;
+        if (err != TOME_OK) {
             report(&sv, TOME_NO_INDEX, TOME_PART_ARTICLE, v, err);
             rep.index_damaged = 1;
             damaged = 1;
@@ -666,6 +674,9 @@ int tome_set_verify(tome_set *s, tome_set_damage_fn on_damage, void *user,
         }
         alias_sum += rec.aliases;
         err = v < s->cfg.volume_count ? open_volume(s, v) : TOME_ERR_RANGE;
+        /* a failed read is not damage: the whole verify is retried */
+        if (err == TOME_ERR_READ)
+            return err;
         if (err != TOME_OK) {
             report(&sv, v, TOME_PART_FILE, TOME_NO_INDEX, err);
             rep.damaged_volumes++;
