@@ -444,47 +444,40 @@ int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
     return TOME_OK;
 }
 
-/* Open the volume of `id`; *local its ID there. */
-static int volume_of(tome_set *s, uint32_t id, uint32_t *local)
+/* The calls by global ID: open the volume holding `id` (a NULL set is
+ * refused by tome_set_locate); *r its reader, *local the ID there. */
+static int volume_of(tome_set *s, uint32_t id, tome_reader **r, uint32_t *local)
 {
     uint32_t v;
     int err;
-    if ((err = tome_set_locate(s, id, &v, local)) != TOME_OK)
+    if ((err = tome_set_locate(s, id, &v, local)) != TOME_OK || (err = open_volume(s, v)) != TOME_OK)
         return err;
-    return open_volume(s, v);
+    *r = s->volume;
+    return TOME_OK;
 }
 
 int tome_set_fetch(tome_set *s, uint32_t id, void *dst, size_t cap, size_t *size)
 {
+    tome_reader *r;
     uint32_t local;
-    int err;
-    if (!s)
-        return TOME_ERR_ARGUMENT;
-    if ((err = volume_of(s, id, &local)) != TOME_OK)
-        return err;
-    return tome_fetch(s->volume, local, dst, cap, size);
+    int err = volume_of(s, id, &r, &local);
+    return err != TOME_OK ? err : tome_fetch(r, local, dst, cap, size);
 }
 
 int tome_set_key(tome_set *s, uint32_t id, char *buf, size_t cap)
 {
+    tome_reader *r;
     uint32_t local;
-    int err;
-    if (!s)
-        return TOME_ERR_ARGUMENT;
-    if ((err = volume_of(s, id, &local)) != TOME_OK)
-        return err;
-    return tome_key(s->volume, local, buf, cap);
+    int err = volume_of(s, id, &r, &local);
+    return err != TOME_OK ? err : tome_key(r, local, buf, cap);
 }
 
 int tome_set_title(tome_set *s, uint32_t id, char *buf, size_t cap)
 {
+    tome_reader *r;
     uint32_t local;
-    int err;
-    if (!s)
-        return TOME_ERR_ARGUMENT;
-    if ((err = volume_of(s, id, &local)) != TOME_OK)
-        return err;
-    return tome_title(s->volume, local, buf, cap);
+    int err = volume_of(s, id, &r, &local);
+    return err != TOME_OK ? err : tome_title(r, local, buf, cap);
 }
 
 /* -1, 0, 1: the order of key a against key b (byte-wise, a prefix first). */
@@ -537,16 +530,16 @@ int tome_set_find(tome_set *s, const char *key, size_t key_size, uint32_t *id)
 
 int tome_set_next(tome_set *s, uint32_t *cursor, uint32_t *id)
 {
-    uint32_t v, local, local_id;
+    tome_reader *r;
+    uint32_t local, local_id;
     int err;
     if (!s || !cursor || !id)
         return TOME_ERR_ARGUMENT;
     if (*cursor >= s->count)
         return TOME_DONE;
-    if ((err = tome_set_locate(s, *cursor, &v, &local)) != TOME_OK ||
-        (err = open_volume(s, v)) != TOME_OK)
+    if ((err = volume_of(s, *cursor, &r, &local)) != TOME_OK)
         return err;
-    if ((err = tome_next(s->volume, &local, &local_id)) != TOME_OK)
+    if ((err = tome_next(r, &local, &local_id)) != TOME_OK)
         return err == TOME_DONE ? TOME_ERR_CORRUPT : err;
     *id = s->cur_first + local_id;
     *cursor = s->cur_first + local;
