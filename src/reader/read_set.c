@@ -408,6 +408,13 @@ int tome_set_volume_reader(tome_set *s, uint32_t v, tome_reader **reader)
     return TOME_OK;
 }
 
+/* Whether the IDs [first, first + count) hold id, written so that no sum
+ * can wrap: first + count may pass 2^32 in a hostile record. */
+static int span_holds(uint32_t first, uint32_t count, uint32_t id)
+{
+    return id >= first && id - first < count;
+}
+
 int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
 {
     uint32_t lo = 0, hi;
@@ -416,7 +423,7 @@ int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
         return TOME_ERR_ARGUMENT;
     if (id >= s->count)
         return TOME_ERR_RANGE;
-    if (s->current != NO_VOLUME && id >= s->cur_first && id - s->cur_first < s->cur_count) {
+    if (s->current != NO_VOLUME && span_holds(s->cur_first, s->cur_count, id)) {
         *volume = s->current;
         *local = id - s->cur_first;
         return TOME_OK;
@@ -436,7 +443,7 @@ int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
         set_record rec;
         if ((err = read_record(s, lo, &rec)) != TOME_OK)
             return err;
-        if (id < rec.first || id - rec.first >= rec.count)
+        if (!span_holds(rec.first, rec.count, id))
             return TOME_ERR_CORRUPT; /* records checked at open: changed since */
         *volume = lo;
         *local = id - rec.first;
