@@ -533,11 +533,13 @@ typedef struct tome_set tome_set;
 /* Workspace bytes for tome_set_open(): TOME_SET_STATE_BOUND, plus
  * tome_workspace_size() of the index, plus the largest
  * tome_workspace_size() of the volumes (each read through its source;
- * a volume whose header cannot be read is left out: opening it fails
- * later, and tome_set_verify() reports it).  A static bound: the sum of
- * TOME_WORKSPACE_BOUND() of the index and of the largest volume, plus
- * TOME_SET_STATE_BOUND.  Errors: as tome_workspace_size() for the index,
- * TOME_ERR_ARGUMENT. */
+ * a volume whose header is missing, short or damaged is left out: opening
+ * it fails later, and tome_set_verify() reports it).  A static bound: the
+ * sum of TOME_WORKSPACE_BOUND() of the index and of the largest volume,
+ * plus TOME_SET_STATE_BOUND.  Errors: as tome_workspace_size() for the
+ * index, TOME_ERR_ARGUMENT, and TOME_ERR_READ when a volume's read
+ * callback fails (a volume left out for it would later be refused for a
+ * workspace sized without it). */
 int tome_set_workspace_size(const tome_set_config *config, size_t *size);
 
 /* Open a set: the index is opened and checked as by tome_open(), then its
@@ -618,8 +620,9 @@ typedef struct tome_set_verify_report {
  * each volume aliases in it, as many as it has (else TOME_PART_ALIASES,
  * TOME_ERR_VOLUME), and the alias counts summing to the index's (else
  * TOME_PART_BINDINGS for the index).  Returns TOME_OK, TOME_ERR_DAMAGED
- * when anything was reported, or TOME_ERR_READ.  Afterwards no volume is
- * open (the next call reopens one). */
+ * when anything was reported, or TOME_ERR_READ when a read callback
+ * failed, of the index or of any volume (never reported as damage: call
+ * again).  Afterwards no volume is open (the next call reopens one). */
 int tome_set_verify(tome_set *set, tome_set_damage_fn on_damage, void *user,
                     tome_set_verify_report *report);
 

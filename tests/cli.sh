@@ -35,7 +35,7 @@ mkdir log
 OUT=$T/log/out
 ERR=$T/log/err
 
-. "$REPO/tests/lib.sh" # passed, failed, pass, fail, check, finish
+. "$REPO/tests/lib.sh" # passed, failed, pass, fail, check, finish, size_of, flip_byte
 status=0
 
 # Show the last command's standard error, indented (after a failure).
@@ -138,19 +138,6 @@ not() {
 # absent_or_same FILE REFERENCE: FILE does not exist, or equals REFERENCE.
 absent_or_same() {
     [ ! -e "$1" ] || cmp -s "$1" "$2"
-}
-
-# Bytes of FILE as a plain number.
-size_of() {
-    echo $(($(wc -c <"$1")))
-}
-
-# flip_byte FILE OFFSET: replace one byte with its complement.
-flip_byte() {
-    old=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' \n')
-    new=$((255 - old))
-    printf "\\$(printf %03o "$new")" |
-        dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null
 }
 
 # u32 FILE OFFSET: a little-endian u32 of FILE.

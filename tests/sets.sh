@@ -203,9 +203,7 @@ run cat swap/s.tome '#0'
 expect_status 1 "cat from a swapped volume"
 expect_err "TOME_ERR_VOLUME" "cat says the volume is not the recorded one"
 
-fresh flip && cp j1/s.001.tome flip/s.001.tome
-size=$(wc -c <j1/s.001.tome)
-printf 'X' | dd of=flip/s.001.tome bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+fresh flip && flip_byte flip/s.001.tome $(($(size_of flip/s.001.tome) / 2))
 run verify flip/s.tome
 expect_status 1 "verify with a byte changed in a volume"
 expect_out "volume 1 flip/s.001.tome:" "verify names the changed volume"

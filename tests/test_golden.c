@@ -300,6 +300,18 @@ static void check_set_valid(const char *name, tome_set *s)
     CHECK_EQ(bad, 0);
 }
 
+/* Size a workspace for `c`, allocate it and open the set; *ws is the
+ * workspace (NULL when sizing failed), for the caller to free. */
+static int open_set(tome_set_config *c, tome_set **s, void **ws)
+{
+    size_t need = 0;
+    int err = tome_set_workspace_size(c, &need);
+    *ws = err == TOME_OK ? malloc(need) : NULL;
+    c->workspace = *ws;
+    c->workspace_size = need;
+    return err == TOME_OK ? tome_set_open(s, c) : err;
+}
+
 /* A set line: the index NAME.tome and the volumes it names, beside it. */
 static void check_set(const char *dir, const char *name, const char *what, const char *a2,
                       const char *a3, int callback)
@@ -311,7 +323,6 @@ static void check_set(const char *dir, const char *name, const char *what, const
     tome_set_config c;
     tome_set *s;
     void *ws;
-    size_t need = 0;
     uint32_t v, volumes = 0;
     int err;
     snprintf(path, sizeof path, "%s/%s.tome", dir, name);
@@ -329,12 +340,7 @@ static void check_set(const char *dir, const char *name, const char *what, const
     }
     c.index.size = index.size;
     /* the index alone, for the volumes' names */
-    err = tome_set_workspace_size(&c, &need);
-    ws = err == TOME_OK ? malloc(need) : NULL;
-    c.workspace = ws;
-    c.workspace_size = need;
-    if (err == TOME_OK)
-        err = tome_set_open(&s, &c);
+    err = open_set(&c, &s, &ws);
     if (strcmp(what, "open") == 0) {
         if (err != error_code(a2))
             fprintf(stderr, "%s: set open gave %s, expected %s\n", name, tome_error_name(err), a2);
@@ -368,12 +374,7 @@ static void check_set(const char *dir, const char *name, const char *what, const
     free(ws);
     c.volumes = src;
     c.volume_count = volumes;
-    err = tome_set_workspace_size(&c, &need);
-    ws = err == TOME_OK ? malloc(need) : NULL;
-    c.workspace = ws;
-    c.workspace_size = need;
-    if (err == TOME_OK)
-        err = tome_set_open(&s, &c);
+    err = open_set(&c, &s, &ws);
     CHECK_EQ(err, TOME_OK);
     if (err == TOME_OK && strcmp(what, "valid") == 0) {
         check_set_valid(name, s);

@@ -97,7 +97,13 @@ static int layout_of(const tome_set_config *sc, set_layout *l)
     for (v = 0; v < sc->volume_count; v++) {
         size_t need;
         source_config(&c, &sc->volumes[v], sc);
-        if (tome_workspace_size(&c, &need) != TOME_OK || tome__parse_header(&c, &h) != TOME_OK)
+        err = tome_workspace_size(&c, &need);
+        if (err == TOME_OK)
+            err = tome__parse_header(&c, &h);
+        /* a failed read says nothing about the volume: the caller retries */
+        if (err == TOME_ERR_READ)
+            return err;
+        if (err != TOME_OK)
             continue; /* opening it will fail and say why */
         if (need > l->volume_ws)
             l->volume_ws = need;
@@ -402,6 +408,13 @@ int tome_set_volume_reader(tome_set *s, uint32_t v, tome_reader **reader)
     return TOME_OK;
 }
 
+/* Whether the IDs [first, first + count) hold id, written so that no sum
+ * can wrap: first + count may pass 2^32 in a hostile record. */
+static int span_holds(uint32_t first, uint32_t count, uint32_t id)
+{
+    return id >= first && id - first < count;
+}
+
 int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
 {
     uint32_t lo = 0, hi;
@@ -410,7 +423,7 @@ int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
         return TOME_ERR_ARGUMENT;
     if (id >= s->count)
         return TOME_ERR_RANGE;
-    if (s->current != NO_VOLUME && id >= s->cur_first && id - s->cur_first < s->cur_count) {
+    if (s->current != NO_VOLUME && span_holds(s->cur_first, s->cur_count, id)) {
         *volume = s->current;
         *local = id - s->cur_first;
         return TOME_OK;
@@ -430,7 +443,7 @@ int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
         set_record rec;
         if ((err = read_record(s, lo, &rec)) != TOME_OK)
             return err;
-        if (id < rec.first || id - rec.first >= rec.count)
+        if (!span_holds(rec.first, rec.count, id))
             return TOME_ERR_CORRUPT; /* records checked at open: changed since */
         *volume = lo;
         *local = id - rec.first;
@@ -438,47 +451,40 @@ int tome_set_locate(tome_set *s, uint32_t id, uint32_t *volume, uint32_t *local)
     return TOME_OK;
 }
 
-/* Open the volume of `id`; *local its ID there. */
-static int volume_of(tome_set *s, uint32_t id, uint32_t *local)
+/* The calls by global ID: open the volume holding `id` (a NULL set is
+ * refused by tome_set_locate); *r its reader, *local the ID there. */
+static int volume_of(tome_set *s, uint32_t id, tome_reader **r, uint32_t *local)
 {
     uint32_t v;
     int err;
-    if ((err = tome_set_locate(s, id, &v, local)) != TOME_OK)
+    if ((err = tome_set_locate(s, id, &v, local)) != TOME_OK || (err = open_volume(s, v)) != TOME_OK)
         return err;
-    return open_volume(s, v);
+    *r = s->volume;
+    return TOME_OK;
 }
 
 int tome_set_fetch(tome_set *s, uint32_t id, void *dst, size_t cap, size_t *size)
 {
+    tome_reader *r;
     uint32_t local;
-    int err;
-    if (!s)
-        return TOME_ERR_ARGUMENT;
-    if ((err = volume_of(s, id, &local)) != TOME_OK)
-        return err;
-    return tome_fetch(s->volume, local, dst, cap, size);
+    int err = volume_of(s, id, &r, &local);
+    return err != TOME_OK ? err : tome_fetch(r, local, dst, cap, size);
 }
 
 int tome_set_key(tome_set *s, uint32_t id, char *buf, size_t cap)
 {
+    tome_reader *r;
     uint32_t local;
-    int err;
-    if (!s)
-        return TOME_ERR_ARGUMENT;
-    if ((err = volume_of(s, id, &local)) != TOME_OK)
-        return err;
-    return tome_key(s->volume, local, buf, cap);
+    int err = volume_of(s, id, &r, &local);
+    return err != TOME_OK ? err : tome_key(r, local, buf, cap);
 }
 
 int tome_set_title(tome_set *s, uint32_t id, char *buf, size_t cap)
 {
+    tome_reader *r;
     uint32_t local;
-    int err;
-    if (!s)
-        return TOME_ERR_ARGUMENT;
-    if ((err = volume_of(s, id, &local)) != TOME_OK)
-        return err;
-    return tome_title(s->volume, local, buf, cap);
+    int err = volume_of(s, id, &r, &local);
+    return err != TOME_OK ? err : tome_title(r, local, buf, cap);
 }
 
 /* -1, 0, 1: the order of key a against key b (byte-wise, a prefix first). */
@@ -531,16 +537,16 @@ int tome_set_find(tome_set *s, const char *key, size_t key_size, uint32_t *id)
 
 int tome_set_next(tome_set *s, uint32_t *cursor, uint32_t *id)
 {
-    uint32_t v, local, local_id;
+    tome_reader *r;
+    uint32_t local, local_id;
     int err;
     if (!s || !cursor || !id)
         return TOME_ERR_ARGUMENT;
     if (*cursor >= s->count)
         return TOME_DONE;
-    if ((err = tome_set_locate(s, *cursor, &v, &local)) != TOME_OK ||
-        (err = open_volume(s, v)) != TOME_OK)
+    if ((err = volume_of(s, *cursor, &r, &local)) != TOME_OK)
         return err;
-    if ((err = tome_next(s->volume, &local, &local_id)) != TOME_OK)
+    if ((err = tome_next(r, &local, &local_id)) != TOME_OK)
         return err == TOME_DONE ? TOME_ERR_CORRUPT : err;
     *id = s->cur_first + local_id;
     *cursor = s->cur_first + local;
@@ -658,7 +664,9 @@ int tome_set_verify(tome_set *s, tome_set_damage_fn on_damage, void *user,
     }
     for (v = 0; v < s->volumes; v++) {
         set_record rec;
-        if ((err = read_record(s, v, &rec)) != TOME_OK) {
+        if ((err = read_record(s, v, &rec)) == TOME_ERR_READ)
+            return err;
+        if (err != TOME_OK) {
             report(&sv, TOME_NO_INDEX, TOME_PART_ARTICLE, v, err);
             rep.index_damaged = 1;
             damaged = 1;
@@ -666,6 +674,9 @@ int tome_set_verify(tome_set *s, tome_set_damage_fn on_damage, void *user,
         }
         alias_sum += rec.aliases;
         err = v < s->cfg.volume_count ? open_volume(s, v) : TOME_ERR_RANGE;
+        /* a failed read is not damage: the whole verify is retried */
+        if (err == TOME_ERR_READ)
+            return err;
         if (err != TOME_OK) {
             report(&sv, v, TOME_PART_FILE, TOME_NO_INDEX, err);
             rep.damaged_volumes++;

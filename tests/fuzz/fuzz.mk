@@ -17,7 +17,7 @@
 # The targets and what they check: tests/fuzz/README.md.
 
 FUZZ_CC      ?= clang
-FUZZ_TARGETS  = read_memory read_callback verify mutate jsonl paths
+FUZZ_TARGETS  = read_memory read_callback verify mutate jsonl paths set
 FUZZ_RUN     ?= $(FUZZ_TARGETS)
 # The programs `make test` runs, plain and sanitized (tests/run.sh names).
 FUZZ_TESTS    = fuzz_replay sweep_damage mutation_run

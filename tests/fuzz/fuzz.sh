@@ -16,9 +16,11 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 
 # Largest input worth trying, per target: archives are a few KB, mutation
-# programs and file lists are short.
+# programs and file lists are short; a set is an index and volumes of at
+# least 4 KiB each.
 max_len() {
     case $1 in
+    set) echo 40000 ;;
     mutate) echo 512 ;;
     paths) echo 1024 ;;
     jsonl) echo 8192 ;;

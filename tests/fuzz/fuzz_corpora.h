@@ -20,4 +20,17 @@ const char *base_name(int which);
  * kept; NULL when packing failed. */
 const uint8_t *base_archive(int which, size_t *size);
 
+/* The volume sets of the `set` target, each as its container
+ * (fuzz_set.c): index and volumes, packed by tome_pack_write_set(). */
+enum { SET_PLAIN, SET_DICTIONARY, SET_COUNT };
+
+const char *set_name(int which);
+
+/* The container of set `which` carrying its first `volumes` volumes
+ * (all of them when larger), `head` giving the option bits of byte 0
+ * (the volume count is filled in); malloc'd, NULL when packing failed;
+ * *total_volumes receives how many the set has. */
+uint8_t *set_container(int which, unsigned head, unsigned volumes, size_t *size,
+                       unsigned *total_volumes);
+
 #endif

@@ -108,6 +108,42 @@ static void mutate_seeds(void)
         write_seed("mutate", programs[i].name, programs[i].program, programs[i].size);
 }
 
+/* Whole sets, and sets with a volume missing, only the index, or volumes
+ * given in another order's place (fuzz_set.c's container; head bits: 0x08
+ * reseal the index, 0x10 the volumes, 0x20 and 0x40 open flags). */
+static void set_seeds(void)
+{
+    static const struct {
+        const char *name;
+        int set;
+        unsigned head, volumes;
+    } seeds[] = {
+        {"plain", SET_PLAIN, 0x00, 4},
+        {"plain-no-dict-tables", SET_PLAIN, 0x20, 4},
+        {"plain-trusted", SET_PLAIN, 0x40, 4},
+        {"plain-resealed", SET_PLAIN, 0x18, 4},
+        {"plain-last-volume-missing", SET_PLAIN, 0x00, 2},
+        {"plain-index-only", SET_PLAIN, 0x00, 0},
+        {"dictionary", SET_DICTIONARY, 0x00, 4},
+    };
+    size_t i, size = 0;
+    for (i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        unsigned total = 0;
+        uint8_t *bytes = set_container(seeds[i].set, seeds[i].head, seeds[i].volumes, &size, &total);
+        if (!bytes) {
+            fprintf(stderr, "packing set %s failed\n", seeds[i].name);
+            exit(1);
+        }
+        /* every file of the set in one input: the target reads four volumes */
+        if (seeds[i].volumes >= 4 && (total < 3 || total > 4)) {
+            fprintf(stderr, "set %s has %u volumes, not 3 or 4\n", seeds[i].name, total);
+            exit(1);
+        }
+        write_seed("set", seeds[i].name, bytes, size);
+        free(bytes);
+    }
+}
+
 static void text_seed(const char *target, const char *name, const char *text)
 {
     write_seed(target, name, text, strlen(text));
@@ -160,6 +196,7 @@ int main(int argc, char **argv)
     mutate_seeds();
     jsonl_seeds();
     paths_seeds();
+    set_seeds();
     printf("seeds written under %s\n", root);
     return 0;
 }

@@ -34,6 +34,7 @@ TARGET(mutate)
 INIT(mutate)
 TARGET(jsonl)
 TARGET(paths)
+TARGET(set)
 
 static const struct {
     const char *name;
@@ -46,6 +47,7 @@ static const struct {
     {"mutate", fuzz_target_mutate, fuzz_init_mutate},
     {"jsonl", fuzz_target_jsonl, NULL},
     {"paths", fuzz_target_paths, NULL},
+    {"set", fuzz_target_set, NULL},
 };
 
 static char current[4400]; /* the input being replayed */
