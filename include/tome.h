@@ -495,8 +495,7 @@ int tome_verify(tome_reader *reader, tome_damage_fn on_damage, void *user,
  * over the volumes in order (volume v holds [first_id, first_id + count));
  * keys are in one order across the set.  The set reader keeps at most one
  * volume open, in its part of the workspace, and reopens (and rechecks)
- * a volume when a call needs another one.  Search across a set is not
- * offered yet: search each volume through tome_set_volume_reader(). */
+ * a volume when a call needs another one. */
 
 /* Where one archive's bytes are: memory (`data`) or a callback (`read`,
  * `user`), `size` bytes available, as in tome_config. */
@@ -596,6 +595,26 @@ int tome_set_find(tome_set *set, const char *key, size_t key_size, uint32_t *id)
  * (tome_next()).  Set *cursor = 0; each TOME_OK call sets *id (global);
  * TOME_DONE at the end.  Errors: as tome_next(), plus opening volumes. */
 int tome_set_next(tome_set *set, uint32_t *cursor, uint32_t *id);
+
+/* Prefix search over the whole set, as tome_search_start()/next() over
+ * one archive: volume by volume (so keys come in volume order), in each in
+ * the order of its search tree; match IDs are global.  The cursor keeps
+ * the query as given, at most TOME_QUERY_MAX bytes, to search each volume
+ * with it; other set calls may come between two tome_set_search_next()
+ * calls (the volume is reopened).  Start searches volume 0 at once, so a
+ * bad query fails there.  Errors: those of tome_search_start() and
+ * tome_search_next(), plus opening volumes. */
+typedef struct tome_set_search {
+    tome_search inner;  /* the search in the current volume */
+    uint32_t volume;    /* the current volume */
+    uint32_t started;   /* inner belongs to `volume` */
+    uint32_t flags;
+    uint32_t query_size;
+    uint8_t query[TOME_QUERY_MAX];
+} tome_set_search;
+int tome_set_search_start(tome_set *set, tome_set_search *search, const char *query,
+                          size_t query_size, uint32_t flags);
+int tome_set_search_next(tome_set *set, tome_set_search *search, tome_match *match);
 
 /* Called for each damage tome_set_verify() finds: `volume` is the volume
  * (TOME_NO_INDEX for the set index itself); part, index and error as in

@@ -148,6 +148,100 @@ static void close_set(opened_set *o)
     memset(o, 0, sizeof *o);
 }
 
+static int match_order(const void *x, const void *y)
+{
+    const tome_match *a = x, *b = y;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    return (a->source > b->source) - (a->source < b->source);
+}
+
+/* Search the set and the single archive: the same matches (the set's come
+ * volume by volume, so compared sorted).  With `meddle`, a fetch from
+ * the last volume between two matches: the search goes on unharmed. */
+static void compare_search(tome_set *s, tome_reader *single, const char *query, uint32_t flags,
+                           int meddle, uint32_t expect_at_least)
+{
+    static tome_match a[2048], b[2048];
+    static uint8_t body[8192];
+    tome_search one;
+    tome_set_search many;
+    tome_match m;
+    size_t na = 0, nb = 0, size;
+    int rc;
+    rc = tome_search_start(single, &one, query, strlen(query), flags);
+    while (rc == TOME_OK && (rc = tome_search_next(single, &one, &m)) == TOME_OK && na < 2048)
+        a[na++] = m;
+    CHECK_EQ(rc, TOME_DONE);
+    rc = tome_set_search_start(s, &many, query, strlen(query), flags);
+    while (rc == TOME_OK && (rc = tome_set_search_next(s, &many, &m)) == TOME_OK && nb < 2048) {
+        b[nb++] = m;
+        if (meddle)
+            CHECK_EQ(tome_set_fetch(s, tome_set_count(s) - 1, body, sizeof body, &size), TOME_OK);
+    }
+    CHECK_EQ(rc, TOME_DONE);
+    CHECK_EQ(tome_set_search_next(s, &many, &m), TOME_DONE);
+    qsort(a, na, sizeof *a, match_order);
+    qsort(b, nb, sizeof *b, match_order);
+    CHECK_EQ(na, nb);
+    CHECK(na >= expect_at_least);
+    CHECK(nb == na && memcmp(a, b, na * sizeof *a) == 0);
+}
+
+/* A search through a read callback that fails once, at each of its calls
+ * in turn: retried after the failure, it gives exactly the clean matches
+ * (an exact search once lost the match whose text read failed). */
+static void test_search_after_failed_reads(const uint8_t *bytes, size_t size)
+{
+    static tome_match clean[512], got[512];
+    opened o;
+    unsigned long calls, k;
+    size_t n_clean = 0, n;
+    int rc, lost = 0;
+    open_archive(&o, bytes, size, 1, 0);
+    CHECK_EQ(o.err, TOME_OK);
+    if (o.err != TOME_OK)
+        return;
+    o.im.calls = 0;
+    {
+        tome_search s;
+        rc = tome_search_start(o.r, &s, "Title 2", 7, TOME_SEARCH_ALL | TOME_SEARCH_EXACT);
+        while (rc == TOME_OK && n_clean < 512 &&
+               (rc = tome_search_next(o.r, &s, &clean[n_clean])) == TOME_OK)
+            n_clean++;
+        CHECK_EQ(rc, TOME_DONE);
+    }
+    CHECK(n_clean >= 50);
+    calls = o.im.calls;
+    for (k = 0; k < calls; k++) {
+        tome_search s;
+        int failed = 0;
+        o.im.fail_after = (long)k;
+        n = 0;
+        rc = tome_search_start(o.r, &s, "Title 2", 7, TOME_SEARCH_ALL | TOME_SEARCH_EXACT);
+        if (rc == TOME_ERR_READ) {
+            failed = 1;
+            o.im.fail_after = -1; /* once */
+            rc = tome_search_start(o.r, &s, "Title 2", 7, TOME_SEARCH_ALL | TOME_SEARCH_EXACT);
+        }
+        while (rc == TOME_OK && n < 512) {
+            rc = tome_search_next(o.r, &s, &got[n]);
+            if (rc == TOME_ERR_READ && !failed) {
+                failed = 1;
+                o.im.fail_after = -1;
+                rc = tome_search_next(o.r, &s, &got[n]);
+            }
+            if (rc == TOME_OK)
+                n++;
+        }
+        o.im.fail_after = -1;
+        if (rc != TOME_DONE || n != n_clean || memcmp(got, clean, n * sizeof *got) != 0)
+            lost++;
+    }
+    CHECK_EQ(lost, 0);
+    close_archive(&o);
+}
+
 /* Everything the single archive answers, the set answers the same. */
 static void compare_with_single(tome_set *s, tome_reader *single, const corpus *c)
 {
@@ -193,6 +287,25 @@ static void compare_with_single(tome_set *s, tome_reader *single, const corpus *
     CHECK_EQ(rc, TOME_DONE);
     CHECK_EQ(visited, c->n);
     CHECK_EQ(bad, 0);
+    /* search: folded and exact, keys, titles, aliases, over every volume */
+    compare_search(s, single, "k/01", TOME_SEARCH_ALL, 0, 30);
+    compare_search(s, single, "K/02", TOME_SEARCH_KEYS, 1, 30);
+    compare_search(s, single, "K/02", TOME_SEARCH_KEYS | TOME_SEARCH_EXACT, 0, 0);
+    compare_search(s, single, "title 1", TOME_SEARCH_TITLES, 1, 50);
+    compare_search(s, single, "Title 2", TOME_SEARCH_ALL | TOME_SEARCH_EXACT, 0, 50);
+    compare_search(s, single, "z/", TOME_SEARCH_ALIASES, 0, 50);
+    compare_search(s, single, "", TOME_SEARCH_ALL, 1, 300);
+    compare_search(s, single, "nothing like it", TOME_SEARCH_ALL, 0, 0);
+    {
+        tome_set_search bad;
+        static char long_query[TOME_QUERY_MAX + 2];
+        memset(long_query, 'k', sizeof long_query - 1);
+        CHECK_EQ(tome_set_search_start(s, &bad, "k", 1, 0), TOME_ERR_ARGUMENT); /* no source */
+        CHECK_EQ(tome_set_search_start(s, &bad, "\xff", 1, TOME_SEARCH_ALL), TOME_ERR_ARGUMENT);
+        CHECK_EQ(tome_set_search_start(s, &bad, long_query, TOME_QUERY_MAX + 1, TOME_SEARCH_ALL),
+                 TOME_ERR_ARGUMENT);
+        CHECK_EQ(tome_set_search_start(s, NULL, "k", 1, TOME_SEARCH_ALL), TOME_ERR_ARGUMENT);
+    }
 }
 
 /* Damage reports, collected. */
@@ -620,6 +733,7 @@ int main(void)
         }
         close_set(&s);
     }
+    test_search_after_failed_reads(single, single_size);
     test_damage(&f);
     test_foreign(&f, &g);
     test_read_failures(&f);

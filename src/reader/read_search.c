@@ -71,7 +71,7 @@ int tome_search_next(tome_reader *r, tome_search *s, tome_match *m)
         tome_compare cmp;
         tome_entry e;
         size_t at;
-        uint32_t block = 0;
+        uint32_t block = 0, entry = s->entry, prev_size = s->prev_size, prev_lcp = s->prev_lcp;
         if (s->frame >= t.leaves)
             break;
         if ((err = tome__frame_load(r, &t, s->frame, &f)) != TOME_OK)
@@ -107,8 +107,15 @@ int tome_search_next(tome_reader *r, tome_search *s, tome_match *m)
         if (s->flags & TOME_SEARCH_EXACT) {
             uint8_t text[TOME_QUERY_MAX];
             size_t size;
-            if ((err = tome__text(r, e.id, e.source, text, (size_t)s->exact_size, &size)) != TOME_OK)
+            if ((err = tome__text(r, e.id, e.source, text, (size_t)s->exact_size, &size)) !=
+                TOME_OK) {
+                /* the entry is not consumed: a call after a failed read
+                 * must find it again */
+                s->entry = entry;
+                s->prev_size = prev_size;
+                s->prev_lcp = prev_lcp;
                 return err;
+            }
             if (size < s->exact_size ||
                 (s->exact_size && memcmp(text, s->exact, (size_t)s->exact_size) != 0))
                 continue;

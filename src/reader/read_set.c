@@ -553,6 +553,54 @@ int tome_set_next(tome_set *s, uint32_t *cursor, uint32_t *id)
     return TOME_OK;
 }
 
+int tome_set_search_start(tome_set *s, tome_set_search *search, const char *query,
+                          size_t query_size, uint32_t flags)
+{
+    int err;
+    if (!s || !search || (!query && query_size))
+        return TOME_ERR_ARGUMENT;
+    if (query_size > TOME_QUERY_MAX)
+        return TOME_ERR_ARGUMENT;
+    search->volume = 0;
+    search->started = 0;
+    search->flags = flags;
+    search->query_size = (uint32_t)query_size;
+    if (query_size)
+        memcpy(search->query, query, query_size);
+    if ((err = open_volume(s, 0)) != TOME_OK ||
+        (err = tome_search_start(s->volume, &search->inner, query, query_size, flags)) != TOME_OK)
+        return err;
+    search->started = 1;
+    return TOME_OK;
+}
+
+int tome_set_search_next(tome_set *s, tome_set_search *search, tome_match *match)
+{
+    int err;
+    if (!s || !search || !match)
+        return TOME_ERR_ARGUMENT;
+    while (search->volume < s->volumes) {
+        if ((err = open_volume(s, search->volume)) != TOME_OK)
+            return err;
+        if (!search->started) {
+            if ((err = tome_search_start(s->volume, &search->inner, (const char *)search->query,
+                                         search->query_size, search->flags)) != TOME_OK)
+                return err;
+            search->started = 1;
+        }
+        err = tome_search_next(s->volume, &search->inner, match);
+        if (err == TOME_OK) {
+            match->id += s->cur_first; /* local < cur_count: checked at open */
+            return TOME_OK;
+        }
+        if (err != TOME_DONE)
+            return err;
+        search->volume++;
+        search->started = 0;
+    }
+    return TOME_DONE;
+}
+
 /* ---- verification ---- */
 
 typedef struct set_verify {

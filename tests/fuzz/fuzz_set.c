@@ -66,6 +66,9 @@
 #define ALLOWED_FETCH (CODE_BIT(TOME_OK) | VOLUME_CODES)
 #define ALLOWED_FIND (CODE_BIT(TOME_OK) | VOLUME_CODES | CODE_BIT(TOME_ERR_NOT_FOUND))
 #define ALLOWED_NEXT (CODE_BIT(TOME_OK) | CODE_BIT(TOME_DONE) | VOLUME_CODES)
+#define ALLOWED_SEARCH                                                                       \
+    (CODE_BIT(TOME_OK) | CODE_BIT(TOME_DONE) | VOLUME_CODES | CODE_BIT(TOME_ERR_NOT_FOUND) | \
+     CODE_BIT(TOME_ERR_ARGUMENT))
 #define ALLOWED_VERIFY (CODE_BIT(TOME_OK) | CODE_BIT(TOME_ERR_DAMAGED) | CODE_BIT(TOME_ERR_READ))
 /* A damage call: an archive's own damage, or a volume refused at open;
  * never a failed read, which verify returns instead. */
@@ -117,6 +120,7 @@ typedef struct run {
     const outcome_log *expect;
     size_t next;
     int problems; /* calls that failed or disagreed, for the clean-verify check */
+    int search_missed; /* a clean set's search that missed its first key */
     /* each volume opened alone, from memory: what the set must agree with */
     tome_reader *alone[SET_PARTS_MAX];
     void *alone_ws[SET_PARTS_MAX];
@@ -487,6 +491,49 @@ static int check_verify(run *x, tome_set *s, uint32_t volumes, uint32_t count)
     return code;
 }
 
+/* An exact search for the first bytes of the set's first key: each match
+ * is an ID of the set whose key or title (as the match says) begins with
+ * them; on a clean set, the article of that key is among them. */
+#define SEARCH_MATCHES_MAX 256u
+static void check_search(run *x, tome_set *s, uint32_t count)
+{
+    tome_set_search search;
+    tome_match m;
+    uint64_t digest = 0;
+    uint32_t matches = 0;
+    size_t q;
+    int code, code2, found_first = 0;
+    char query[4];
+    CALL(code, tome_set_key(s, 0, x->third, KEY_CAP));
+    if (code != TOME_OK)
+        return;
+    q = strlen(x->third) < sizeof query - 1 ? strlen(x->third) : sizeof query - 1;
+    memcpy(query, x->third, q);
+    query[q] = '\0';
+    CALL(code, tome_set_search_start(s, &search, query, q, TOME_SEARCH_ALL | TOME_SEARCH_EXACT));
+    FUZZ_CHECK(IS_ONE_OF(code, ALLOWED_SEARCH));
+    while (code == TOME_OK && matches < SEARCH_MATCHES_MAX) {
+        CALL(code, tome_set_search_next(s, &search, &m));
+        FUZZ_CHECK(IS_ONE_OF(code, ALLOWED_SEARCH));
+        if (code != TOME_OK)
+            break;
+        matches++;
+        FUZZ_CHECK(m.id < count);
+        if (m.id >= count)
+            break;
+        digest = digest * 31u + m.id * 4u + (m.source < 2 ? m.source : 2);
+        found_first |= m.id == 0 && m.source == 0;
+        if (m.source < 2) {
+            CALL(code2, m.source ? tome_set_title(s, m.id, x->again, KEY_CAP)
+                                 : tome_set_key(s, m.id, x->again, KEY_CAP));
+            FUZZ_CHECK(code2 != TOME_OK || strncmp(x->again, query, q) == 0);
+        }
+    }
+    if (code == TOME_DONE && x->problems == 0)
+        x->search_missed += !found_first;
+    note(x, code, digest);
+}
+
 /* Every call over the whole set (`volumes` sources, as the index records). */
 static void exercise_set(run *x, tome_set *s, uint32_t volumes, uint32_t count)
 {
@@ -517,6 +564,7 @@ static void exercise_set(run *x, tome_set *s, uint32_t volumes, uint32_t count)
     }
     each_once = check_walk(x, s, count);
     check_index_keys(x, s, volumes, count);
+    check_search(x, s, count);
     /* a fetch before verify and after it (which closes the open volume)
      * gives the same answer */
     if (count > 0) {
@@ -532,7 +580,8 @@ static void exercise_set(run *x, tome_set *s, uint32_t volumes, uint32_t count)
     }
     /* A clean verify means every call above succeeded exactly. */
     if (verified == TOME_OK)
-        FUZZ_CHECK(x->problems == 0 && each_once && volumes <= SET_VOLUMES_MAX);
+        FUZZ_CHECK(x->problems == 0 && each_once && volumes <= SET_VOLUMES_MAX &&
+                   x->search_missed == 0);
 }
 
 static void run_set(const part *parts, unsigned given, uint32_t flags, int callback,
