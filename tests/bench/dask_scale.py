@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """dask_scale.py TREE WORK SINGLE [SHARDS] - the distributed-packing row of
 `make bench-scale` (tests/bench/scale.sh): TREE packed as a volume set
-from one plan (SHARDS shards, default 4) by one single-threaded process
+from one plan (SHARDS shards, default 2) by one single-threaded process
 and by a Dask LocalCluster of two single-threaded worker processes, in
 one run: wall time, bytes, peak RSS of each process, and the set against
-the single archive SINGLE.  The two sets must be byte-identical.  Run
-with PYTHONPATH holding the built package."""
+the single archive SINGLE.  The two sets must be byte-identical.  As a
+yardstick of the machine's own parallelism, the same run times one
+`zstd -19` process against two at once on the same 16 MiB.  Run with
+PYTHONPATH holding the built package."""
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 
@@ -40,9 +43,38 @@ def same_files(a, b):
     return sorted(os.listdir(a)) == sorted(os.listdir(b))
 
 
+def zstd_parallelism(tree, work):
+    """Seconds of one `zstd -19` of 16 MiB of the tree, and of two at once."""
+    sample = os.path.join(work, "zstd-sample")
+    with open(sample, "wb") as out:
+        left = 16 << 20
+        for root, dirs, files in sorted(os.walk(tree)):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                if left > 0 and os.path.isfile(path) and not os.path.islink(path):
+                    with open(path, "rb") as f:
+                        data = f.read(left)
+                    out.write(data)
+                    left -= len(data)
+            if left <= 0:
+                break
+    command = ["zstd", "-q", "-19", "-c", sample]
+    t0 = time.monotonic()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    one = time.monotonic() - t0
+    t0 = time.monotonic()
+    procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(2)]
+    for p in procs:
+        p.wait()
+    two = time.monotonic() - t0
+    os.unlink(sample)
+    return one, two
+
+
 def main():
     tree, work, single = sys.argv[1:4]
-    shards = int(sys.argv[4]) if len(sys.argv) > 4 else 4
+    shards = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     one, two = os.path.join(work, "one"), os.path.join(work, "two")
     for d in (one, two):
         shutil.rmtree(d, ignore_errors=True)
@@ -74,6 +106,7 @@ def main():
     for pid, rss, _ in rows2:
         workers[pid] = max(workers.get(pid, 0), rss)
 
+    zstd_one, zstd_two = zstd_parallelism(tree, work)
     sizes = set_bytes(two)
     total = sum(sizes.values())
     single_bytes = os.path.getsize(single)
@@ -93,6 +126,8 @@ def main():
           "%d (the issue asks at most +2%%)" % (shards, total, 100.0 * (total - single_bytes) / single_bytes,
                                                 single_bytes))
     print("- the two sets are %s" % ("byte-identical" if identical else "DIFFERENT"))
+    print("- yardstick: one zstd -19 of 16 MiB took %.1f s, two at once %.1f s: this machine "
+          "ran two processes %.2fx as fast as one" % (zstd_one, zstd_two, 2 * zstd_one / zstd_two))
     return 0 if identical else 1
 
 

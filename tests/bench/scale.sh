@@ -13,7 +13,7 @@
 #             a/, b/, c/): 4.5 GB of input, over 4 GiB; tome only (the peers
 #             would take three times as long to say what they said on tree),
 #             then verified and extracted, and the extraction compared
-#   dask      the whole tree as a volume set from one plan (4 shards), packed
+#   dask      the whole tree as a volume set from one plan (2 shards), packed
 #             by one single-threaded process and by a Dask LocalCluster of two
 #             single-threaded workers (tests/bench/dask_scale.py); against
 #             tree's single archive (packed first when tree is not in the run)
