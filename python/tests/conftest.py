@@ -30,6 +30,19 @@ def mails(tarball):
                 yield member.name[len(MAILS_PREFIX):], tar.extractfile(member).read()
 
 
+@pytest.fixture(scope="session")
+def mails_tree(tmp_path_factory):
+    """The corpus's mails written out as a tree: (its folder, {key: bytes})."""
+    folder = tmp_path_factory.mktemp("mails") / "mails"
+    files = {}
+    for key, body in mails(CORPUS):
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        files[key] = body
+    return folder, files
+
+
 def cli(*args, check=True):
     """Run the tome CLI; its standard output as bytes."""
     return subprocess.run([TOME_CLI, *args], check=check, stdout=subprocess.PIPE,

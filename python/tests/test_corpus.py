@@ -17,16 +17,11 @@ pytestmark = pytest.mark.skipif(
     % os.path.normpath(CORPUS))
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(mails_tree, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("corpus")
-    files = {}
-    for key, body in mails(CORPUS):
-        path = tmp / "mails" / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
-        files[key] = body
+    folder, files = mails_tree
     archive = tmp / "cli.tome"
-    cli("pack", str(tmp / "mails"), "-o", str(archive), "-q", "-l", "3")
+    cli("pack", str(folder), "-o", str(archive), "-q", "-l", "3")
     return tmp, files, archive
 
 

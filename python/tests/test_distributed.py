@@ -20,19 +20,15 @@ SHARDS = 4
 
 
 @pytest.fixture(scope="module")
-def planned(tmp_path_factory):
+def planned(mails_tree, tmp_path_factory):
+    """(a folder to work in, the mails' folder, {key: bytes}, their plan of SHARDS shards)."""
     tmp = tmp_path_factory.mktemp("distributed")
-    files = {}
-    for key, body in mails(CORPUS):
-        path = tmp / "mails" / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
-        files[key] = body
+    folder, files = mails_tree
     plan = tmp / "mails.plan"
-    stats = tome.plan(plan, [tmp / "mails"], SHARDS, level=3, dict_size="64K")
+    stats = tome.plan(plan, [folder], SHARDS, level=3, dict_size="64K")
     assert stats["shards"] == SHARDS and stats["articles"] == 6046
     assert len(stats["set_id"]) == 16
-    return tmp, files, plan
+    return tmp, folder, files, plan
 
 
 def set_files(folder):
@@ -40,16 +36,16 @@ def set_files(folder):
 
 
 def test_two_dask_workers_pack_the_set_one_process_packs(planned):
-    tmp, files, plan = planned
+    tmp, mails, files, plan = planned
     (tmp / "one").mkdir()
     (tmp / "dask").mkdir()
-    alone = tome.pack_set([tmp / "mails"], tmp / "one" / "mails.tome", plan_path=plan)
+    alone = tome.pack_set([mails], tmp / "one" / "mails.tome", plan_path=plan)
     assert alone["volumes"] == SHARDS and alone["articles"] == 6046
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        spread = tome.pack_set([tmp / "mails"], tmp / "dask" / "mails.tome", client,
+        spread = tome.pack_set([mails], tmp / "dask" / "mails.tome", client,
                                plan_path=plan)
     assert spread["volume_paths"] == [str(tmp / "dask" / ("mails.%03d.tome" % k))
                                       for k in range(SHARDS)]
@@ -72,7 +68,7 @@ def test_two_dask_workers_pack_the_set_one_process_packs(planned):
 
 
 def test_a_shard_of_other_input_is_refused(planned, tmp_path):
-    tmp, files, plan = planned
+    tmp, mails, files, plan = planned
     some = tmp_path / "some"
     key = sorted(files)[0]
     (some / key).parent.mkdir(parents=True)
@@ -83,9 +79,9 @@ def test_a_shard_of_other_input_is_refused(planned, tmp_path):
 
 
 def test_join_refuses_a_missing_or_foreign_volume(planned, tmp_path):
-    tmp, files, plan = planned
+    tmp, mails, files, plan = planned
     for k in range(SHARDS):
-        tome.pack_shard(plan, k, tmp_path / "s.tome", [tmp / "mails"])
+        tome.pack_shard(plan, k, tmp_path / "s.tome", [mails])
     os.rename(tmp_path / "s.002.tome", tmp_path / "kept.tome")
     with pytest.raises(tome.PackIoError, match="s.002.tome: No such file"):
         tome.join(plan, tmp_path / "s.tome")
@@ -99,8 +95,8 @@ def test_join_refuses_a_missing_or_foreign_volume(planned, tmp_path):
         tome.join(plan, tmp_path / "s.tome")
     # a volume of another plan (another set identity)
     other = tmp_path / "other.plan"
-    tome.plan(other, [tmp / "mails"], SHARDS, level=3, dict_size="32K")
-    tome.pack_shard(other, 2, tmp_path / "o.tome", [tmp / "mails"])
+    tome.plan(other, [mails], SHARDS, level=3, dict_size="32K")
+    tome.pack_shard(other, 2, tmp_path / "o.tome", [mails])
     os.replace(tmp_path / "o.002.tome", tmp_path / "s.002.tome")
     with pytest.raises(tome.PackInputError, match="its tome.set is another"):
         tome.join(plan, tmp_path / "s.tome")
