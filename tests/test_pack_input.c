@@ -90,6 +90,18 @@ int tome_pack_add_alias(tome_packer *p, const char *alias, size_t alias_size, co
     return TOME_PACK_OK;
 }
 
+/* The core's key-range filter (a shard of a plan): keys below
+ * `shard_from` are another shard's. */
+static const char *shard_from;
+
+int tome__pack_in_shard(const tome_packer *p, const char *key, size_t key_size)
+{
+    size_t n = shard_from ? strlen(shard_from) : 0;
+    int c = memcmp(key, shard_from ? shard_from : "", key_size < n ? key_size : n);
+    (void)p;
+    return !shard_from || c > 0 || (c == 0 && key_size >= n);
+}
+
 static int has_alias(const char *pair)
 {
     size_t i;
@@ -310,6 +322,28 @@ static void test_tree_walk(void)
     test_tree_keys(temp_path("tree/"));
     snprintf(with_slashes, sizeof with_slashes, "%s//", temp_path("tree"));
     test_tree_keys(with_slashes);
+}
+
+/* A shard's packer: files keyed outside its range are skipped (not even
+ * read); tome_pack_add_path() reads a directory as a tree and a .jsonl
+ * file as JSON Lines. */
+static void test_tree_shard_and_add_path(void)
+{
+    static const char *const kept[] = {"a/one.txt", "caf\xC3\xA9.txt", "top.txt"};
+    tome_packer *p = new_packer();
+    forget_recorded();
+    shard_from = "a/c";
+    CHECK_EQ(tome_pack_add_path(p, temp_path("tree")), TOME_PACK_OK);
+    CHECK(keys_are(kept, sizeof kept / sizeof *kept));
+    shard_from = NULL;
+    free(p);
+    p = new_packer();
+    forget_recorded();
+    CHECK(write_file("shard.jsonl", "{\"id\":\"j1\",\"text\":\"x\"}\n", 23));
+    CHECK_EQ(tome_pack_add_path(p, temp_path("shard.jsonl")), TOME_PACK_OK);
+    CHECK(recorded_count == 1 && !strcmp(recorded[0].key, "j1"));
+    free(p);
+    forget_recorded();
 }
 
 static void test_tree_single_file(void)
@@ -802,6 +836,7 @@ int main(void)
     make_temp_root();
     test_utf8();
     test_tree_walk();
+    test_tree_shard_and_add_path();
     test_tree_single_file();
     test_tree_missing_root();
     test_tree_symlinks();
