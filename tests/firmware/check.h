@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform.h"
 #include "tome.h"
 
 /* ---- output: pieces of one line, then out_end() ---- */
@@ -57,5 +58,9 @@ int spi_flash_read(void *flash, uint64_t offset, void *dst, size_t len);
 
 /* Damaged copies of an archive: each must be refused or reported. */
 void check_damage(const char *name, const uint8_t *archive, size_t size);
+
+/* A volume set, `count` files (index first), opened through one read
+ * callback per file (check_set.c). */
+void check_set(const platform_archive *files, size_t count);
 
 #endif

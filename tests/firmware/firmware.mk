@@ -37,13 +37,15 @@ FW_CPU_m0 = -mcpu=cortex-m0 -mthumb
 
 FW_EXAMPLE  = $(FW_SRC)/example
 FW_CHECK_SRC  = $(FW_SRC)/reader_check.c $(FW_SRC)/check_output.c \
-                $(FW_SRC)/check_damage.c $(FW_SRC)/spi_flash.c
+                $(FW_SRC)/check_damage.c $(FW_SRC)/check_set.c $(FW_SRC)/spi_flash.c
 # the example's startup code, semihosting and linker script serve the check too
 FW_DEVICE_SRC = $(FW_SRC)/platform_device.c $(FW_EXAMPLE)/startup.c $(FW_EXAMPLE)/semihost.c
 
 FW_INCLUDES = $(CPPFLAGS_TOME) $(PORT_INC) -I$(FW_EXAMPLE)
 FW_CFLAGS   = -Os -g -ffunction-sections -fdata-sections -fno-common
 FW_ARCHIVES = $(FW)/seeds.tome $(FW)/generated.tome
+# A volume set (its index; the volumes beside it), read through the set API.
+FW_SET      = $(FW)/set/set.tome
 # The variants built and run; footprint also builds m0-*, which runs on the
 # same board since the Cortex-M4 executes Cortex-M0 code.
 FW_RUN      = m4-default m4-minimal
@@ -76,6 +78,15 @@ $(FW)/generated.tome: $(BUILD)/tome $(FW)/gen_corpus
 	$(FW)/gen_corpus > $(FW)/generated.jsonl
 	$(BUILD)/tome pack $(FW)/generated.jsonl -o $@ -q -b 16K --dict on --dict-size 16K
 
+# The generated corpus again, as a set of three volumes or more (as many
+# as the packer makes of it); volumes.inc lists them for archives.S.
+$(FW_SET): $(BUILD)/tome $(FW)/generated.tome
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(BUILD)/tome pack $(FW)/generated.jsonl -o $@ -q -b 16K --dict on --volume-size 128K
+	@cd $(dir $@) && n=$$(ls set.[0-9]*.tome | wc -l) && \
+	  if [ "$$n" -lt 3 ]; then echo "$@: $$n volumes; the check wants three or more"; exit 1; fi && \
+	  for f in set.[0-9]*.tome; do v=$${f#set.}; echo "    volume $${v%.tome}"; done > volumes.inc
+
 # ---- the check on the host ----------------------------------------------------
 
 FW_HOST_OBJ = $(patsubst $(FW_SRC)/%.c,$(FW)/host/%.o,$(FW_CHECK_SRC) $(FW_SRC)/platform_host.c)
@@ -89,8 +100,9 @@ $(FW)/host/%.o: $(FW_SRC)/%.c
 $(FW)/host/reader_check: $(FW_HOST_OBJ) $(BUILD)/libtome.a
 	$(CC) $(OPT) $^ $(LIBS) -o $@
 
-$(FW)/host.out: $(FW)/host/reader_check $(FW_ARCHIVES)
-	$(FW)/host/reader_check $(FW_ARCHIVES) > $@ || { tail -n 20 $@; exit 1; }
+$(FW)/host.out: $(FW)/host/reader_check $(FW_ARCHIVES) $(FW_SET)
+	$(FW)/host/reader_check $(FW_ARCHIVES) --set $(FW_SET) $$(ls $(dir $(FW_SET))set.[0-9]*.tome) \
+	  > $@ || { tail -n 20 $@; exit 1; }
 
 # ---- the firmware, one directory per variant ------------------------------------
 
@@ -106,10 +118,11 @@ $(FW)/$(1)/obj/%.o: %.c $(PORT_ZSTD)/lib/zstd.h $(PORT_SRC)/xxhash/xxhash.h
 	@mkdir -p $$(dir $$@)
 	$(FW_CC) $(2) $(READER_STD) $(FW_CFLAGS) $(WARN) $(3) $(FW_INCLUDES) -MMD -MP -c $$< -o $$@
 
-$(FW)/$(1)/obj/archives.o: $(FW_SRC)/archives.S $(FW_ARCHIVES)
+$(FW)/$(1)/obj/archives.o: $(FW_SRC)/archives.S $(FW_ARCHIVES) $(FW_SET)
 	@mkdir -p $$(dir $$@)
 	$(FW_CC) $(2) -DSEEDS_ARCHIVE='"$(FW)/seeds.tome"' \
-	  -DGENERATED_ARCHIVE='"$(FW)/generated.tome"' -c $$< -o $$@
+	  -DGENERATED_ARCHIVE='"$(FW)/generated.tome"' -DSET_VOLUMES='"volumes.inc"' \
+	  -Wa,-I$(dir $(FW_SET)) -c $$< -o $$@
 
 $(FW)/$(1)/check.elf: $(patsubst %.c,$(FW)/$(1)/obj/%.o,$(READER_SRC) $(FW_CHECK_SRC) $(FW_DEVICE_SRC)) \
                       $(FW)/$(1)/obj/src/port/tome_zstd.o $(FW)/$(1)/obj/archives.o \

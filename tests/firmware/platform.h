@@ -21,6 +21,10 @@ typedef struct platform_archive {
 /* The archives to check; *count receives how many. */
 const platform_archive *platform_archives(size_t *count);
 
+/* The files of a volume set to check through the set API: the index
+ * first, then its volumes in order; *count receives how many (0: none). */
+const platform_archive *platform_set(size_t *count);
+
 /* Print NUL-terminated text. */
 void platform_print(const char *text);
 

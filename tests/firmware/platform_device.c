@@ -4,6 +4,8 @@
  * flash, output through semihosting, scratch memory in RAM, and a stack
  * gauge that paints the free stack and finds the deepest word overwritten.
  */
+#include <string.h>
+
 #include "platform.h"
 #include "semihost.h"
 
@@ -18,6 +20,11 @@ static uint8_t arena[ARENA_SIZE] __attribute__((section(".arena"), aligned(64)))
 extern const uint8_t archive_seeds[], archive_seeds_end[];
 extern const uint8_t archive_generated[], archive_generated_end[];
 extern uint32_t __stack_limit[]; /* lowest stack address (linker script) */
+/* The volume set (archives.S): start and end of each file, index first,
+ * then the volumes in order; a null start ends the list. */
+extern const uint8_t *const set_files[];
+
+#define SET_FILES_MAX 16u
 
 #define STACK_PAINT 0xA5C3A5C3u
 
@@ -31,6 +38,32 @@ const platform_archive *platform_archives(size_t *count)
     list[1].data = archive_generated;
     list[1].size = (size_t)(archive_generated_end - archive_generated);
     *count = 2;
+    return list;
+}
+
+/* "set.tome", then "set.000.tome", "set.001.tome", ...: the names the
+ * packer gave the files, which the host takes from the files themselves. */
+const platform_archive *platform_set(size_t *count)
+{
+    static platform_archive list[SET_FILES_MAX];
+    static char names[SET_FILES_MAX][16];
+    size_t n;
+    for (n = 0; n < SET_FILES_MAX && set_files[2 * n]; n++) {
+        char *name = names[n];
+        list[n].data = set_files[2 * n];
+        list[n].size = (size_t)(set_files[2 * n + 1] - set_files[2 * n]);
+        list[n].name = name;
+        memcpy(name, "set.", 4);
+        if (n == 0) {
+            memcpy(name + 4, "tome", 5);
+        } else {
+            name[4] = (char)('0' + (n - 1) / 100 % 10);
+            name[5] = (char)('0' + (n - 1) / 10 % 10);
+            name[6] = (char)('0' + (n - 1) % 10);
+            memcpy(name + 7, ".tome", 6);
+        }
+    }
+    *count = n;
     return list;
 }
 

@@ -2,7 +2,7 @@
 /*
  * platform_host.c - the reader check on the build machine: the archives are
  * files named on the command line, output goes to stdout.  The stack is
- * not measured here.  Usage: reader_check ARCHIVE...
+ * not measured here.  Usage: reader_check ARCHIVE... [--set INDEX VOLUME...]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +15,19 @@
 #define ARENA_SIZE (1024u * 1024u)
 #endif
 
-static platform_archive *archives;
-static size_t archive_count;
+static platform_archive *archives, *set_files;
+static size_t archive_count, set_count;
 
 const platform_archive *platform_archives(size_t *count)
 {
     *count = archive_count;
     return archives;
+}
+
+const platform_archive *platform_set(size_t *count)
+{
+    *count = set_count;
+    return set_files;
 }
 
 void platform_print(const char *text)
@@ -68,17 +74,25 @@ static int load(const char *path, platform_archive *archive)
 
 int main(int argc, char **argv)
 {
-    int i;
-    if (argc < 2) {
-        fputs("usage: reader_check ARCHIVE...\n", stderr);
+    int i, set = argc;
+    for (i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--set") == 0 && set == argc)
+            set = i;
+    if (set < 2 || set == argc - 1) {
+        fputs("usage: reader_check ARCHIVE... [--set INDEX VOLUME...]\n", stderr);
         return 2;
     }
-    archive_count = (size_t)(argc - 1);
+    archive_count = (size_t)(set - 1);
+    set_count = set < argc ? (size_t)(argc - set - 1) : 0;
     archives = calloc(archive_count, sizeof *archives);
-    if (!archives)
+    set_files = calloc(set_count + 1, sizeof *set_files);
+    if (!archives || !set_files)
         return 2;
-    for (i = 1; i < argc; i++)
+    for (i = 1; i < set; i++)
         if (load(argv[i], &archives[i - 1]) != 0)
+            return 2;
+    for (i = set + 1; i < argc; i++)
+        if (load(argv[i], &set_files[i - set - 1]) != 0)
             return 2;
     return reader_check_run();
 }

@@ -4,7 +4,8 @@
  * archive the platform provides, in each I/O mode: open in a caller-owned
  * workspace, list and fetch every article in storage order (with its
  * aliases), find keys and aliases, search (folded and exact prefixes), read
- * the metadata, read a slice, verify; then damaged copies.  The same source runs on the
+ * the metadata, read a slice, verify; then damaged copies; then a volume
+ * set through the set API (check_set.c).  The same source runs on the
  * build machine and on the bare-metal board, and the two outputs must be
  * equal line for line (lines starting with '#' excepted, see check.h).
  */
@@ -630,6 +631,9 @@ int reader_check_run(void)
     check_stack_gauge();
     for (i = 0; i < count; i++)
         check_archive(&archives[i]);
+    archives = platform_set(&count);
+    if (count > 0)
+        check_set(archives, count);
     out_text("checks: ");
     out_u64(checks_run() - checks_failed());
     out_text(" passed, ");
