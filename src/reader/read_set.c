@@ -577,14 +577,14 @@ int tome_set_search_start(tome_set *s, tome_set_search *search, const char *quer
 int tome_set_search_next(tome_set *s, tome_set_search *search, tome_match *match)
 {
     int err;
-    if (!s || !search || !match)
+    if (!s || !search || !match || search->query_size > TOME_QUERY_MAX)
         return TOME_ERR_ARGUMENT;
     while (search->volume < s->volumes) {
         if ((err = open_volume(s, search->volume)) != TOME_OK)
             return err;
         if (!search->started) {
             if ((err = tome_search_start(s->volume, &search->inner, (const char *)search->query,
-                                         search->query_size, search->flags)) != TOME_OK)
+                                         (size_t)search->query_size, search->flags)) != TOME_OK)
                 return err;
             search->started = 1;
         }
