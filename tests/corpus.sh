@@ -109,5 +109,39 @@ PYEOF
     pass || fail "search of the titled mails: $(grep -m 3 FAIL "$work/search2.txt")"
 echo "search, keys and titles: $(tail -n 1 "$work/search2.txt")"
 "$tome" info "$work/titled.tome" | grep -E '^file size|names .*search'
+
+# A set in volumes of at most 1 MB (10^6 bytes; issue 14): every volume alone and the
+# set verify; the set extracts to the corpus; every article by global ID
+# and by key, in one cat each, is exactly the single archive's.
+mkdir -p "$work/set"
+"$tome" pack "$work/mails" --volume-size 1000000 -o "$work/set/mails.tome" -q || fail "pack of the set"
+volumes=0
+largest=0
+for v in "$work"/set/mails.[0-9]*.tome; do
+    volumes=$((volumes + 1))
+    vs=$(wc -c <"$v")
+    [ "$vs" -gt "$largest" ] && largest=$vs
+    "$tome" verify --alone "$v" >/dev/null && pass || fail "verify --alone $(basename "$v")"
+done
+[ "$largest" -le 1000000 ] && pass || fail "a volume of $largest bytes, over 1 MB"
+"$tome" verify "$work/set/mails.tome" >/dev/null && pass || fail "verify of the set"
+"$tome" extract "$work/set/mails.tome" -C "$work/set-out" && diff -r "$work/mails" "$work/set-out" >/dev/null &&
+    pass || fail "extract of the set is not byte-identical"
+"$tome" ls "$work/mails.tome" >"$work/single.ls"
+"$tome" ls "$work/set/mails.tome" >"$work/set.ls"
+cmp -s "$work/single.ls" "$work/set.ls" && pass || fail "ls of the set differs from the single archive's"
+ids=$(awk -F'\t' '{ printf "#%s ", $1 }' "$work/single.ls")
+# shellcheck disable=SC2086
+"$tome" cat "$work/mails.tome" $ids >"$work/single.byid" &&
+    "$tome" cat "$work/set/mails.tome" $ids >"$work/set.byid" &&
+    cmp -s "$work/single.byid" "$work/set.byid" && pass ||
+    fail "fetch by global ID: the set's articles differ from the single archive's"
+awk -F'\t' '{ print $2 }' "$work/single.ls" >"$work/keys" # plain keys: ls escapes none
+{ tr '\n' '\0' <"$work/keys" | xargs -0 "$tome" cat "$work/mails.tome"; } >"$work/single.bykey" &&
+    { tr '\n' '\0' <"$work/keys" | xargs -0 "$tome" cat "$work/set/mails.tome"; } >"$work/set.bykey" &&
+    cmp -s "$work/single.bykey" "$work/set.bykey" && cmp -s "$work/single.byid" "$work/single.bykey" &&
+    pass || fail "find by key: the set's articles differ from the single archive's"
+set_bytes=$(cat "$work"/set/mails*.tome | wc -c)
+echo "set of $volumes volumes (largest $largest bytes), $set_bytes bytes with its index: every volume and the set verify, extract identical, $(wc -l <"$work/keys") articles by ID and by key identical to the single archive's"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
