@@ -355,5 +355,22 @@ expect_err "d3/s.001.tome: its tome.volume is another: it is not volume 1" "name
 check "a refused join leaves no index: $(ls d3 | tr '\n' ' ')" test ! -e d3/s.tome
 run join -o d3/s.tome
 expect_status 2 "join without --plan"
+# the plan is never replaced by the set it plans
+cp d.plan p.tome
+run pack tree --plan p.tome -o p.tome
+expect_status 1 "pack --plan -o the plan"
+expect_err "-o p.tome: is the plan p.tome" "says so"
+check "nothing packed for it" test ! -e p.000.tome
+for k in 0 1 2; do cp d2/s.00$k.tome p.00$k.tome; done
+run join --plan p.tome -o p.tome
+expect_status 1 "join -o the plan (its volumes all there)"
+expect_err "p.tome is the plan: the set index would replace it" "says so"
+same_file d.plan p.tome "the plan is intact after join -o the plan"
+rm -f p.000.tome p.001.tome p.002.tome
+cp d.plan p.001.tome
+run pack tree --plan p.001.tome --shard 1 -o p.tome
+expect_status 1 "a shard whose volume name is the plan's"
+expect_err "p.001.tome is the plan: volume 1 would replace it" "says so"
+same_file d.plan p.001.tome "the plan is intact after packing its shard over it"
 
 finish

@@ -645,8 +645,14 @@ static int pack_planned(const tome_pack_options *o, const pack_args *a, char **i
 {
     uint32_t shards = 0, k;
     int status;
+    struct stat psb, osb;
     if (a->shard >= 0)
         return pack_shard(o, a, inputs, count, (uint32_t)a->shard, &shards);
+    if (stat(a->plan, &psb) == 0 && stat(a->out, &osb) == 0 && psb.st_dev == osb.st_dev &&
+        psb.st_ino == osb.st_ino) { /* before the shards, not after them at the join */
+        cli_error("-o %s: is the plan %s; the set index would replace it", a->out, a->plan);
+        return EXIT_FAIL;
+    }
     status = pack_shard(o, a, inputs, count, 0, &shards);
     for (k = 1; k < shards && status == EXIT_OK; k++)
         status = pack_shard(o, a, inputs, count, k, &shards);

@@ -90,6 +90,7 @@ typedef struct pack_shard {
     char *lo, *hi;
     uint32_t lo_size, hi_size;
     char set_id[17];
+    uint64_t plan_dev, plan_ino; /* the plan file, which no output may replace */
 } pack_shard;
 
 /* Whether an article keyed `key` belongs to this packer (always, without

@@ -170,6 +170,7 @@ typedef struct plan_file {
     void *workspace;
     tome_reader *r;
     uint32_t shards, articles, aliases, block_size, level, cluster;
+    uint64_t dev, ino; /* the plan file's, so that no output replaces it */
     char set_id[TOME_SET_ID_DIGITS + 1];
     char *value; /* META_VALUE_CAP bytes */
 } plan_file;
@@ -246,6 +247,8 @@ static int plan_open(tome_packer *p, const char *path, plan_file *f)
                                                        "1 byte to 1 GiB)", path);
     }
     have = (size_t)sb.st_size;
+    f->dev = (uint64_t)sb.st_dev;
+    f->ino = (uint64_t)sb.st_ino;
     f->bytes = malloc(have);
     f->value = malloc(META_VALUE_CAP);
     if (!f->bytes || !f->value) {
@@ -428,6 +431,8 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
         recs[(shard + 1) & 1].key = NULL;
     }
     memcpy(sh->set_id, f.set_id, sizeof sh->set_id);
+    sh->plan_dev = f.dev;
+    sh->plan_ino = f.ino;
     p->shard = sh;
 done:
     free(dict);
@@ -443,6 +448,14 @@ uint32_t tome_pack_shard_count(const tome_packer *p)
 }
 
 /* ---- packing a shard --------------------------------------------------- */
+
+/* Whether `path` names the plan file (dev, ino): writing it would destroy
+ * the plan. */
+static int is_plan_file(const char *path, uint64_t dev, uint64_t ino)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && (uint64_t)sb.st_dev == dev && (uint64_t)sb.st_ino == ino;
+}
 
 int tome_pack_write_shard(tome_packer *p, const char *set_path, tome_pack_stats *stats)
 {
@@ -465,6 +478,12 @@ int tome_pack_write_shard(tome_packer *p, const char *set_path, tome_pack_stats 
         (err = add_meta_u32(p, TOME_SET_META_FIRST_ID, sh->first_id)) ||
         (err = tome__set_volume_path(p, set_path, sh->number, &path)))
         goto done;
+    if (is_plan_file(path, sh->plan_dev, sh->plan_ino)) {
+        err = tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                              "%s is the plan: volume %u would replace it; give the set "
+                              "another name", path, (unsigned)sh->number);
+        goto done;
+    }
     err = tome_pack_write(p, path, stats);
 done:
     free(path);
@@ -638,6 +657,12 @@ int tome_pack_join(tome_packer *p, const char *plan_path, const char *set_path,
     j.f = &f;
     if ((err = plan_open(p, plan_path, &f)) || (err = plan_apply(p, &f)))
         goto done;
+    if (is_plan_file(set_path, f.dev, f.ino)) {
+        err = tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                              "%s is the plan: the set index would replace it; give the set "
+                              "another name", set_path);
+        goto done;
+    }
     j.records = calloc(f.shards, sizeof *j.records);
     j.shards = calloc(f.shards, sizeof *j.shards);
     j.paths = calloc(f.shards, sizeof *j.paths);
