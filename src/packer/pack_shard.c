@@ -284,7 +284,8 @@ static int plan_open(tome_packer *p, const char *path, plan_file *f)
         (err = plan_meta_u32(p, f, PLAN_META_CLUSTER, &f->cluster)) ||
         (err = plan_meta(p, f, TOME_SET_META_SET)))
         return err;
-    if (strlen(f->value) != TOME_SET_ID_DIGITS)
+    if (strlen(f->value) != TOME_SET_ID_DIGITS ||
+        strspn(f->value, "0123456789abcdef") != TOME_SET_ID_DIGITS) /* as readers check it */
         return plan_damaged(p, f, TOME_SET_META_SET, 0);
     memcpy(f->set_id, f->value, sizeof f->set_id);
     if (f->shards < 1 || f->shards > f->articles || tome_count(f->r) != f->shards + 1 ||
