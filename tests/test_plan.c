@@ -2,7 +2,7 @@
 /*
  * test_plan.c - distributed packing's plan read back as hostile: a plan
  * rewritten with one metadata value changed must be refused, with the
- * plan named, never turned into a set readers refuse.
+ * plan named, never turned into a set readers refuse or a huge allocation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +136,14 @@ int main(void)
     CHECK_EQ(join_set(bad, set, message, sizeof message), TOME_PACK_ERR_INPUT);
     CHECK_EQ(rewrite_plan(plan, bad, "tome.set", "0123456789ABCDEF"), TOME_PACK_OK);
     CHECK_EQ(pack_one_shard(bad, set, 0, message, sizeof message), TOME_PACK_ERR_INPUT);
+
+    /* an alias count the shards do not add up to: refused by name, not
+     * allocated (it was: calloc of 2^32 aliases, "out of memory") */
+    CHECK_EQ(rewrite_plan(plan, bad, "tome.aliases", "4294967295"), TOME_PACK_OK);
+    CHECK_EQ(join_set(bad, set, message, sizeof message), TOME_PACK_ERR_INPUT);
+    CHECK(strstr(message, "do not add up to tome.aliases") != NULL);
+    if (!strstr(message, "do not add up"))
+        fprintf(stderr, "message: %s\n", message);
 
     temp_cleanup();
     return check_summary();

@@ -507,7 +507,7 @@ typedef struct join_job {
     plan_file *f;
     set_record *records;
     shard_record *shards;
-    set_alias *aliases;
+    set_alias *aliases; /* grown volume by volume, as their headers confirm the counts */
     size_t alias_count;
     char **paths;
     size_t largest_workspace;
@@ -539,8 +539,14 @@ static int volume_aliases(join_job *j, tome_reader *r, uint32_t v, uint32_t want
     char *buf = malloc(key_cap);
     uint32_t id, n, got = 0, count = tome_count(r);
     int e = TOME_OK, err = TOME_PACK_OK;
-    if (!buf)
+    set_alias *grown = want ? realloc(j->aliases, (j->alias_count + want) * sizeof *grown)
+                            : j->aliases;
+    if (grown)
+        j->aliases = grown;
+    if (!buf || (want && !grown)) {
+        free(buf);
         return tome__pack_fail(j->p, TOME_PACK_ERR_MEMORY, "out of memory");
+    }
     for (id = 0; id < count && got < want && !err; id++) {
         for (n = 0; got < want && !err; n++) {
             set_alias *a;
@@ -667,22 +673,23 @@ int tome_pack_join(tome_packer *p, const char *plan_path, const char *set_path,
     j.records = calloc(f.shards, sizeof *j.records);
     j.shards = calloc(f.shards, sizeof *j.shards);
     j.paths = calloc(f.shards, sizeof *j.paths);
-    j.aliases = calloc(f.aliases ? f.aliases : 1, sizeof *j.aliases);
     temp = malloc(strlen(set_path) + 32);
-    if (!j.records || !j.shards || !j.paths || !j.aliases || !temp) {
+    if (!j.records || !j.shards || !j.paths || !temp) {
         err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
         goto done;
     }
     for (v = 0; v < f.shards && !err; v++)
         if (!(err = plan_shard(p, &f, v, v ? &j.shards[v - 1] : NULL, &j.shards[v])))
             err = tome__set_volume_path(p, set_path, v, &j.paths[v]);
-    for (v = 0; v < f.shards && !err; v++) {
-        if (j.alias_count + j.shards[v].aliases > f.aliases) {
-            err = plan_damaged(p, &f, "its shards have more aliases than the corpus", 0);
-            break;
-        }
-        err = join_volume(&j, v);
+    if (!err) { /* the records' aliases are the corpus's (each is checked by its volume) */
+        uint64_t sum = 0;
+        for (v = 0; v < f.shards; v++)
+            sum += j.shards[v].aliases;
+        if (sum != f.aliases)
+            err = plan_damaged(p, &f, "its shards' aliases do not add up to " PLAN_META_ALIASES, 0);
     }
+    for (v = 0; v < f.shards && !err; v++)
+        err = join_volume(&j, v);
     if (err)
         goto done;
     snprintf(temp, strlen(set_path) + 32, "%s.tmp-join-%ld", set_path, (long)getpid());
