@@ -353,6 +353,18 @@ run join --plan d.plan -o d3/s.tome
 expect_status 1 "join with volume 0 in volume 1's place"
 expect_err "d3/s.001.tome: its tome.volume is another: it is not volume 1" "names the volume"
 check "a refused join leaves no index: $(ls d3 | tr '\n' ' ')" test ! -e d3/s.tome
+rm d3/s.001.tome
+if mkfifo d3/s.001.tome 2>/dev/null; then
+    run join --plan d.plan -o d3/s.tome
+    expect_status 1 "join with a FIFO in volume 1's place (refused, not waited on)"
+    expect_err "d3/s.001.tome: not a regular file" "names it"
+    rm -f d3/s.001.tome
+fi
+mkdir d3/s.001.tome
+run join --plan d.plan -o d3/s.tome
+expect_status 1 "join with a directory in volume 1's place"
+expect_err "d3/s.001.tome: not a regular file" "names it"
+rmdir d3/s.001.tome
 run join -o d3/s.tome
 expect_status 2 "join without --plan"
 # the plan is never replaced by the set it plans

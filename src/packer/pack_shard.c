@@ -586,9 +586,15 @@ static int join_volume(join_job *j, uint32_t v)
     size_t need = 0;
     char value[16], *key = NULL;
     int e, err = TOME_PACK_OK;
-    if ((io.fd = open(j->paths[v], O_RDONLY | O_CLOEXEC)) < 0 || fstat(io.fd, &sb) != 0) {
+    /* O_NONBLOCK: a FIFO in a volume's place is refused, not waited on */
+    if ((io.fd = open(j->paths[v], O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+        fstat(io.fd, &sb) != 0) {
         err = tome__pack_fail(j->p, TOME_PACK_ERR_IO, "%s: %s: is shard %u packed?", j->paths[v],
                               strerror(errno), (unsigned)v);
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        err = volume_refused(j, v, "not a regular file");
         goto done;
     }
     memset(&c, 0, sizeof c);
