@@ -316,6 +316,9 @@ check "extracting the joined set gives the tree back (links as copies)" diff -r 
 run pack tree --plan d.plan -l 3 -o d3.tome
 expect_status 2 "pack --plan with -l"
 expect_err "--level: the plan sets what shapes the set's bytes" "says --level belongs to the plan"
+run pack tree --plan d.plan -l 3 --volume-size 1M -o d3.tome
+expect_status 2 "pack --plan with --volume-size"
+expect_err "--volume-size does not go with --plan" "says the plan's shards are the volumes"
 run pack tree --shard 1 -o d3.tome
 expect_status 2 "--shard without --plan"
 expect_err "--shard needs the plan" "says so"

@@ -521,6 +521,9 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, pack_args 
         return cli_usage_error(cmd, "--shards is plan's option (tome plan)");
     } else if (a->shard >= 0 && !a->plan) {
         return cli_usage_error(cmd, "--shard needs the plan: --plan FILE");
+    } else if (a->plan && a->volume_size) {
+        return cli_usage_error(cmd, "--volume-size does not go with --plan: the plan's shards "
+                                    "are the set's volumes (tome plan --shards N)");
     } else if (a->plan && a->shaping) {
         return cli_usage_error(cmd, "%s: the plan sets what shapes the set's bytes; give it to "
                                     "tome plan", a->shaping);
