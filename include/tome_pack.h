@@ -286,12 +286,13 @@ int tome_pack_write_shard(tome_packer *packer, const char *set_path, tome_pack_s
 
 /* Write the set index `set_path` of the plan's volumes (NAME.NNN.tome
  * beside it), reading only their headers, metadata and name entries, never
- * their blocks, and refusing (TOME_PACK_ERR_INPUT) a missing volume or one
- * that is not the plan's (another set, shard, key range or counts).  The
- * index is written under a temporary name and renamed into place; never over
- * the plan file (TOME_PACK_ERR_ARGUMENT).  `packer`
- * must be new: it carries the options that do not shape bytes and the
- * message.  Errors: those of tome_pack_write(). */
+ * their blocks, and refusing a missing volume (TOME_PACK_ERR_IO) or one
+ * that is not the plan's (TOME_PACK_ERR_INPUT: another set, shard, key
+ * range or counts, not a regular file).  The index is written under a
+ * temporary name and renamed into place; never over the plan file
+ * (TOME_PACK_ERR_ARGUMENT).  `packer` must be new: it carries the options
+ * that do not shape bytes and the message.  Errors: those of
+ * tome_pack_write(). */
 int tome_pack_join(tome_packer *packer, const char *plan_path, const char *set_path,
                    tome_pack_set_stats *stats);
 
