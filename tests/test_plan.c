@@ -40,7 +40,8 @@ static tome_pack_options options(void)
     return o;
 }
 
-/* The plan at `from` rewritten to `to`, metadata `name` given `value`. */
+/* The plan at `from` rewritten to `to`, metadata `name` given `value`
+ * (or, for a name "=KEY", article KEY's body). */
 static int rewrite_plan(const char *from, const char *to, const char *name, const char *value)
 {
     tome_pack_options o = options();
@@ -63,6 +64,8 @@ static int rewrite_plan(const char *from, const char *to, const char *name, cons
         if (tome_key(r.r, i, key, sizeof key) != TOME_OK ||
             tome_fetch(r.r, i, body, 1u << 16, &n) != TOME_OK)
             err = -1;
+        else if (name[0] == '=' && strcmp(key, name + 1) == 0)
+            err = tome_pack_add(p, key, strlen(key), NULL, 0, value, strlen(value), key);
         else
             err = tome_pack_add(p, key, strlen(key), NULL, 0, body, n, key);
     }
@@ -144,6 +147,15 @@ int main(void)
     CHECK(strstr(message, "do not add up to tome.aliases") != NULL);
     if (!strstr(message, "do not add up"))
         fprintf(stderr, "message: %s\n", message);
+
+    /* a dictionary zstd refuses (its magic, then garbage): refused before
+     * the input is read, naming the plan (it was "zstd refused the
+     * dictionary" once the shard's input was read) */
+    CHECK_EQ(rewrite_plan(plan, bad, "=dictionary",
+                          "\x37\xa4\x30\xec" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+             TOME_PACK_OK);
+    CHECK_EQ(pack_one_shard(bad, set, 0, message, sizeof message), TOME_PACK_ERR_INPUT);
+    CHECK(strstr(message, "bad.plan is not a usable plan: its dictionary") != NULL);
 
     temp_cleanup();
     return check_summary();

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "format.h"
 #include "pack_set.h"
 #include "tome.h"
@@ -411,8 +413,17 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
         goto done;
     }
     if ((err = plan_records(p, &f, shard + 1 < f.shards ? shard + 1 : shard, recs)) ||
-        (err = plan_fetch(p, &f, PLAN_DICTIONARY_KEY, &dict, &dict_size)) ||
-        (err = tome_pack_use_dictionary(p, dict, dict_size)) || (err = plan_apply(p, &f)))
+        (err = plan_fetch(p, &f, PLAN_DICTIONARY_KEY, &dict, &dict_size)))
+        goto done;
+    if (dict_size) { /* refused now, naming the plan, not after the input is read */
+        ZSTD_CDict *cd = ZSTD_createCDict(dict, dict_size, (int)f.level);
+        if (!cd) {
+            err = plan_damaged(p, &f, "its dictionary: zstd refuses it", 0);
+            goto done;
+        }
+        ZSTD_freeCDict(cd);
+    }
+    if ((err = tome_pack_use_dictionary(p, dict, dict_size)) || (err = plan_apply(p, &f)))
         goto done;
     if (!(sh = calloc(1, sizeof *sh))) {
         err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
