@@ -370,6 +370,11 @@ expect_err "d3/s.001.tome: not a regular file" "names it"
 rmdir d3/s.001.tome
 run join -o d3/s.tome
 expect_status 2 "join without --plan"
+# every shard in one process reads the input once per shard: not a stream
+run pack /dev/stdin --plan d.plan -o d4.tome
+expect_status 1 "pack --plan without --shard, from a stream"
+expect_err "/dev/stdin: a stream is read once" "says why"
+check "no volume written for it" test ! -e d4.000.tome
 # the plan is never replaced by the set it plans
 cp d.plan p.tome
 run pack tree --plan p.tome -o p.tome

@@ -651,6 +651,14 @@ static int pack_planned(const tome_pack_options *o, const pack_args *a, char **i
     struct stat psb, osb;
     if (a->shard >= 0)
         return pack_shard(o, a, inputs, count, (uint32_t)a->shard, &shards);
+    for (k = 0; k < (uint32_t)count; k++) /* each shard reads the input again */
+        if (stat(inputs[k], &osb) == 0 &&
+            (S_ISFIFO(osb.st_mode) || S_ISCHR(osb.st_mode) || S_ISSOCK(osb.st_mode))) {
+            cli_error("%s: a stream is read once, and --plan without --shard reads the input "
+                      "once per shard: give a file, or pack each shard with --shard K",
+                      inputs[k]);
+            return EXIT_FAIL;
+        }
     if (stat(a->plan, &psb) == 0 && stat(a->out, &osb) == 0 && psb.st_dev == osb.st_dev &&
         psb.st_ino == osb.st_ino) { /* before the shards, not after them at the join */
         cli_error("-o %s: is the plan %s; the set index would replace it", a->out, a->plan);
