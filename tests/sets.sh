@@ -358,7 +358,11 @@ expect_err "d3/s.001.tome: its tome.volume is another: it is not volume 1" "name
 check "a refused join leaves no index: $(ls d3 | tr '\n' ' ')" test ! -e d3/s.tome
 rm d3/s.001.tome
 if mkfifo d3/s.001.tome 2>/dev/null; then
+    # should the join wait on the FIFO, a writer comes in 20 s: a failure, not a hang
+    (sleep 20; : 3<>d3/s.001.tome) 2>/dev/null &
+    fifo_guard=$!
     run join --plan d.plan -o d3/s.tome
+    kill $fifo_guard 2>/dev/null
     expect_status 1 "join with a FIFO in volume 1's place (refused, not waited on)"
     expect_err "d3/s.001.tome: not a regular file" "names it"
     rm -f d3/s.001.tome
