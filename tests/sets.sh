@@ -374,6 +374,15 @@ expect_err "d3/s.001.tome: not a regular file" "names it"
 rmdir d3/s.001.tome
 run join -o d3/s.tome
 expect_status 2 "join without --plan"
+# an article sorting before the plan's first key is no shard's to drop:
+# shard 0 counts it and refuses
+cp -R tree tree0
+echo new >'tree0/!first.txt'
+run pack tree0 --plan d.plan -o d5.tome
+expect_status 1 "pack --plan with an article before the plan's first key"
+expect_err "shard 0: the input has 147 articles and 1 aliases in its key range, the plan 146" "shard 0 counts it"
+check "no set written for it" test ! -e d5.tome
+rm -rf tree0 d5.*.tome
 # every shard in one process reads the input once per shard: not a stream
 run pack /dev/stdin --plan d.plan -o d4.tome
 expect_status 1 "pack --plan without --shard, from a stream"
