@@ -62,7 +62,7 @@ COMMON_SRC = $(sort $(wildcard src/common/*.c))
 READER_SRC = $(COMMON_SRC) $(sort $(wildcard src/reader/*.c))
 PACKER_SRC = $(sort $(wildcard src/packer/*.c))
 TOOL_SRC   = $(sort $(wildcard tools/*.c))
-TESTS      = test_reader3 test_alloc test_pack_input test_fold test_set
+TESTS      = test_reader3 test_alloc test_pack_input test_fold test_set test_plan
 # run by tests/run.sh with the golden archives' folder
 EXTRA_TESTS = test_golden
 

@@ -280,16 +280,19 @@ uint32_t tome_pack_shard_count(const tome_packer *packer);
 /* Write the shard as volume NAME.NNN.tome of the set `set_path` (named as
  * by tome_pack_write_set()), after checking that the input brought as many
  * articles and aliases into the key range as the plan counted
- * (TOME_PACK_ERR_INPUT otherwise).  Errors: those of tome_pack_write(). */
+ * (TOME_PACK_ERR_INPUT otherwise), and that the volume's name is not the
+ * plan file's (TOME_PACK_ERR_ARGUMENT).  Errors: those of tome_pack_write(). */
 int tome_pack_write_shard(tome_packer *packer, const char *set_path, tome_pack_stats *stats);
 
 /* Write the set index `set_path` of the plan's volumes (NAME.NNN.tome
  * beside it), reading only their headers, metadata and name entries, never
- * their blocks, and refusing (TOME_PACK_ERR_INPUT) a missing volume or one
- * that is not the plan's (another set, shard, key range or counts).  The
- * index is written under a temporary name and renamed into place.  `packer`
- * must be new: it carries the options that do not shape bytes and the
- * message.  Errors: those of tome_pack_write(). */
+ * their blocks, and refusing a missing volume (TOME_PACK_ERR_IO) or one
+ * that is not the plan's (TOME_PACK_ERR_INPUT: another set, shard, key
+ * range or counts, not a regular file).  The index is written under a
+ * temporary name and renamed into place; never over the plan file
+ * (TOME_PACK_ERR_ARGUMENT).  `packer` must be new: it carries the options
+ * that do not shape bytes and the message.  Errors: those of
+ * tome_pack_write(). */
 int tome_pack_join(tome_packer *packer, const char *plan_path, const char *set_path,
                    tome_pack_set_stats *stats);
 

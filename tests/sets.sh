@@ -316,6 +316,9 @@ check "extracting the joined set gives the tree back (links as copies)" diff -r 
 run pack tree --plan d.plan -l 3 -o d3.tome
 expect_status 2 "pack --plan with -l"
 expect_err "--level: the plan sets what shapes the set's bytes" "says --level belongs to the plan"
+run pack tree --plan d.plan -l 3 --volume-size 1M -o d3.tome
+expect_status 2 "pack --plan with --volume-size"
+expect_err "--volume-size does not go with --plan" "says the plan's shards are the volumes"
 run pack tree --shard 1 -o d3.tome
 expect_status 2 "--shard without --plan"
 expect_err "--shard needs the plan" "says so"
@@ -353,7 +356,54 @@ run join --plan d.plan -o d3/s.tome
 expect_status 1 "join with volume 0 in volume 1's place"
 expect_err "d3/s.001.tome: its tome.volume is another: it is not volume 1" "names the volume"
 check "a refused join leaves no index: $(ls d3 | tr '\n' ' ')" test ! -e d3/s.tome
+rm d3/s.001.tome
+if mkfifo d3/s.001.tome 2>/dev/null; then
+    # should the join wait on the FIFO, a writer comes in 20 s: a failure, not a hang
+    (sleep 20; : 3<>d3/s.001.tome) 2>/dev/null &
+    fifo_guard=$!
+    run join --plan d.plan -o d3/s.tome
+    kill $fifo_guard 2>/dev/null
+    expect_status 1 "join with a FIFO in volume 1's place (refused, not waited on)"
+    expect_err "d3/s.001.tome: not a regular file" "names it"
+    rm -f d3/s.001.tome
+fi
+mkdir d3/s.001.tome
+run join --plan d.plan -o d3/s.tome
+expect_status 1 "join with a directory in volume 1's place"
+expect_err "d3/s.001.tome: not a regular file" "names it"
+rmdir d3/s.001.tome
 run join -o d3/s.tome
 expect_status 2 "join without --plan"
+# an article sorting before the plan's first key is no shard's to drop:
+# shard 0 counts it and refuses
+cp -R tree tree0
+echo new >'tree0/!first.txt'
+run pack tree0 --plan d.plan -o d5.tome
+expect_status 1 "pack --plan with an article before the plan's first key"
+expect_err "shard 0: the input has 147 articles and 1 aliases in its key range, the plan 146" "shard 0 counts it"
+check "no set written for it" test ! -e d5.tome
+rm -rf tree0 d5.*.tome
+# every shard in one process reads the input once per shard: not a stream
+run pack /dev/stdin --plan d.plan -o d4.tome
+expect_status 1 "pack --plan without --shard, from a stream"
+expect_err "/dev/stdin: a stream is read once" "says why"
+check "no volume written for it" test ! -e d4.000.tome
+# the plan is never replaced by the set it plans
+cp d.plan p.tome
+run pack tree --plan p.tome -o p.tome
+expect_status 1 "pack --plan -o the plan"
+expect_err "-o p.tome: is the plan p.tome" "says so"
+check "nothing packed for it" test ! -e p.000.tome
+for k in 0 1 2; do cp d2/s.00$k.tome p.00$k.tome; done
+run join --plan p.tome -o p.tome
+expect_status 1 "join -o the plan (its volumes all there)"
+expect_err "p.tome is the plan: the set index would replace it" "says so"
+same_file d.plan p.tome "the plan is intact after join -o the plan"
+rm -f p.000.tome p.001.tome p.002.tome
+cp d.plan p.001.tome
+run pack tree --plan p.001.tome --shard 1 -o p.tome
+expect_status 1 "a shard whose volume name is the plan's"
+expect_err "p.001.tome is the plan: volume 1 would replace it" "says so"
+same_file d.plan p.001.tome "the plan is intact after packing its shard over it"
 
 finish

@@ -521,6 +521,9 @@ static int parse_options(int argc, char **argv, tome_pack_options *o, pack_args 
         return cli_usage_error(cmd, "--shards is plan's option (tome plan)");
     } else if (a->shard >= 0 && !a->plan) {
         return cli_usage_error(cmd, "--shard needs the plan: --plan FILE");
+    } else if (a->plan && a->volume_size) {
+        return cli_usage_error(cmd, "--volume-size does not go with --plan: the plan's shards "
+                                    "are the set's volumes (tome plan --shards N)");
     } else if (a->plan && a->shaping) {
         return cli_usage_error(cmd, "%s: the plan sets what shapes the set's bytes; give it to "
                                     "tome plan", a->shaping);
@@ -645,8 +648,22 @@ static int pack_planned(const tome_pack_options *o, const pack_args *a, char **i
 {
     uint32_t shards = 0, k;
     int status;
+    struct stat psb, osb;
     if (a->shard >= 0)
         return pack_shard(o, a, inputs, count, (uint32_t)a->shard, &shards);
+    for (k = 0; k < (uint32_t)count; k++) /* each shard reads the input again */
+        if (stat(inputs[k], &osb) == 0 &&
+            (S_ISFIFO(osb.st_mode) || S_ISCHR(osb.st_mode) || S_ISSOCK(osb.st_mode))) {
+            cli_error("%s: a stream is read once, and --plan without --shard reads the input "
+                      "once per shard: give a file, or pack each shard with --shard K",
+                      inputs[k]);
+            return EXIT_FAIL;
+        }
+    if (stat(a->plan, &psb) == 0 && stat(a->out, &osb) == 0 && psb.st_dev == osb.st_dev &&
+        psb.st_ino == osb.st_ino) { /* before the shards, not after them at the join */
+        cli_error("-o %s: is the plan %s; the set index would replace it", a->out, a->plan);
+        return EXIT_FAIL;
+    }
     status = pack_shard(o, a, inputs, count, 0, &shards);
     for (k = 1; k < shards && status == EXIT_OK; k++)
         status = pack_shard(o, a, inputs, count, k, &shards);

@@ -97,7 +97,10 @@ int tome__pack_in_shard(const tome_packer *p, const char *key, size_t key_size)
     const pack_shard *s = p->shard;
     if (!s)
         return 1;
-    if (tome__key_compare((const uint8_t *)key, key_size, (const uint8_t *)s->lo, s->lo_size) < 0)
+    /* shard 0 from the start: a key before the plan's first is counted
+     * there (and refused with the counts), not dropped by every shard */
+    if (s->number > 0 &&
+        tome__key_compare((const uint8_t *)key, key_size, (const uint8_t *)s->lo, s->lo_size) < 0)
         return 0;
     return !s->hi ||
            tome__key_compare((const uint8_t *)key, key_size, (const uint8_t *)s->hi, s->hi_size) < 0;

@@ -82,14 +82,17 @@ int tome__read_all(int fd, void *dst, size_t n, uint64_t at);
 uint64_t tome__memory_budget(const tome_packer *p);
 
 /* tome_pack_use_plan(): the shard of a plan this packer packs.  Its key
- * range is [lo, hi) (no hi for the last shard); articles outside it, and
- * aliases of them, are skipped as they are added. */
+ * range is [lo, hi) (no hi for the last shard; shard 0 also takes the keys
+ * before lo, so that an article the plan did not count is refused by the
+ * counts, never dropped); articles outside it, and aliases of them, are
+ * skipped as they are added. */
 typedef struct pack_shard {
     uint32_t number, shards;
     uint32_t first_id, count, aliases; /* what the plan says the range holds */
     char *lo, *hi;
     uint32_t lo_size, hi_size;
     char set_id[17];
+    uint64_t plan_dev, plan_ino; /* the plan file, which no output may replace */
 } pack_shard;
 
 /* Whether an article keyed `key` belongs to this packer (always, without

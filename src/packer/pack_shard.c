@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "format.h"
 #include "pack_set.h"
 #include "tome.h"
@@ -170,6 +172,7 @@ typedef struct plan_file {
     void *workspace;
     tome_reader *r;
     uint32_t shards, articles, aliases, block_size, level, cluster;
+    uint64_t dev, ino; /* the plan file's, so that no output replaces it */
     char set_id[TOME_SET_ID_DIGITS + 1];
     char *value; /* META_VALUE_CAP bytes */
 } plan_file;
@@ -246,6 +249,8 @@ static int plan_open(tome_packer *p, const char *path, plan_file *f)
                                                        "1 byte to 1 GiB)", path);
     }
     have = (size_t)sb.st_size;
+    f->dev = (uint64_t)sb.st_dev;
+    f->ino = (uint64_t)sb.st_ino;
     f->bytes = malloc(have);
     f->value = malloc(META_VALUE_CAP);
     if (!f->bytes || !f->value) {
@@ -281,7 +286,8 @@ static int plan_open(tome_packer *p, const char *path, plan_file *f)
         (err = plan_meta_u32(p, f, PLAN_META_CLUSTER, &f->cluster)) ||
         (err = plan_meta(p, f, TOME_SET_META_SET)))
         return err;
-    if (strlen(f->value) != TOME_SET_ID_DIGITS)
+    if (strlen(f->value) != TOME_SET_ID_DIGITS ||
+        strspn(f->value, "0123456789abcdef") != TOME_SET_ID_DIGITS) /* as readers check it */
         return plan_damaged(p, f, TOME_SET_META_SET, 0);
     memcpy(f->set_id, f->value, sizeof f->set_id);
     if (f->shards < 1 || f->shards > f->articles || tome_count(f->r) != f->shards + 1 ||
@@ -407,8 +413,17 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
         goto done;
     }
     if ((err = plan_records(p, &f, shard + 1 < f.shards ? shard + 1 : shard, recs)) ||
-        (err = plan_fetch(p, &f, PLAN_DICTIONARY_KEY, &dict, &dict_size)) ||
-        (err = tome_pack_use_dictionary(p, dict, dict_size)) || (err = plan_apply(p, &f)))
+        (err = plan_fetch(p, &f, PLAN_DICTIONARY_KEY, &dict, &dict_size)))
+        goto done;
+    if (dict_size) { /* refused now, naming the plan, not after the input is read */
+        ZSTD_CDict *cd = ZSTD_createCDict(dict, dict_size, (int)f.level);
+        if (!cd) {
+            err = plan_damaged(p, &f, "its dictionary: zstd refuses it", 0);
+            goto done;
+        }
+        ZSTD_freeCDict(cd);
+    }
+    if ((err = tome_pack_use_dictionary(p, dict, dict_size)) || (err = plan_apply(p, &f)))
         goto done;
     if (!(sh = calloc(1, sizeof *sh))) {
         err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
@@ -428,6 +443,8 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
         recs[(shard + 1) & 1].key = NULL;
     }
     memcpy(sh->set_id, f.set_id, sizeof sh->set_id);
+    sh->plan_dev = f.dev;
+    sh->plan_ino = f.ino;
     p->shard = sh;
 done:
     free(dict);
@@ -443,6 +460,14 @@ uint32_t tome_pack_shard_count(const tome_packer *p)
 }
 
 /* ---- packing a shard --------------------------------------------------- */
+
+/* Whether `path` names the plan file (dev, ino): writing it would destroy
+ * the plan. */
+static int is_plan_file(const char *path, uint64_t dev, uint64_t ino)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && (uint64_t)sb.st_dev == dev && (uint64_t)sb.st_ino == ino;
+}
 
 int tome_pack_write_shard(tome_packer *p, const char *set_path, tome_pack_stats *stats)
 {
@@ -465,6 +490,12 @@ int tome_pack_write_shard(tome_packer *p, const char *set_path, tome_pack_stats 
         (err = add_meta_u32(p, TOME_SET_META_FIRST_ID, sh->first_id)) ||
         (err = tome__set_volume_path(p, set_path, sh->number, &path)))
         goto done;
+    if (is_plan_file(path, sh->plan_dev, sh->plan_ino)) {
+        err = tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                              "%s is the plan: volume %u would replace it; give the set "
+                              "another name", path, (unsigned)sh->number);
+        goto done;
+    }
     err = tome_pack_write(p, path, stats);
 done:
     free(path);
@@ -487,7 +518,7 @@ typedef struct join_job {
     plan_file *f;
     set_record *records;
     shard_record *shards;
-    set_alias *aliases;
+    set_alias *aliases; /* grown volume by volume, as their headers confirm the counts */
     size_t alias_count;
     char **paths;
     size_t largest_workspace;
@@ -519,8 +550,14 @@ static int volume_aliases(join_job *j, tome_reader *r, uint32_t v, uint32_t want
     char *buf = malloc(key_cap);
     uint32_t id, n, got = 0, count = tome_count(r);
     int e = TOME_OK, err = TOME_PACK_OK;
-    if (!buf)
+    set_alias *grown = want ? realloc(j->aliases, (j->alias_count + want) * sizeof *grown)
+                            : j->aliases;
+    if (grown)
+        j->aliases = grown;
+    if (!buf || (want && !grown)) {
+        free(buf);
         return tome__pack_fail(j->p, TOME_PACK_ERR_MEMORY, "out of memory");
+    }
     for (id = 0; id < count && got < want && !err; id++) {
         for (n = 0; got < want && !err; n++) {
             set_alias *a;
@@ -560,9 +597,15 @@ static int join_volume(join_job *j, uint32_t v)
     size_t need = 0;
     char value[16], *key = NULL;
     int e, err = TOME_PACK_OK;
-    if ((io.fd = open(j->paths[v], O_RDONLY | O_CLOEXEC)) < 0 || fstat(io.fd, &sb) != 0) {
+    /* O_NONBLOCK: a FIFO in a volume's place is refused, not waited on */
+    if ((io.fd = open(j->paths[v], O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+        fstat(io.fd, &sb) != 0) {
         err = tome__pack_fail(j->p, TOME_PACK_ERR_IO, "%s: %s: is shard %u packed?", j->paths[v],
                               strerror(errno), (unsigned)v);
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        err = volume_refused(j, v, "not a regular file");
         goto done;
     }
     memset(&c, 0, sizeof c);
@@ -638,25 +681,32 @@ int tome_pack_join(tome_packer *p, const char *plan_path, const char *set_path,
     j.f = &f;
     if ((err = plan_open(p, plan_path, &f)) || (err = plan_apply(p, &f)))
         goto done;
+    if (is_plan_file(set_path, f.dev, f.ino)) {
+        err = tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
+                              "%s is the plan: the set index would replace it; give the set "
+                              "another name", set_path);
+        goto done;
+    }
     j.records = calloc(f.shards, sizeof *j.records);
     j.shards = calloc(f.shards, sizeof *j.shards);
     j.paths = calloc(f.shards, sizeof *j.paths);
-    j.aliases = calloc(f.aliases ? f.aliases : 1, sizeof *j.aliases);
     temp = malloc(strlen(set_path) + 32);
-    if (!j.records || !j.shards || !j.paths || !j.aliases || !temp) {
+    if (!j.records || !j.shards || !j.paths || !temp) {
         err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
         goto done;
     }
     for (v = 0; v < f.shards && !err; v++)
         if (!(err = plan_shard(p, &f, v, v ? &j.shards[v - 1] : NULL, &j.shards[v])))
             err = tome__set_volume_path(p, set_path, v, &j.paths[v]);
-    for (v = 0; v < f.shards && !err; v++) {
-        if (j.alias_count + j.shards[v].aliases > f.aliases) {
-            err = plan_damaged(p, &f, "its shards have more aliases than the corpus", 0);
-            break;
-        }
-        err = join_volume(&j, v);
+    if (!err) { /* the records' aliases are the corpus's (each is checked by its volume) */
+        uint64_t sum = 0;
+        for (v = 0; v < f.shards; v++)
+            sum += j.shards[v].aliases;
+        if (sum != f.aliases)
+            err = plan_damaged(p, &f, "its shards' aliases do not add up to " PLAN_META_ALIASES, 0);
     }
+    for (v = 0; v < f.shards && !err; v++)
+        err = join_volume(&j, v);
     if (err)
         goto done;
     snprintf(temp, strlen(set_path) + 32, "%s.tmp-join-%ld", set_path, (long)getpid());
