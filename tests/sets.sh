@@ -383,6 +383,17 @@ expect_status 1 "pack --plan with an article before the plan's first key"
 expect_err "shard 0: the input has 147 articles and 1 aliases in its key range, the plan 146" "shard 0 counts it"
 check "no set written for it" test ! -e d5.tome
 rm -rf tree0 d5.*.tome
+# the same files, one edited since the plan: its shard is refused by what
+# it holds, not packed under the plan's identity
+cp -R tree tree0
+printf 'edited' >>tree0/d1/f0001.txt
+run pack tree0 --plan d.plan --shard 0 -o d5.tome
+expect_status 1 "a shard whose file was edited since the plan"
+expect_err "shard 0: the articles in its key range are not the ones the plan was made from" "says so"
+check "no volume written for it" test ! -e d5.000.tome
+run pack tree0 --plan d.plan --shard 2 -o d5.tome
+expect_status 0 "the shards the edit is not in still pack"
+rm -rf tree0 d5.*.tome
 # every shard in one process reads the input once per shard: not a stream
 run pack /dev/stdin --plan d.plan -o d4.tome
 expect_status 1 "pack --plan without --shard, from a stream"

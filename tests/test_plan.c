@@ -15,14 +15,16 @@
 #define ARTICLES 60u
 #define SHARDS 3u
 
-static int add_corpus(tome_packer *p)
+/* `edited`: article k/0007 with other bytes, as a file edited after the
+ * plan was made. */
+static int add_corpus_as(tome_packer *p, int edited)
 {
     uint8_t body[600];
     char key[32], alias[32];
     uint32_t i;
     int err = TOME_PACK_OK;
     for (i = 0; i < ARTICLES && !err; i++) {
-        size_t n = make_text(body, 200 + (i * 37u) % 400u, i + 1);
+        size_t n = make_text(body, 200 + (i * 37u) % 400u, i + 1 + (edited && i == 7 ? 99u : 0u));
         snprintf(key, sizeof key, "k/%04u", (unsigned)i);
         err = tome_pack_add(p, key, strlen(key), NULL, 0, body, n, key);
         if (!err && i % 4 == 0) {
@@ -31,6 +33,11 @@ static int add_corpus(tome_packer *p)
         }
     }
     return err;
+}
+
+static int add_corpus(tome_packer *p)
+{
+    return add_corpus_as(p, 0);
 }
 
 static tome_pack_options options(void)
@@ -84,19 +91,26 @@ static int rewrite_plan(const char *from, const char *to, const char *name, cons
     return err;
 }
 
-/* Shard k of `plan` into its volume of `set`: 0, or the error. */
-static int pack_one_shard(const char *plan, const char *set, uint32_t k, char *message, size_t cap)
+/* Shard k of `plan` into its volume of `set` (from the corpus, `edited`
+ * or not): 0, or the error. */
+static int pack_shard_of(const char *plan, const char *set, uint32_t k, int edited, char *message,
+                         size_t cap)
 {
     tome_pack_options o = options();
     tome_packer *p = tome_packer_new(&o);
     int err = tome_pack_use_plan(p, plan, k);
     if (!err)
-        err = add_corpus(p);
+        err = add_corpus_as(p, edited);
     if (!err)
         err = tome_pack_write_shard(p, set, NULL);
     snprintf(message, cap, "%s", tome_packer_message(p));
     tome_packer_free(p);
     return err;
+}
+
+static int pack_one_shard(const char *plan, const char *set, uint32_t k, char *message, size_t cap)
+{
+    return pack_shard_of(plan, set, k, 0, message, cap);
 }
 
 static int join_set(const char *plan, const char *set, char *message, size_t cap)
@@ -156,6 +170,18 @@ int main(void)
              TOME_PACK_OK);
     CHECK_EQ(pack_one_shard(bad, set, 0, message, sizeof message), TOME_PACK_ERR_INPUT);
     CHECK(strstr(message, "bad.plan is not a usable plan: its dictionary") != NULL);
+
+    /* the same counts, other content (an article edited since the plan):
+     * its shard is refused, the others still pack */
+    CHECK_EQ(pack_shard_of(plan, set, 0, 1, message, sizeof message), TOME_PACK_ERR_INPUT);
+    CHECK(strstr(message, "shard 0: the articles in its key range are not the ones the plan") !=
+          NULL);
+    CHECK_EQ(pack_shard_of(plan, set, 2, 1, message, sizeof message), TOME_PACK_OK);
+
+    /* a block size past what tome pack allows */
+    CHECK_EQ(rewrite_plan(plan, bad, "tome.block_size", "4294967295"), TOME_PACK_OK);
+    CHECK_EQ(pack_one_shard(bad, set, 0, message, sizeof message), TOME_PACK_ERR_INPUT);
+    CHECK(strstr(message, "its counts or options are out of range") != NULL);
 
     temp_cleanup();
     return check_summary();

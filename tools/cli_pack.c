@@ -55,8 +55,8 @@ static const char pack_usage[] =
     "      --meta-file FILE    metadata from FILE, one NAME=VALUE a line\n"
     "      --plan FILE         pack the set a plan describes (see tome plan): every\n"
     "                          shard in turn and the set index ARCHIVE, or with\n"
-    "                          --shard K only volume K (NAME.00K.tome), for a\n"
-    "                          worker; the same INPUTs as the plan's.  Options\n"
+    "                          --shard K only volume K (NAME.012.tome for K 12),\n"
+    "                          for a worker; the same INPUTs as the plan's.  Options\n"
     "                          that shape the bytes come from the plan\n"
     "  -q, --quiet             no summary line\n";
 
@@ -793,6 +793,8 @@ int cmd_join(int argc, char **argv)
         return cli_usage_error("join", "give the set index to write: -o NAME.tome");
     if (optind < argc)
         return cli_usage_error("join", "unexpected argument '%s'", argv[optind]);
+    if (check_paths(NULL, 0, out) != EXIT_OK) /* a directory, a missing one */
+        return EXIT_FAIL;
     tome_pack_options_default(&o);
     return join_shards(&o, plan, out, quiet);
 }

@@ -1517,7 +1517,8 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
                              "shard", NULL};
     PyObject *path = NULL, *articles, *iter = NULL, *item, *progress = Py_None, *out = NULL;
     PyObject *metadata = Py_None, *inputs = Py_None, *plan = NULL;
-    unsigned long shards = 0, shard = 0;
+    unsigned long shards = 0;
+    long shard = -1;
     tome_pack_plan_stats ps;
     char *temp_dir = NULL;
     unsigned long long memory = 0;
@@ -1532,7 +1533,7 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
     block_size = o.block_size;
     dict_size = o.dict_size;
     dict_mode = (int)o.dict;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOOKOkO&k:pack", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O|$kiikippnOOKOkO&l:pack", kwlist,
                                      PyUnicode_FSConverter, &path, &articles, &block_size,
                                      &o.level, &dict_mode, &dict_size, &o.threads, &o.check,
                                      &o.cluster, &ram, &progress, &metadata, &memory, &inputs,
@@ -1542,10 +1543,11 @@ static PyObject *mod_pack(PyObject *self, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "inputs is a list of paths");
         goto out;
     }
-    if ((plan && (shards || metadata != Py_None)) || shards > 999999 || shard > 999998) {
+    if ((plan && (shards || metadata != Py_None)) || shards > 999999 || shard > 999998 ||
+        (shard >= 0) != (plan != NULL)) {
         PyErr_SetString(PyExc_ValueError,
                         "a plan is made with shards (1..999999) and metadata, and used with "
-                        "plan and shard (0..999998)");
+                        "plan and shard (0..999998) together");
         goto out;
     }
     if (block_size < 1 || block_size > (1ul << 30) || o.level < 1 || o.level > 22 ||
@@ -1728,6 +1730,11 @@ static PyObject *mod_volume_name(PyObject *self, PyObject *args)
     (void)self;
     if (!PyArg_ParseTuple(args, "O&k:volume_name", PyUnicode_FSConverter, &path, &volume))
         return NULL;
+    if (volume > 0xFFFFFFFFul) {
+        Py_DECREF(path);
+        PyErr_SetString(PyExc_ValueError, "a volume number is below 2**32");
+        return NULL;
+    }
     need = tome_pack_volume_name(PyBytes_AS_STRING(path), (uint32_t)volume, NULL, 0) + 1;
     if ((buf = PyMem_Malloc(need))) {
         tome_pack_volume_name(PyBytes_AS_STRING(path), (uint32_t)volume, buf, need);

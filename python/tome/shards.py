@@ -33,9 +33,11 @@ def plan(output, inputs, shards, **options):
 
 def pack_shard(plan_path, shard, output, inputs, *, threads=1, memory=0, check=True):
     """Pack shard `shard` of the plan into its volume of the set `output`
-    (NAME.tome gives NAME.00K.tome); `inputs` as given to plan().  Returns
+    (NAME.tome gives NAME.012.tome for shard 12); `inputs` as given to plan().  Returns
     the volume's path.  Runs anywhere the plan, the inputs and the output's
     directory are: a Dask worker, a Slurm array task, a Spark executor."""
+    if int(shard) < 0:
+        raise ValueError("shard is a number from 0, not %r" % (shard,))
     options = _options.pack_options(threads=threads, memory=memory, check=check)
     options = {k: options[k] for k in ("threads", "memory", "check")}
     _tome.pack(os.fspath(output), (), inputs=_paths(inputs), plan=os.fspath(plan_path),
@@ -56,7 +58,10 @@ def plan_shards(plan_path):
     from . import open as open_archive  # the package's, defined after this module loads
 
     with open_archive(os.fspath(plan_path)) as archive:
-        return int(archive.metadata["tome.shards"])
+        shards = archive.metadata.get("tome.shards")
+    if shards is None or not shards.isdigit():
+        raise ValueError("%s is not a plan (make one with tome.plan)" % os.fspath(plan_path))
+    return int(shards)
 
 
 def volume_name(output, volume):

@@ -89,6 +89,7 @@ uint64_t tome__memory_budget(const tome_packer *p);
 typedef struct pack_shard {
     uint32_t number, shards;
     uint32_t first_id, count, aliases; /* what the plan says the range holds */
+    uint64_t digest;                   /* and its content digest */
     char *lo, *hi;
     uint32_t lo_size, hi_size;
     char set_id[17];

@@ -36,12 +36,15 @@
 #define PLAN_META_LEVEL "tome.level"
 #define PLAN_META_CLUSTER "tome.cluster"
 #define PLAN_DICTIONARY_KEY "dictionary"
-/* Shard records: first_id, count, aliases (u32 each), then the first key. */
-#define PLAN_SHARD_FIXED 12u
+/* Shard records: first_id, count, aliases (u32 each), the content digest
+ * (u64), then the first key. */
+#define PLAN_SHARD_FIXED 20u
 /* A plan is small (a dictionary and a record per shard); anything bigger
  * is not one. */
 #define PLAN_SIZE_LIMIT (1u << 30)
 #define META_VALUE_CAP 65536u
+/* As `tome pack -b` allows. */
+#define PLAN_BLOCK_SIZE_MAX (1u << 30)
 
 /* ---- writing a plan ---------------------------------------------------- */
 
@@ -75,6 +78,58 @@ static int cut_shards(tome_packer *p, const plan *pl, uint32_t shards, uint32_t 
         first[s] = id;
     }
     return TOME_PACK_OK;
+}
+
+/* A shard's content digest: a sum of one hash per article (key, title,
+ * body hash and size) and per alias (alias, its article's key).  A sum,
+ * so the plan (articles in key order) and a worker (articles as the input
+ * gives them) agree; a worker whose input changed since the plan (an
+ * edited file) is told so instead of packing other content under the
+ * plan's identity. */
+static uint64_t article_digest(const pack_article *a, const pack_body *b)
+{
+    uint8_t n[21];
+    uint64_t h = tome__pack_hash64(a->key, a->key_size + 1, 1); /* with its NUL: a separator */
+    n[0] = a->title != NULL;
+    tome_put64(n + 1, b->hash);
+    tome_put32(n + 9, b->size);
+    tome_put64(n + 13, a->title_size);
+    h = tome__pack_hash64(n, sizeof n, h);
+    return a->title ? tome__pack_hash64(a->title, a->title_size, h) : h;
+}
+
+static uint64_t alias_digest(const char *alias, size_t alias_size, const char *key, size_t key_size)
+{
+    return tome__pack_hash64(key, key_size + 1, tome__pack_hash64(alias, alias_size + 1, 2));
+}
+
+/* The digest of articles [first, end) of the planned corpus. */
+static uint64_t planned_digest(const tome_packer *p, const plan *pl, uint32_t first, uint32_t end)
+{
+    uint64_t d = 0;
+    uint32_t id, k;
+    for (id = first; id < end; id++) {
+        const pack_article *a = &p->articles[pl->ids[id]];
+        d += article_digest(a, &p->bodies[a->body]);
+        for (k = pl->alias_start[id]; k < pl->alias_start[id + 1]; k++) {
+            const pack_alias *al = &p->aliases[pl->alias_order[pl->alias_ordinals[k]]];
+            d += alias_digest(al->alias, al->alias_size, a->key, a->key_size);
+        }
+    }
+    return d;
+}
+
+/* The digest of what a shard's packer was given. */
+static uint64_t given_digest(const tome_packer *p)
+{
+    uint64_t d = 0;
+    size_t i;
+    for (i = 0; i < p->article_count; i++)
+        d += article_digest(&p->articles[i], &p->bodies[p->articles[i].body]);
+    for (i = 0; i < p->alias_count; i++)
+        d += alias_digest(p->aliases[i].alias, p->aliases[i].alias_size, p->aliases[i].key,
+                          p->aliases[i].key_size);
+    return d;
 }
 
 int tome_pack_write_plan(tome_packer *p, const char *path, uint32_t shards,
@@ -128,6 +183,7 @@ int tome_pack_write_plan(tome_packer *p, const char *path, uint32_t shards,
         tome_put32(rec, first[s]);
         tome_put32(rec + 4, end - first[s]);
         tome_put32(rec + 8, aliases);
+        tome_put64(rec + 12, planned_digest(p, &pl, first[s], end));
         memcpy(rec + PLAN_SHARD_FIXED, a->key, a->key_size);
         shard_key(key, sizeof key, s);
         err = tome_pack_add(q, key, strlen(key), NULL, 0, rec, PLAN_SHARD_FIXED + a->key_size,
@@ -179,6 +235,7 @@ typedef struct plan_file {
 
 typedef struct shard_record {
     uint32_t first_id, count, aliases, key_size;
+    uint64_t digest;
     char *key; /* owned, NUL after it */
 } shard_record;
 
@@ -291,7 +348,8 @@ static int plan_open(tome_packer *p, const char *path, plan_file *f)
         return plan_damaged(p, f, TOME_SET_META_SET, 0);
     memcpy(f->set_id, f->value, sizeof f->set_id);
     if (f->shards < 1 || f->shards > f->articles || tome_count(f->r) != f->shards + 1 ||
-        f->block_size < 1 || f->level < 1 || f->level > 22 || f->cluster > 1)
+        f->block_size < 1 || f->block_size > PLAN_BLOCK_SIZE_MAX || f->level < 1 ||
+        f->level > 22 || f->cluster > 1)
         return plan_damaged(p, f, "its counts or options are out of range", 0);
     return TOME_PACK_OK;
 }
@@ -306,6 +364,8 @@ static int plan_fetch(tome_packer *p, plan_file *f, const char *key, uint8_t **b
     if ((e = tome_find(f->r, key, strlen(key), &id)) != TOME_OK ||
         (e = tome_stat(f->r, id, &a)) != TOME_OK)
         return plan_damaged(p, f, key, e);
+    if (a.size > PLAN_SIZE_LIMIT) /* no dictionary or record is this big */
+        return plan_damaged(p, f, key, 0);
     if (!(*body = malloc(a.size ? a.size : 1)))
         return tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
     if ((e = tome_fetch(f->r, id, *body, a.size, size)) != TOME_OK)
@@ -334,6 +394,7 @@ static int plan_shard(tome_packer *p, plan_file *f, uint32_t s, const shard_reco
     out->first_id = tome_get32(body);
     out->count = tome_get32(body + 4);
     out->aliases = tome_get32(body + 8);
+    out->digest = tome_get64(body + 12);
     out->key_size = (uint32_t)(size - PLAN_SHARD_FIXED);
     out->key = tome__pack_strdup((const char *)body + PLAN_SHARD_FIXED, out->key_size);
     free(body);
@@ -376,25 +437,38 @@ static int plan_apply(tome_packer *p, plan_file *f)
     return err;
 }
 
-/* Records 0 .. last of the plan, each checked against the one before;
- * recs[s & 1] holds record s for the last two read. */
-static int plan_records(tome_packer *p, plan_file *f, uint32_t last, shard_record recs[2])
+/* Every record of the plan, each checked against the one before (so the
+ * whole plan is known sound before a shard's input is read); *mine and
+ * *next receive records `shard` and `shard + 1` (next->key NULL when
+ * `shard` is the last). */
+static int plan_scan(tome_packer *p, plan_file *f, uint32_t shard, shard_record *mine,
+                     shard_record *next)
 {
+    shard_record recs[2];
     uint32_t s;
-    int err;
-    for (s = 0; s <= last; s++) {
+    int err = TOME_PACK_OK;
+    memset(recs, 0, sizeof recs);
+    for (s = 0; s < f->shards && !err; s++) {
         shard_record *now = &recs[s & 1];
         free(now->key);
         if ((err = plan_shard(p, f, s, s ? &recs[(s - 1) & 1] : NULL, now)))
-            return err;
+            break;
+        if (s == shard || s == shard + 1) {
+            shard_record *out = s == shard ? mine : next;
+            *out = *now;
+            if (!(out->key = tome__pack_strdup(now->key, now->key_size)))
+                err = tome__pack_fail(p, TOME_PACK_ERR_MEMORY, "out of memory");
+        }
     }
-    return TOME_PACK_OK;
+    free(recs[0].key);
+    free(recs[1].key);
+    return err;
 }
 
 int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
 {
     plan_file f;
-    shard_record recs[2];
+    shard_record mine, next;
     pack_shard *sh;
     uint8_t *dict = NULL;
     size_t dict_size = 0;
@@ -404,7 +478,8 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
     if (p->failed || p->article_count || p->alias_count || p->meta_count || p->shard)
         return tome__pack_fail(p, TOME_PACK_ERR_ARGUMENT,
                                "tome_pack_use_plan: call it once, on a new packer");
-    memset(recs, 0, sizeof recs);
+    memset(&mine, 0, sizeof mine);
+    memset(&next, 0, sizeof next);
     if ((err = plan_open(p, path, &f)))
         goto done;
     if (shard >= f.shards) {
@@ -412,7 +487,7 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
                               (unsigned)shard, path, (unsigned)(f.shards - 1));
         goto done;
     }
-    if ((err = plan_records(p, &f, shard + 1 < f.shards ? shard + 1 : shard, recs)) ||
+    if ((err = plan_scan(p, &f, shard, &mine, &next)) ||
         (err = plan_fetch(p, &f, PLAN_DICTIONARY_KEY, &dict, &dict_size)))
         goto done;
     if (dict_size) { /* refused now, naming the plan, not after the input is read */
@@ -431,25 +506,24 @@ int tome_pack_use_plan(tome_packer *p, const char *path, uint32_t shard)
     }
     sh->number = shard;
     sh->shards = f.shards;
-    sh->first_id = recs[shard & 1].first_id;
-    sh->count = recs[shard & 1].count;
-    sh->aliases = recs[shard & 1].aliases;
-    sh->lo = recs[shard & 1].key;
-    sh->lo_size = recs[shard & 1].key_size;
-    recs[shard & 1].key = NULL;
-    if (shard + 1 < f.shards) {
-        sh->hi = recs[(shard + 1) & 1].key;
-        sh->hi_size = recs[(shard + 1) & 1].key_size;
-        recs[(shard + 1) & 1].key = NULL;
-    }
+    sh->first_id = mine.first_id;
+    sh->count = mine.count;
+    sh->aliases = mine.aliases;
+    sh->digest = mine.digest;
+    sh->lo = mine.key;
+    sh->lo_size = mine.key_size;
+    mine.key = NULL;
+    sh->hi = next.key; /* NULL for the last shard */
+    sh->hi_size = next.key_size;
+    next.key = NULL;
     memcpy(sh->set_id, f.set_id, sizeof sh->set_id);
     sh->plan_dev = f.dev;
     sh->plan_ino = f.ino;
     p->shard = sh;
 done:
     free(dict);
-    free(recs[0].key);
-    free(recs[1].key);
+    free(mine.key);
+    free(next.key);
     plan_close(&f);
     return err;
 }
@@ -485,6 +559,11 @@ int tome_pack_write_shard(tome_packer *p, const char *set_path, tome_pack_stats 
                                "range, the plan %u and %u: give the input the plan was made from",
                                (unsigned)sh->number, p->article_count, p->alias_count,
                                (unsigned)sh->count, (unsigned)sh->aliases);
+    if (given_digest(p) != sh->digest)
+        return tome__pack_fail(p, TOME_PACK_ERR_INPUT,
+                               "shard %u: the articles in its key range are not the ones the "
+                               "plan was made from (a file changed since?): give the input the "
+                               "plan was made from", (unsigned)sh->number);
     if ((err = tome__pack_meta_add(p, TOME_SET_META_SET, sh->set_id)) ||
         (err = add_meta_u32(p, TOME_SET_META_VOLUME, sh->number)) ||
         (err = add_meta_u32(p, TOME_SET_META_FIRST_ID, sh->first_id)) ||
@@ -537,7 +616,7 @@ static int volume_meta_is(join_job *j, tome_reader *r, uint32_t v, const char *n
     size_t size;
     int e = tome_meta_get(r, name, strlen(name), j->f->value, META_VALUE_CAP, &size);
     char what[128];
-    if (e == TOME_OK && strcmp(j->f->value, want) == 0)
+    if (e == TOME_OK && size == strlen(want) && memcmp(j->f->value, want, size) == 0)
         return TOME_PACK_OK;
     snprintf(what, sizeof what, "its %s is %s", name, e == TOME_OK ? "another" : "missing");
     return volume_refused(j, v, what);
