@@ -38,4 +38,8 @@ enum {
 #define TOME_SET_RECORD_FIXED 28u
 #define TOME_SET_RECORD_MAX (TOME_SET_RECORD_FIXED + TOME_SET_NAME_MAX)
 
+/* A "decimal" of the convention: `n` ASCII digits, "0" or without a
+ * leading zero, below 2^32, into *v; 0, or -1 for anything else. */
+int tome__set_decimal(const char *s, size_t n, uint32_t *v);
+
 #endif

@@ -264,24 +264,10 @@ static int plan_meta(tome_packer *p, plan_file *f, const char *name)
     return TOME_PACK_OK;
 }
 
-/* A decimal below 2^32, as docs/FORMAT.md's "Volume sets" writes them. */
-static int parse_u32(const char *s, uint32_t *v)
-{
-    uint64_t x = 0;
-    if (!*s || (s[0] == '0' && s[1]))
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || (x = x * 10u + (uint64_t)(*s - '0')) > 0xFFFFFFFFu)
-            return -1;
-    }
-    *v = (uint32_t)x;
-    return 0;
-}
-
 static int plan_meta_u32(tome_packer *p, plan_file *f, const char *name, uint32_t *v)
 {
     int err = plan_meta(p, f, name);
-    if (!err && parse_u32(f->value, v))
+    if (!err && tome__set_decimal(f->value, strlen(f->value), v))
         err = plan_damaged(p, f, name, 0);
     return err;
 }

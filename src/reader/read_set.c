@@ -141,27 +141,6 @@ int tome_set_workspace_size(const tome_set_config *config, size_t *size)
     return TOME_OK;
 }
 
-/* A decimal as the set's metadata writes it: "0", or digits not starting
- * with 0, below 2^32. */
-static int parse_u32(const char *s, size_t n, uint32_t *v)
-{
-    uint32_t x = 0;
-    size_t i;
-    if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
-        return TOME_ERR_CORRUPT;
-    for (i = 0; i < n; i++) {
-        uint32_t d;
-        if (s[i] < '0' || s[i] > '9')
-            return TOME_ERR_CORRUPT;
-        d = (uint32_t)(s[i] - '0');
-        if (x > (0xFFFFFFFFu - d) / 10u)
-            return TOME_ERR_CORRUPT;
-        x = x * 10u + d;
-    }
-    *v = x;
-    return TOME_OK;
-}
-
 /* Metadata `name` of `r` into buf (cap bytes); a missing name is
  * `missing`, a value too long for buf TOME_ERR_CORRUPT. */
 static int meta_value(tome_reader *r, const char *name, size_t name_size, char *buf, size_t cap,
@@ -180,7 +159,9 @@ static int meta_u32(tome_reader *r, const char *name, size_t name_size, uint32_t
     char buf[16];
     size_t n;
     int err = meta_value(r, name, name_size, buf, sizeof buf, &n, missing);
-    return err != TOME_OK ? err : parse_u32(buf, n, v);
+    if (err != TOME_OK)
+        return err;
+    return tome__set_decimal(buf, n, v) == 0 ? TOME_OK : TOME_ERR_CORRUPT;
 }
 
 /* tome.set: exactly 16 lowercase hex digits. */
