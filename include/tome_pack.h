@@ -142,10 +142,11 @@ int tome_pack_add(tome_packer *packer, const char *key, size_t key_size,
                   size_t size, const char *source);
 
 /* Add every regular file under directory `root`, keyed by its path relative
- * to `root` with '/' separators; bytes are kept exactly.  A symbolic link
- * to a regular file inside the tree becomes an alias of that file's key;
- * other symbolic links are followed (a file outside the tree is copied in
- * under the link's path); a directory loop is an error.  A regular file as
+ * to `root` with '/' separators; bytes are kept exactly.  A file reached
+ * through a symbolic link (to it, or to a directory above it) whose real
+ * path is inside the tree becomes an alias of that path's key, so a link
+ * costs a key, not a copy; other links are followed (a file outside the
+ * tree is copied in under the link's path); a directory loop is an error.  A regular file as
  * `root` is added under its base name. */
 int tome_pack_add_tree(tome_packer *packer, const char *root);
 

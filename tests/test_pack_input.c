@@ -381,15 +381,36 @@ static void test_tree_missing_root(void)
 
 static void test_tree_symlinks(void)
 {
-    static const char *const linked_keys[] = {"real/x.txt", "via/x.txt"};
-    tome_packer *p = new_packer();
+    static const char *const linked_keys[] = {"real/deep/y.txt", "real/x.txt"};
+    tome_packer *p;
 
-    /* A link to a sibling directory is followed, not a loop. */
-    CHECK(make_dir("linked") && make_dir("linked/real") && write_file("linked/real/x.txt", "x", 1));
+    /* A link to a directory inside the tree is walked, not a loop, and
+     * every file under it is an alias of the file it reaches. */
+    p = new_packer();
+    CHECK(make_dir("linked") && make_dir("linked/real") && make_dir("linked/real/deep") &&
+          write_file("linked/real/x.txt", "x", 1) && write_file("linked/real/deep/y.txt", "y", 1));
     CHECK_EQ(symlink("real", temp_path("linked/via")), 0);
+    CHECK_EQ(symlink("../real/deep", temp_path("linked/real/deeper")), 0);
     CHECK_EQ(tome_pack_add_tree(p, temp_path("linked")), TOME_PACK_OK);
     CHECK(keys_are(linked_keys, 2));
+    CHECK_EQ(alias_count, 4);
+    CHECK(has_alias("via/x.txt=real/x.txt"));
+    CHECK(has_alias("via/deep/y.txt=real/deep/y.txt"));
+    CHECK(has_alias("real/deeper/y.txt=real/deep/y.txt"));
+    CHECK(has_alias("via/deeper/y.txt=real/deep/y.txt"));
     free(p);
+    forget_recorded();
+
+    /* A link to a directory outside the tree is packed as found. */
+    p = new_packer();
+    CHECK(make_dir("reach") && make_dir("far") && write_file("far/z.txt", "z", 1));
+    CHECK_EQ(symlink("../far", temp_path("reach/far")), 0);
+    CHECK_EQ(tome_pack_add_tree(p, temp_path("reach")), TOME_PACK_OK);
+    CHECK_EQ(recorded_count, 1);
+    CHECK(find_key("far/z.txt") != NULL && bytes_equal(find_key("far/z.txt")->body, 1, "z", 1));
+    CHECK_EQ(alias_count, 0);
+    free(p);
+    forget_recorded();
 
     p = new_packer();
     CHECK(make_dir("loop") && make_dir("loop/sub") && write_file("loop/sub/f.txt", "f", 1));

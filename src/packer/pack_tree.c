@@ -29,6 +29,7 @@ typedef struct tree_walk {
     dir_frame *frames;
     size_t depth, frame_cap;
     char *real_root; /* the root with every symbolic link resolved */
+    size_t linked;   /* directories on the current path entered through a link */
 } tree_walk;
 
 static int out_of_memory(tree_walk *w)
@@ -228,8 +229,9 @@ static int list_directory(tree_walk *w, char ***names_out, size_t *count_out)
 
 static int walk_directory(tree_walk *w);
 
-/* Enter the directory at w->path unless it is already on the current path. */
-static int enter_directory(tree_walk *w, const struct stat *st)
+/* Enter the directory at w->path unless it is already on the current path;
+ * `via_link`: w->path is a symbolic link to it. */
+static int enter_directory(tree_walk *w, const struct stat *st, int via_link)
 {
     size_t i;
     int err;
@@ -250,7 +252,9 @@ static int enter_directory(tree_walk *w, const struct stat *st)
     w->frames[w->depth].ino = st->st_ino;
     w->frames[w->depth].path_len = w->path_len;
     w->depth++;
+    w->linked += via_link != 0;
     err = walk_directory(w);
+    w->linked -= via_link != 0;
     w->depth--;
     return err;
 }
@@ -267,19 +271,18 @@ static const char *key_inside_tree(const tree_walk *w, const char *real)
     return real + n + 1;
 }
 
-/* A symbolic link to a regular file inside the tree: an alias of that
- * file's key rather than a second copy (*done set); anything else is
- * followed as before. */
+/* A regular file reached through a symbolic link (to it, or to a directory
+ * above it) whose real path lies inside the tree: an alias of the key of
+ * that path rather than a second copy of its bytes (*done set), so that
+ * links inside a tree cost a key each, whether they name a file or a
+ * directory.  Anything else reached through a link is packed as found. */
 static int add_link_alias(tree_walk *w, int *done)
 {
     const char *key = w->path + w->key_start, *target_key;
-    struct stat st;
     char *real;
     int err = TOME_PACK_OK;
 
     *done = 0;
-    if (stat(w->path, &st) != 0 || !S_ISREG(st.st_mode))
-        return TOME_PACK_OK;
     real = realpath(w->path, NULL);
     if (!real)
         return io_error(w->p, w->path);
@@ -295,21 +298,23 @@ static int add_link_alias(tree_walk *w, int *done)
 static int visit_entry(tree_walk *w)
 {
     struct stat st;
-    int done, err;
+    int done, err, is_link;
 
     if (lstat(w->path, &st) != 0)
         return io_error(w->p, w->path);
-    if (S_ISLNK(st.st_mode) && (err = add_link_alias(w, &done)) != TOME_PACK_OK)
-        return err;
-    if (S_ISLNK(st.st_mode) && done)
-        return TOME_PACK_OK;
-    if (stat(w->path, &st) != 0)
+    is_link = S_ISLNK(st.st_mode);
+    if (is_link && stat(w->path, &st) != 0)
         return io_error(w->p, w->path);
     if (S_ISDIR(st.st_mode))
-        return enter_directory(w, &st);
-    if (S_ISREG(st.st_mode))
-        return add_file(w->p, w->path, w->path + w->key_start, w->path_len - w->key_start, &st);
-    return tome__pack_fail(w->p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory", w->path);
+        return enter_directory(w, &st, is_link);
+    if (!S_ISREG(st.st_mode))
+        return tome__pack_fail(w->p, TOME_PACK_ERR_INPUT, "%s: not a regular file or directory",
+                               w->path);
+    if ((is_link || w->linked) && (err = add_link_alias(w, &done)) != TOME_PACK_OK)
+        return err;
+    if ((is_link || w->linked) && done)
+        return TOME_PACK_OK;
+    return add_file(w->p, w->path, w->path + w->key_start, w->path_len - w->key_start, &st);
 }
 
 static int walk_directory(tree_walk *w)
@@ -357,7 +362,7 @@ static int add_root_directory(tome_packer *p, const char *root, const struct sta
     if (!w.real_root)
         err = io_error(p, root);
     else
-        err = enter_directory(&w, st);
+        err = enter_directory(&w, st, 0);
     free(w.real_root);
     free(w.path);
     free(w.frames);
