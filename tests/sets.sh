@@ -270,7 +270,8 @@ if [ $seen = 1 ]; then
 else
     echo "SKIP: SIGTERM during a set pack (it finished before its third volume was seen)"
 fi
-rm -rf i9in
+# i9in stays for section 6: a plan of it, whose shards take a while
+"$TOME" plan i9in --shards 4 --dict off -l 1 -o i9.plan -q || echo "FAIL: plan of i9in"
 
 # ---- 6. distributed packing: tome plan, pack --plan --shard, join ----------------
 
@@ -394,6 +395,52 @@ check "no volume written for it" test ! -e d5.000.tome
 run pack tree0 --plan d.plan --shard 2 -o d5.tome
 expect_status 0 "the shards the edit is not in still pack"
 rm -rf tree0 d5.*.tome
+# every shard in one process goes to a temporary directory, and the set
+# is moved into place at the end: a shard that fails part way leaves the
+# set that had the name as it was, and nothing beside it
+mkdir d6
+run plan tree --shards 3 -o e.plan -l 3
+expect_status 0 "another plan of the tree"
+run pack tree --plan e.plan -o d6/s.tome -q
+expect_status 0 "a set from it, to be kept"
+cp -R d6 d6.before
+cp -R tree tree0
+printf 'edited' >>tree0/d6/f0006.txt
+run pack tree0 --plan d.plan -o d6/s.tome -q
+expect_status 1 "every shard in one process, the last one's file edited since the plan"
+expect_err "shard 2: the articles in its key range are not the ones the plan was made from" "says so"
+for f in s.000.tome s.001.tome s.002.tome s.tome; do
+    same_file d6.before/$f d6/$f "the failed pack leaves the old set's $f as it was"
+done
+check "and nothing beside it: [$(ls -A d6 | tr '\n' ' ')]" \
+    test "$(ls -A d6 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.tome "
+rm -rf tree0 d6.before
+# SIGTERM part way leaves the old set too, and no temporary directory
+"$TOME" pack i9in --plan i9.plan -o d6/s.tome -j 1 </dev/null >"$OUT" 2>"$ERR" &
+pid=$!
+seen=0
+n=0
+while [ $n -lt 3000 ] && kill -0 $pid 2>/dev/null; do
+    if ls d6/s.tome.tmp-plan-*/ 2>/dev/null | grep -q 's.001.tome'; then
+        seen=1
+        break
+    fi
+    sleep 0.01
+    n=$((n + 1))
+done
+kill -TERM $pid 2>/dev/null
+wait $pid 2>/dev/null
+status=$?
+if [ $seen = 1 ]; then
+    expect_status 143 "every shard in one process, ended by SIGTERM"
+    check "SIGTERM leaves the old set and nothing else: [$(ls -A d6 | tr '\n' ' ')]" \
+        test "$(ls -A d6 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.tome "
+    run verify d6/s.tome
+    expect_status 0 "the old set still verifies"
+else
+    echo "SKIP: SIGTERM during every shard in one process (it finished before its second volume was seen)"
+fi
+rm -rf d6 i9in i9.plan
 # every shard in one process reads the input once per shard: not a stream
 run pack /dev/stdin --plan d.plan -o d4.tome
 expect_status 1 "pack --plan without --shard, from a stream"

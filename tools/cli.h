@@ -98,6 +98,8 @@ void cli_cleanup_clear(void);
  * SUFFIX0 or SUFFIX1, for 0, 1, ... until a number has neither. */
 int cli_cleanup_add_numbered(int dirfd, const char *prefix, const char *suffix0,
                              const char *suffix1);
+/* And an (empty by then) directory, removed after all of those. */
+int cli_cleanup_add_directory(int dirfd, const char *name);
 
 /* Why extract refuses `key` as a path ("it has a '..' component"), or NULL
  * when it is a safe relative path (cli_read.c). */

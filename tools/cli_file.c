@@ -34,6 +34,13 @@ static struct {
 static volatile sig_atomic_t family_set;
 static char family_name[CLEANUP_NAME + 96];
 
+/* A temporary directory, removed after the files (which may lie in it). */
+static struct {
+    int dirfd;
+    char name[CLEANUP_NAME];
+} folder;
+static volatile sig_atomic_t folder_set;
+
 /* PREFIX NNN SUFFIX into family_name, without stdio (async-signal-safe). */
 static void family_format(unsigned v, int which)
 {
@@ -70,6 +77,8 @@ static void on_signal(int sig)
         if (!removed)
             break;
     }
+    if (folder_set)
+        unlinkat(folder.dirfd, folder.name, AT_REMOVEDIR);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -118,8 +127,19 @@ int cli_cleanup_add(int dirfd, const char *name)
     return 0;
 }
 
+int cli_cleanup_add_directory(int dirfd, const char *name)
+{
+    if (strlen(name) >= CLEANUP_NAME)
+        return -1;
+    folder.dirfd = dirfd;
+    memcpy(folder.name, name, strlen(name) + 1);
+    folder_set = 1; /* published only once complete */
+    return 0;
+}
+
 void cli_cleanup_clear(void)
 {
     pending_count = 0;
     family_set = 0;
+    folder_set = 0;
 }

@@ -3,6 +3,7 @@
  * cli_pack.c - `tome pack`.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -575,10 +576,12 @@ static void print_stats(const char *out, const tome_pack_stats *st)
            st->workspace_memory);
 }
 
-/* Shard `shard` of the plan into its volume of the set `out`; *shards
- * learns the plan's shard count. */
+/* Shard `shard` of the plan into its volume of the set `set_path`
+ * (a->out, or the same name in a temporary directory when `alone` is 0:
+ * the caller then owns the cleanup, and the stats name a->out's volume);
+ * *shards learns the plan's shard count. */
 static int pack_shard(const tome_pack_options *o, const pack_args *a, char **inputs, int count,
-                      uint32_t shard, uint32_t *shards)
+                      uint32_t shard, uint32_t *shards, const char *set_path, int alone)
 {
     tome_packer *p = tome_packer_new(o);
     tome_pack_stats st;
@@ -597,9 +600,11 @@ static int pack_shard(const tome_pack_options *o, const pack_args *a, char **inp
     for (i = 0; i < count && err == TOME_PACK_OK; i++)
         err = tome_pack_add_path(p, inputs[i]);
     if (err == TOME_PACK_OK) {
-        prepare_cleanup(name);
-        err = tome_pack_write_shard(p, a->out, &st);
-        cli_cleanup_clear();
+        if (alone)
+            prepare_cleanup(name);
+        err = tome_pack_write_shard(p, set_path, &st);
+        if (alone)
+            cli_cleanup_clear();
     }
     if (o->progress)
         fputs("\r\033[K", stderr);
@@ -612,8 +617,10 @@ static int pack_shard(const tome_pack_options *o, const pack_args *a, char **inp
     return status;
 }
 
-/* The set index of the plan's volumes. */
-static int join_shards(const tome_pack_options *o, const char *plan, const char *out, int quiet)
+/* The set index of the plan's volumes: `out`, shown as `shown`; `alone`
+ * as for pack_shard(). */
+static int join_shards(const tome_pack_options *o, const char *plan, const char *out,
+                       const char *shown, int quiet, int alone)
 {
     tome_packer *p = tome_packer_new(o);
     tome_pack_set_stats ss;
@@ -623,12 +630,14 @@ static int join_shards(const tome_pack_options *o, const char *plan, const char 
         cli_error("out of memory");
         return EXIT_FAIL;
     }
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-join-%ld", out, (long)getpid()) < (int)sizeof tmp) {
+    if (alone && snprintf(tmp, sizeof tmp, "%s.tmp-join-%ld", out, (long)getpid()) <
+                     (int)sizeof tmp) {
         cli_cleanup_add(AT_FDCWD, tmp);
         prepare_cleanup(tmp);
     }
     err = tome_pack_join(p, plan, out, &ss);
-    cli_cleanup_clear();
+    if (alone)
+        cli_cleanup_clear();
     if (err != TOME_PACK_OK) {
         err = pack_failed(p);
         tome_packer_free(p);
@@ -637,20 +646,114 @@ static int join_shards(const tome_pack_options *o, const char *plan, const char 
     if (!quiet)
         printf("%s: set of %u volumes, %u articles, %llu bytes of volumes (largest %llu) + "
                "index %llu bytes\n",
-               out, ss.volumes, ss.articles, (unsigned long long)ss.volume_bytes,
+               shown, ss.volumes, ss.articles, (unsigned long long)ss.volume_bytes,
                (unsigned long long)ss.largest_volume, (unsigned long long)ss.index_bytes);
     tome_packer_free(p);
     return EXIT_OK;
+}
+
+/* Remove the temporary directory `dir` and whatever this command put in
+ * it (it made the directory, under a name with its process ID). */
+static void remove_temp_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d) {
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* Move the finished set from `tmp_out` (in its temporary directory) to
+ * a->out: the volumes, then the index, so the index never names a volume
+ * that is not there yet.  Nothing is moved when a volume's name is the
+ * plan's file. */
+static int move_set(const pack_args *a, const char *tmp_out, uint32_t shards,
+                    const struct stat *plan)
+{
+    char from[4160], to[4160];
+    struct stat sb;
+    uint32_t v;
+    for (v = 0; v < shards; v++) {
+        tome_pack_volume_name(a->out, v, to, sizeof to);
+        if (stat(to, &sb) == 0 && sb.st_dev == plan->st_dev && sb.st_ino == plan->st_ino) {
+            cli_error("%s is the plan %s: volume %u would replace it; give the set another name",
+                      to, a->plan, (unsigned)v);
+            return EXIT_FAIL;
+        }
+    }
+    for (v = 0; v < shards; v++) {
+        tome_pack_volume_name(tmp_out, v, from, sizeof from);
+        tome_pack_volume_name(a->out, v, to, sizeof to);
+        if (rename(from, to) != 0) {
+            cli_error("cannot rename %s to %s: %s", from, to, strerror(errno));
+            return EXIT_FAIL;
+        }
+    }
+    if (rename(tmp_out, a->out) != 0) {
+        cli_error("cannot rename %s to %s: %s", tmp_out, a->out, strerror(errno));
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+/* Every shard in turn, then the join, all into a temporary directory
+ * beside the set, moved into place once all is done: a failure part way
+ * leaves whatever set had that name as it was. */
+static int pack_every_shard(const tome_pack_options *o, const pack_args *a, char **inputs,
+                            int count, const struct stat *plan)
+{
+    char dir[4160], tmp_out[8320], tmp[8400], prefix[8320], s1[64];
+    const char *base = strrchr(a->out, '/') ? strrchr(a->out, '/') + 1 : a->out;
+    size_t cut = strlen(base);
+    long pid = (long)getpid();
+    uint32_t shards = 0, k;
+    int status;
+    if (cut > 5 && strcmp(base + cut - 5, ".tome") == 0)
+        cut -= 5;
+    if (snprintf(dir, sizeof dir, "%s.tmp-plan-%ld", a->out, pid) >= (int)sizeof dir) {
+        cli_error("-o %s: the name is too long", a->out);
+        return EXIT_FAIL;
+    }
+    snprintf(tmp_out, sizeof tmp_out, "%s/%s", dir, base);
+    if (mkdir(dir, 0700) != 0) {
+        cli_error("cannot make the temporary directory %s: %s", dir, strerror(errno));
+        return EXIT_FAIL;
+    }
+    /* what a signal must remove: volumes (and the files tome_pack_write()
+     * writes them through), the index and its own, then the directory */
+    snprintf(prefix, sizeof prefix, "%s/%.*s.", dir, (int)cut, base);
+    snprintf(s1, sizeof s1, ".tome.tmp-%ld-0", pid);
+    cli_cleanup_add_numbered(AT_FDCWD, prefix, ".tome", s1);
+    cli_cleanup_add(AT_FDCWD, tmp_out);
+    snprintf(tmp, sizeof tmp, "%s.tmp-join-%ld", tmp_out, pid);
+    cli_cleanup_add(AT_FDCWD, tmp);
+    snprintf(tmp, sizeof tmp, "%s.tmp-join-%ld.tmp-%ld-0", tmp_out, pid, pid);
+    cli_cleanup_add(AT_FDCWD, tmp);
+    cli_cleanup_add_directory(AT_FDCWD, dir);
+    cli_cleanup_install();
+    status = pack_shard(o, a, inputs, count, 0, &shards, tmp_out, 0);
+    for (k = 1; k < shards && status == EXIT_OK; k++)
+        status = pack_shard(o, a, inputs, count, k, &shards, tmp_out, 0);
+    if (status == EXIT_OK)
+        status = join_shards(o, a->plan, tmp_out, a->out, a->quiet, 0);
+    if (status == EXIT_OK)
+        status = move_set(a, tmp_out, shards, plan);
+    remove_temp_dir(dir);
+    cli_cleanup_clear();
+    return status;
 }
 
 /* `tome pack --plan`: one shard, or every shard in turn and the join. */
 static int pack_planned(const tome_pack_options *o, const pack_args *a, char **inputs, int count)
 {
     uint32_t shards = 0, k;
-    int status;
     struct stat psb, osb;
     if (a->shard >= 0)
-        return pack_shard(o, a, inputs, count, (uint32_t)a->shard, &shards);
+        return pack_shard(o, a, inputs, count, (uint32_t)a->shard, &shards, a->out, 1);
     for (k = 0; k < (uint32_t)count; k++) /* each shard reads the input again */
         if (stat(inputs[k], &osb) == 0 &&
             (S_ISFIFO(osb.st_mode) || S_ISCHR(osb.st_mode) || S_ISSOCK(osb.st_mode))) {
@@ -659,17 +762,15 @@ static int pack_planned(const tome_pack_options *o, const pack_args *a, char **i
                       inputs[k]);
             return EXIT_FAIL;
         }
-    if (stat(a->plan, &psb) == 0 && stat(a->out, &osb) == 0 && psb.st_dev == osb.st_dev &&
-        psb.st_ino == osb.st_ino) { /* before the shards, not after them at the join */
+    if (stat(a->plan, &psb) != 0) {
+        cli_error("%s: %s", a->plan, strerror(errno));
+        return EXIT_FAIL;
+    }
+    if (stat(a->out, &osb) == 0 && psb.st_dev == osb.st_dev && psb.st_ino == osb.st_ino) {
         cli_error("-o %s: is the plan %s; the set index would replace it", a->out, a->plan);
         return EXIT_FAIL;
     }
-    status = pack_shard(o, a, inputs, count, 0, &shards);
-    for (k = 1; k < shards && status == EXIT_OK; k++)
-        status = pack_shard(o, a, inputs, count, k, &shards);
-    if (status == EXIT_OK)
-        status = join_shards(o, a->plan, a->out, a->quiet);
-    return status;
+    return pack_every_shard(o, a, inputs, count, &psb);
 }
 
 static int pack_main(int argc, char **argv, const char *command)
@@ -796,5 +897,5 @@ int cmd_join(int argc, char **argv)
     if (check_paths(NULL, 0, out) != EXIT_OK) /* a directory, a missing one */
         return EXIT_FAIL;
     tome_pack_options_default(&o);
-    return join_shards(&o, plan, out, quiet);
+    return join_shards(&o, plan, out, out, quiet, 1);
 }

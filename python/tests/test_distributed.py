@@ -104,3 +104,28 @@ def test_join_refuses_a_missing_or_foreign_volume(planned, tmp_path):
     stats = tome.join(plan, tmp_path / "s.tome")
     assert stats["volumes"] == SHARDS and stats["articles"] == 6046
     assert b"OK, set of 4 volumes" in cli("verify", str(tmp_path / "s.tome"))
+
+
+def test_a_failed_pack_set_leaves_the_old_set(tmp_path):
+    source = tmp_path / "source"
+    for i in range(40):
+        path = source / ("d%d" % (i % 4)) / ("f%02d.txt" % i)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"article %d, " % i * 60)
+    out = tmp_path / "out"
+    out.mkdir()
+    tome.pack_set([source], out / "s.tome", shards=3, level=3)
+    before = set_files(out)
+    assert sorted(before) == ["s.000.tome", "s.001.tome", "s.002.tome", "s.tome", "s.tome.plan"]
+    plan = tmp_path / "p.plan"
+    tome.plan(plan, [source], 3)
+    with open(source / "d3" / "f39.txt", "ab") as f:  # the last shard's
+        f.write(b"edited")
+    with pytest.raises(tome.PackInputError, match="shard 2: the articles in its key range"):
+        tome.pack_set([source], out / "s.tome", plan_path=plan)
+    assert set_files(out) == before
+    # a plan named as one of the set's volumes is never replaced
+    os.replace(plan, tmp_path / "t.001.tome")
+    with pytest.raises(ValueError, match="t.001.tome is the plan"):
+        tome.pack_set([source], tmp_path / "t.tome", plan_path=tmp_path / "t.001.tome")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "source", "t.001.tome"]

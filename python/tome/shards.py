@@ -5,6 +5,7 @@ set index joined from the volumes.  The set has the same bytes however the
 shards are spread: over a Dask cluster, in one process, or by hand.
 """
 import os
+import shutil
 
 from . import _tome
 from . import _options
@@ -79,6 +80,8 @@ def pack_set(inputs, output, client=None, *, shards=None, plan_path=None, thread
     same paths (one machine, or a shared file system).  None: every shard
     in this process, in turn.  Either way the set has the same bytes.
     shards: how many volumes (default: the client's workers, else 1).
+    The set is made in a directory beside `output` and moved into place
+    once complete: a failure leaves an older set of that name as it was.
     threads, memory: per shard.  Other options: those of plan().  Returns
     join()'s statistics plus "plan" (its path) and "volume_paths"."""
     output = os.fspath(output)
@@ -91,14 +94,30 @@ def pack_set(inputs, output, client=None, *, shards=None, plan_path=None, thread
         raise ValueError("with plan_path, the plan gives the shards and options")
     count = plan_shards(plan_path)
     inputs = _paths(inputs)
-    if client is None:
-        volumes = [pack_shard(plan_path, k, output, inputs, threads=threads, memory=memory)
-                   for k in range(count)]
-    else:
-        futures = client.map(pack_shard, [plan_path] * count, range(count), [output] * count,
-                             [inputs] * count, threads=threads, memory=memory, pure=False)
-        volumes = client.gather(futures)
-    stats = join(plan_path, output)
+    volumes = [volume_name(output, k) for k in range(count)]
+    for path in volumes + [output]:
+        if os.path.exists(path) and os.path.samefile(path, plan_path):
+            raise ValueError("%s is the plan: the set would replace it" % path)
+    # The whole set is made in a directory beside it and moved into place
+    # once complete, so a failure leaves an older set of that name whole.
+    staging = "%s.tmp-plan-%d" % (output, os.getpid())
+    os.mkdir(staging)
+    try:
+        staged = os.path.join(staging, os.path.basename(output))
+        if client is None:
+            for k in range(count):
+                pack_shard(plan_path, k, staged, inputs, threads=threads, memory=memory)
+        else:
+            futures = client.map(pack_shard, [plan_path] * count, range(count),
+                                 [staged] * count, [inputs] * count, threads=threads,
+                                 memory=memory, pure=False)
+            client.gather(futures)
+        stats = join(plan_path, staged)
+        for k in range(count):
+            os.replace(volume_name(staged, k), volumes[k])
+        os.replace(staged, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     stats["plan"] = plan_path
     stats["volume_paths"] = volumes
     return stats
