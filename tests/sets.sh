@@ -414,7 +414,30 @@ for f in s.000.tome s.001.tome s.002.tome s.tome; do
 done
 check "and nothing beside it: [$(ls -A d6 | tr '\n' ' ')]" \
     test "$(ls -A d6 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.tome "
-rm -rf tree0 d6.before
+# a name the set cannot take (a directory where volume 3 goes) is found
+# before anything is moved
+run plan tree --shards 4 -o f.plan
+expect_status 0 "a plan of 4 shards"
+mkdir -p d6/s.003.tome/kept
+run pack tree --plan f.plan -o d6/s.tome -q
+expect_status 1 "every shard in one process, a directory in volume 3's place"
+expect_err "d6/s.003.tome is a directory: the set cannot take its name" "says so"
+for f in s.000.tome s.001.tome s.002.tome s.tome; do
+    same_file d6.before/$f d6/$f "the refused move leaves the old set's $f as it was"
+done
+check "the directory kept, nothing beside: [$(ls -A d6 | tr '\n' ' ')]" \
+    test "$(ls -A d6 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.003.tome s.tome "
+rmdir d6/s.003.tome/kept d6/s.003.tome
+# a set named just ".tome": its volumes are .tome.NNN.tome, as the index says
+mkdir d7
+(cd d7 && "$TOME" pack ../tree --plan ../d.plan -o .tome -q) </dev/null >"$OUT" 2>"$ERR"
+status=$?
+expect_status 0 "a set named .tome"
+check "its files: [$(ls -A d7 | tr '\n' ' ')]" \
+    test "$(ls -A d7 | tr '\n' ' ')" = ".tome .tome.000.tome .tome.001.tome .tome.002.tome "
+run verify d7/.tome
+expect_status 0 "the set named .tome verifies"
+rm -rf d7 tree0 d6.before
 # SIGTERM part way leaves the old set too, and no temporary directory
 "$TOME" pack i9in --plan i9.plan -o d6/s.tome -j 1 </dev/null >"$OUT" 2>"$ERR" &
 pid=$!

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ static const char pack_usage[] =
     "/dev/stdin), or a single file.  The archive may not be an input, nor lie\n"
     "inside an input directory.  Pack warns about keys that extract refuses\n"
     "('..', absolute, ...) and keys with control characters.  In a directory, a\n"
-    "symbolic link to a file inside it becomes an alias of that file's key.\n"
+    "file reached through a symbolic link, whose real path is inside it, becomes\n"
+    "an alias of that path's key, not a copy.\n"
     "Identical articles are stored once.  The same inputs and options always\n"
     "give a byte-identical archive.\n"
     "\n"
@@ -217,23 +219,31 @@ static void prepare_cleanup(const char *out)
     cli_cleanup_install();
 }
 
+/* What a set's volume names have before their number ("NAME." for
+ * NAME.tome), by tome_pack_volume_name()'s own rule; -1 when too long. */
+static int volume_prefix(const char *set_path, char *buf, size_t cap)
+{
+    size_t n = tome_pack_volume_name(set_path, 0, buf, cap);
+    if (n >= cap || n < sizeof "000.tome" - 1)
+        return -1;
+    buf[n - (sizeof "000.tome" - 1)] = '\0';
+    return 0;
+}
+
 /* The same for a set (tome_pack_write_set()): the index's temporary
  * "OUT.tmp-set-PID" and the one tome_pack_write() writes it through, and
  * each volume's, "NAME.NNN.tome.tmp-set-PID" and its own ".tmp-PID-0". */
 static void prepare_set_cleanup(const char *out)
 {
     char tmp[4160], prefix[4160], s0[64], s1[64];
-    size_t len = strlen(out), cut = len;
     long pid = (long)getpid();
-    if (len > 5 && strcmp(out + len - 5, ".tome") == 0)
-        cut = len - 5;
     if (snprintf(tmp, sizeof tmp, "%s.tmp-set-%ld", out, pid) < (int)sizeof tmp)
         cli_cleanup_add(AT_FDCWD, tmp);
     if (snprintf(tmp, sizeof tmp, "%s.tmp-set-%ld.tmp-%ld-0", out, pid, pid) < (int)sizeof tmp)
         cli_cleanup_add(AT_FDCWD, tmp);
     snprintf(s0, sizeof s0, ".tome.tmp-set-%ld", pid);
     snprintf(s1, sizeof s1, ".tome.tmp-set-%ld.tmp-%ld-0", pid, pid);
-    if (snprintf(prefix, sizeof prefix, "%.*s.", (int)cut, out) < (int)sizeof prefix)
+    if (volume_prefix(out, prefix, sizeof prefix) == 0)
         cli_cleanup_add_numbered(AT_FDCWD, prefix, s0, s1);
     cli_cleanup_install();
 }
@@ -652,50 +662,78 @@ static int join_shards(const tome_pack_options *o, const char *plan, const char 
     return EXIT_OK;
 }
 
-/* Remove the temporary directory `dir` and whatever this command put in
- * it (it made the directory, under a name with its process ID). */
+/* Remove the temporary directory `dir` and what is in it (it made the
+ * directory; a symbolic link put in its place is not followed). */
 static void remove_temp_dir(const char *dir)
 {
-    DIR *d = opendir(dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
     if (d) {
         while ((e = readdir(d)) != NULL)
             if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
                 unlinkat(dirfd(d), e->d_name, 0);
         closedir(d);
+    } else if (fd >= 0) {
+        close(fd);
     }
     rmdir(dir);
 }
 
+/* Block (or, with `old`, restore) the signals whose handler removes the
+ * temporary files, around steps it must not cut in two. */
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
 /* Move the finished set from `tmp_out` (in its temporary directory) to
  * a->out: the volumes, then the index, so the index never names a volume
- * that is not there yet.  Nothing is moved when a volume's name is the
- * plan's file. */
+ * that is not there yet.  Every name is checked first (not the plan, not
+ * a directory), so nothing is moved unless all can be; *moved counts what
+ * was, when a rename fails part way. */
 static int move_set(const pack_args *a, const char *tmp_out, uint32_t shards,
-                    const struct stat *plan)
+                    const struct stat *plan, uint32_t *moved)
 {
-    char from[4160], to[4160];
+    char from[8400], to[8400];
     struct stat sb;
     uint32_t v;
-    for (v = 0; v < shards; v++) {
-        tome_pack_volume_name(a->out, v, to, sizeof to);
-        if (stat(to, &sb) == 0 && sb.st_dev == plan->st_dev && sb.st_ino == plan->st_ino) {
+    *moved = 0;
+    for (v = 0; v <= shards; v++) { /* shards: the index */
+        if (v < shards)
+            tome_pack_volume_name(a->out, v, to, sizeof to);
+        else
+            snprintf(to, sizeof to, "%s", a->out);
+        if (lstat(to, &sb) != 0)
+            continue;
+        if (v < shards && stat(to, &sb) == 0 && sb.st_dev == plan->st_dev &&
+            sb.st_ino == plan->st_ino) {
             cli_error("%s is the plan %s: volume %u would replace it; give the set another name",
                       to, a->plan, (unsigned)v);
             return EXIT_FAIL;
         }
+        if (S_ISDIR(sb.st_mode)) {
+            cli_error("%s is a directory: the set cannot take its name", to);
+            return EXIT_FAIL;
+        }
     }
-    for (v = 0; v < shards; v++) {
-        tome_pack_volume_name(tmp_out, v, from, sizeof from);
-        tome_pack_volume_name(a->out, v, to, sizeof to);
+    for (v = 0; v <= shards; v++, (*moved)++) {
+        if (v < shards) {
+            tome_pack_volume_name(tmp_out, v, from, sizeof from);
+            tome_pack_volume_name(a->out, v, to, sizeof to);
+        } else {
+            snprintf(from, sizeof from, "%s", tmp_out);
+            snprintf(to, sizeof to, "%s", a->out);
+        }
         if (rename(from, to) != 0) {
             cli_error("cannot rename %s to %s: %s", from, to, strerror(errno));
             return EXIT_FAIL;
         }
-    }
-    if (rename(tmp_out, a->out) != 0) {
-        cli_error("cannot rename %s to %s: %s", tmp_out, a->out, strerror(errno));
-        return EXIT_FAIL;
     }
     return EXIT_OK;
 }
@@ -706,28 +744,29 @@ static int move_set(const pack_args *a, const char *tmp_out, uint32_t shards,
 static int pack_every_shard(const tome_pack_options *o, const pack_args *a, char **inputs,
                             int count, const struct stat *plan)
 {
-    char dir[4160], tmp_out[8320], tmp[8400], prefix[8320], s1[64];
+    char dir[4160], tmp_out[8320], tmp[8400], prefix[8400], s1[64];
     const char *base = strrchr(a->out, '/') ? strrchr(a->out, '/') + 1 : a->out;
-    size_t cut = strlen(base);
     long pid = (long)getpid();
-    uint32_t shards = 0, k;
+    uint32_t shards = 0, k, moved = 0;
+    sigset_t old;
     int status;
-    if (cut > 5 && strcmp(base + cut - 5, ".tome") == 0)
-        cut -= 5;
-    if (snprintf(dir, sizeof dir, "%s.tmp-plan-%ld", a->out, pid) >= (int)sizeof dir) {
+    if (snprintf(dir, sizeof dir, "%s.tmp-plan-XXXXXX", a->out) >= (int)sizeof dir) {
         cli_error("-o %s: the name is too long", a->out);
         return EXIT_FAIL;
     }
-    snprintf(tmp_out, sizeof tmp_out, "%s/%s", dir, base);
-    if (mkdir(dir, 0700) != 0) {
-        cli_error("cannot make the temporary directory %s: %s", dir, strerror(errno));
+    /* made and registered for removal with no signal in between */
+    block_signals(&old);
+    if (!mkdtemp(dir)) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        cli_error("cannot make a temporary directory beside %s: %s", a->out, strerror(errno));
         return EXIT_FAIL;
     }
+    snprintf(tmp_out, sizeof tmp_out, "%s/%s", dir, base);
     /* what a signal must remove: volumes (and the files tome_pack_write()
      * writes them through), the index and its own, then the directory */
-    snprintf(prefix, sizeof prefix, "%s/%.*s.", dir, (int)cut, base);
     snprintf(s1, sizeof s1, ".tome.tmp-%ld-0", pid);
-    cli_cleanup_add_numbered(AT_FDCWD, prefix, ".tome", s1);
+    if (volume_prefix(tmp_out, prefix, sizeof prefix) == 0)
+        cli_cleanup_add_numbered(AT_FDCWD, prefix, ".tome", s1);
     cli_cleanup_add(AT_FDCWD, tmp_out);
     snprintf(tmp, sizeof tmp, "%s.tmp-join-%ld", tmp_out, pid);
     cli_cleanup_add(AT_FDCWD, tmp);
@@ -735,15 +774,23 @@ static int pack_every_shard(const tome_pack_options *o, const pack_args *a, char
     cli_cleanup_add(AT_FDCWD, tmp);
     cli_cleanup_add_directory(AT_FDCWD, dir);
     cli_cleanup_install();
+    sigprocmask(SIG_SETMASK, &old, NULL);
     status = pack_shard(o, a, inputs, count, 0, &shards, tmp_out, 0);
     for (k = 1; k < shards && status == EXIT_OK; k++)
         status = pack_shard(o, a, inputs, count, k, &shards, tmp_out, 0);
     if (status == EXIT_OK)
         status = join_shards(o, a->plan, tmp_out, a->out, a->quiet, 0);
+    /* a signal now waits until the set is moved, or left whole */
+    block_signals(&old);
     if (status == EXIT_OK)
-        status = move_set(a, tmp_out, shards, plan);
-    remove_temp_dir(dir);
+        status = move_set(a, tmp_out, shards, plan, &moved);
     cli_cleanup_clear();
+    if (moved > 0 && status != EXIT_OK)
+        cli_error("the new set is moved in part (%u of its %u files); the rest is in %s",
+                  (unsigned)moved, (unsigned)shards + 1, dir);
+    else
+        remove_temp_dir(dir);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return status;
 }
 

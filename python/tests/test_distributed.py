@@ -124,6 +124,23 @@ def test_a_failed_pack_set_leaves_the_old_set(tmp_path):
     with pytest.raises(tome.PackInputError, match="shard 2: the articles in its key range"):
         tome.pack_set([source], out / "s.tome", plan_path=plan)
     assert set_files(out) == before
+    # the same through Dask; then, from the same process, a good plan
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        with pytest.raises(tome.PackInputError, match="shard 2: the articles in its key range"):
+            tome.pack_set([source], out / "s.tome", client, plan_path=plan)
+        assert set_files(out) == before
+        tome.plan(tmp_path / "q.plan", [source], 3)
+        tome.pack_set([source], out / "s.tome", client, plan_path=tmp_path / "q.plan")
+    assert sorted(set_files(out)) == sorted(before)
+    assert b"OK, set of 3 volumes, 40 articles verified" in cli("verify", str(out / "s.tome"))
+    (tmp_path / "q.plan").unlink()
+    # a directory where a volume goes is refused before anything is packed
+    (out / "u.001.tome").mkdir()
+    with pytest.raises(ValueError, match="u.001.tome is a directory"):
+        tome.pack_set([source], out / "u.tome", plan_path=plan)
+    (out / "u.001.tome").rmdir()
     # a plan named as one of the set's volumes is never replaced
     os.replace(plan, tmp_path / "t.001.tome")
     with pytest.raises(ValueError, match="t.001.tome is the plan"):

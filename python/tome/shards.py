@@ -6,6 +6,7 @@ shards are spread: over a Dask cluster, in one process, or by hand.
 """
 import os
 import shutil
+import tempfile
 
 from . import _tome
 from . import _options
@@ -98,12 +99,15 @@ def pack_set(inputs, output, client=None, *, shards=None, plan_path=None, thread
     for path in volumes + [output]:
         if os.path.exists(path) and os.path.samefile(path, plan_path):
             raise ValueError("%s is the plan: the set would replace it" % path)
+        if os.path.isdir(path):
+            raise ValueError("%s is a directory: the set cannot take its name" % path)
     # The whole set is made in a directory beside it and moved into place
     # once complete, so a failure leaves an older set of that name whole.
-    staging = "%s.tmp-plan-%d" % (output, os.getpid())
-    os.mkdir(staging)
+    staging = tempfile.mkdtemp(prefix=os.path.basename(output) + ".tmp-plan-",
+                               dir=os.path.dirname(output) or ".")
+    staged = os.path.join(staging, os.path.basename(output))
+    moved = 0
     try:
-        staged = os.path.join(staging, os.path.basename(output))
         if client is None:
             for k in range(count):
                 pack_shard(plan_path, k, staged, inputs, threads=threads, memory=memory)
@@ -111,13 +115,22 @@ def pack_set(inputs, output, client=None, *, shards=None, plan_path=None, thread
             futures = client.map(pack_shard, [plan_path] * count, range(count),
                                  [staged] * count, [inputs] * count, threads=threads,
                                  memory=memory, pure=False)
-            client.gather(futures)
+            try:
+                client.gather(futures)
+            except BaseException:
+                # every task ended before the folder goes: none may still
+                # be writing in it (a cancelled task runs on regardless)
+                from distributed import wait
+                wait(futures)
+                raise
         stats = join(plan_path, staged)
-        for k in range(count):
-            os.replace(volume_name(staged, k), volumes[k])
-        os.replace(staged, output)
+        for source, target in zip([volume_name(staged, k) for k in range(count)] + [staged],
+                                  volumes + [output]):
+            os.replace(source, target)
+            moved += 1
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if moved == 0 or moved == count + 1:
+            shutil.rmtree(staging, ignore_errors=True)
     stats["plan"] = plan_path
     stats["volume_paths"] = volumes
     return stats

@@ -294,9 +294,12 @@ static int pack_volume(set_job *j, uint32_t v, uint32_t first, uint32_t n, tome_
 
 size_t tome_pack_volume_name(const char *set_path, uint32_t volume, char *buf, size_t cap)
 {
+    const char *base = strrchr(set_path, '/');
     size_t len = strlen(set_path), cut = len;
     int n;
-    if (len > 5 && strcmp(set_path + len - 5, ".tome") == 0)
+    base = base ? base + 1 : set_path;
+    /* NAME.tome gives NAME.000.tome; a file named just ".tome" keeps it */
+    if (strlen(base) > 5 && strcmp(set_path + len - 5, ".tome") == 0)
         cut = len - 5;
     n = snprintf(buf, cap, "%.*s.%03u.tome", (int)cut, set_path, (unsigned)volume);
     return n < 0 ? 0 : (size_t)n;
