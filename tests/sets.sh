@@ -398,6 +398,15 @@ rm -rf tree0 d5.*.tome
 # every shard in one process goes to a temporary directory, and the set
 # is moved into place at the end: a shard that fails part way leaves the
 # set that had the name as it was, and nothing beside it
+# old_set_kept WHAT FILES: d6 still holds the set saved in d6.before, byte
+# for byte, and exactly FILES (names, each followed by a space)
+old_set_kept() {
+    for f in s.000.tome s.001.tome s.002.tome s.tome; do
+        same_file d6.before/$f d6/$f "$1 leaves the old set's $f as it was"
+    done
+    check "$1 leaves nothing else: [$(ls -A d6 | tr '\n' ' ')]" \
+        test "$(ls -A d6 | tr '\n' ' ')" = "$2"
+}
 mkdir d6
 run plan tree --shards 3 -o e.plan -l 3
 expect_status 0 "another plan of the tree"
@@ -409,11 +418,7 @@ printf 'edited' >>tree0/d6/f0006.txt
 run pack tree0 --plan d.plan -o d6/s.tome -q
 expect_status 1 "every shard in one process, the last one's file edited since the plan"
 expect_err "shard 2: the articles in its key range are not the ones the plan was made from" "says so"
-for f in s.000.tome s.001.tome s.002.tome s.tome; do
-    same_file d6.before/$f d6/$f "the failed pack leaves the old set's $f as it was"
-done
-check "and nothing beside it: [$(ls -A d6 | tr '\n' ' ')]" \
-    test "$(ls -A d6 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.tome "
+old_set_kept "the failed pack" "s.000.tome s.001.tome s.002.tome s.tome "
 # a name the set cannot take (a directory where volume 3 goes) is found
 # before anything is moved
 run plan tree --shards 4 -o f.plan
@@ -422,11 +427,7 @@ mkdir -p d6/s.003.tome/kept
 run pack tree --plan f.plan -o d6/s.tome -q
 expect_status 1 "every shard in one process, a directory in volume 3's place"
 expect_err "d6/s.003.tome is a directory: the set cannot take its name" "says so"
-for f in s.000.tome s.001.tome s.002.tome s.tome; do
-    same_file d6.before/$f d6/$f "the refused move leaves the old set's $f as it was"
-done
-check "the directory kept, nothing beside: [$(ls -A d6 | tr '\n' ' ')]" \
-    test "$(ls -A d6 | tr '\n' ' ')" = "s.000.tome s.001.tome s.002.tome s.003.tome s.tome "
+old_set_kept "the refused move" "s.000.tome s.001.tome s.002.tome s.003.tome s.tome "
 rmdir d6/s.003.tome/kept d6/s.003.tome
 # a set named just ".tome": its volumes are .tome.NNN.tome, as the index says
 mkdir d7
