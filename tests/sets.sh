@@ -465,6 +465,21 @@ else
     echo "SKIP: SIGTERM during every shard in one process (it finished before its second volume was seen)"
 fi
 rm -rf d6 i9in i9.plan
+# pack's warnings about keys, once the whole set is there
+mkdir -p wk/x
+printf 'a' >'wk/x/a\b.txt'
+printf 'b' >wk/y.txt
+run plan wk --shards 2 -o wk.plan -q
+expect_status 0 "a plan of a tree with a backslash in a key"
+run pack wk --plan wk.plan -o wk1.tome -q
+expect_status 0 "every shard in one process"
+expect_err 'key "x/a\\b.txt" has control characters (or backslashes)' "warns of the key"
+run pack wk --plan wk.plan --shard 0 -o wk2.tome -q
+run pack wk --plan wk.plan --shard 1 -o wk2.tome -q
+run join --plan wk.plan -o wk2.tome
+expect_status 0 "join"
+expect_err 'key "x/a\\b.txt" has control characters (or backslashes)' "join warns of the key"
+rm -rf wk wk.plan wk1.* wk2.*
 # every shard in one process reads the input once per shard: not a stream
 run pack /dev/stdin --plan d.plan -o d4.tome
 expect_status 1 "pack --plan without --shard, from a stream"

@@ -659,6 +659,8 @@ static int join_shards(const tome_pack_options *o, const char *plan, const char 
                shown, ss.volumes, ss.articles, (unsigned long long)ss.volume_bytes,
                (unsigned long long)ss.largest_volume, (unsigned long long)ss.index_bytes);
     tome_packer_free(p);
+    if (alone) /* the whole set is there: its keys, as pack warns of them */
+        warn_about_keys(out);
     return EXIT_OK;
 }
 
@@ -791,6 +793,8 @@ static int pack_every_shard(const tome_pack_options *o, const pack_args *a, char
     else
         remove_temp_dir(dir);
     sigprocmask(SIG_SETMASK, &old, NULL);
+    if (status == EXIT_OK)
+        warn_about_keys(a->out);
     return status;
 }
 
