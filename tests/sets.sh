@@ -279,6 +279,12 @@ mkdir d1 d2
 run plan tree --shards 3 -o d.plan -l 9 --meta title=Tree
 expect_status 0 "tome plan --shards 3"
 expect_out "plan of 3 shards for 420 articles and 2 aliases" "plan counts the whole tree"
+run plan tree --shards 20 -o d0.plan -l 1 --dict on
+expect_status 0 "a plan of 20 shards with a dictionary"
+expect_err "warning: 20 shards of about" "warns that shards this small pay for a dictionary each"
+run plan tree --shards 20 -o d0.plan -l 1 --dict off
+check "no dictionary, no warning: [$(cat "$ERR")]" test ! -s "$ERR"
+rm -f d0.plan
 run pack tree --plan d.plan -o d1/s.tome -j 2
 expect_status 0 "pack --plan: every shard in one process, and the join"
 expect_out "d1/s.002.tome: " "each volume is reported"

@@ -905,6 +905,10 @@ static int pack_main(int argc, char **argv, const char *command)
     free(temp_dir);
     if (!a.shards)
         warn_about_keys(a.out);
+    else if (ps.dict_size && ps.raw_bytes / ps.shards < (uint64_t)ps.dict_size * 16)
+        cli_error("warning: %u shards of about %llu bytes of input each, and every volume "
+                  "carries the %u-byte dictionary: fewer shards make a smaller set",
+                  ps.shards, (unsigned long long)(ps.raw_bytes / ps.shards), ps.dict_size);
     return EXIT_OK;
 }
 
