@@ -85,7 +85,9 @@ typedef struct tome_pack_options {
     void (*progress)(void *user, const char *stage, uint64_t done, uint64_t total);
     void *progress_user;
     /* Peak memory the packer aims to stay under, bytes; 0 = the default:
-     * 1 GiB, or the machine's physical memory when that is less.  Bodies,
+     * 1 GiB, or when that is more, half of what the process may have (the
+     * machine's physical memory, or its control group's limit, such as a
+     * container's, when lower; at least 16 MiB).  Bodies,
      * signatures and frames that do not fit their share go to temporary
      * files; only where that data lives depends on the budget, never the
      * archive's bytes. */
@@ -116,7 +118,7 @@ typedef struct tome_pack_stats {
 } tome_pack_stats;
 
 /* Defaults: 64 KiB blocks, level 19, dictionary auto (256 KiB), all cores,
- * check on, memory 0 (1 GiB, or less on a smaller machine), temporary
+ * check on, memory 0 (1 GiB, or less on a smaller machine or container), temporary
  * files in $TMPDIR or /tmp. */
 void tome_pack_options_default(tome_pack_options *options);
 

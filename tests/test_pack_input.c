@@ -852,6 +852,37 @@ static void test_first_message_kept(void)
     CHECK(!strcmp(tome_packer_message(NULL), ""));
 }
 
+
+/* The default memory budget's view of control groups: the lowest limit on
+ * the process's group and those above it, v2 and v1, "max" and v1's huge
+ * "no limit" ignored. */
+static void test_cgroup_memory_limit(void)
+{
+    static const char v2[] = "0::/box/job\n";
+    static const char v1[] = "12:cpu,cpuacct:/x\n4:memory:/box/job\n0::/\n";
+    char list[4096], root[4096];
+    CHECK(make_dir("cg") && make_dir("cg/box") && make_dir("cg/box/job"));
+    snprintf(list, sizeof list, "%s", temp_path("cg-list"));
+    snprintf(root, sizeof root, "%s", temp_path("cg"));
+    CHECK(write_file("cg-list", v2, sizeof v2 - 1));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 0); /* no files: no limit */
+    CHECK(write_file("cg/box/job/memory.max", "max\n", 4));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 0);
+    CHECK(write_file("cg/box/memory.max", "536870912\n", 10));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 536870912u); /* a parent's binds */
+    CHECK(write_file("cg/box/job/memory.max", "268435456\n", 10));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 268435456u);
+    CHECK_EQ(tome__cgroup_memory_limit(temp_path("no-such-list"), root), 0);
+    /* v1: the memory controller's line, under root/memory */
+    CHECK(write_file("cg-list", v1, sizeof v1 - 1));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 0);
+    CHECK(make_dir("cg/memory") && make_dir("cg/memory/box") && make_dir("cg/memory/box/job"));
+    CHECK(write_file("cg/memory/box/job/memory.limit_in_bytes", "9223372036854771712\n", 20));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 0);
+    CHECK(write_file("cg/memory/memory.limit_in_bytes", "1073741824\n", 11));
+    CHECK_EQ(tome__cgroup_memory_limit(list, root), 1073741824u);
+}
+
 int main(void)
 {
     make_temp_root();
@@ -873,6 +904,7 @@ int main(void)
     test_jsonl_io_and_propagation();
     test_error_names();
     test_first_message_kept();
+    test_cgroup_memory_limit();
     forget_recorded();
     remove_temp_root();
     return check_summary();

@@ -80,6 +80,10 @@ int tome__read_all(int fd, void *dst, size_t n, uint64_t at);
 
 /* The memory budget in bytes (options.memory, or the default). */
 uint64_t tome__memory_budget(const tome_packer *p);
+/* The lowest memory limit on this process's control group and those above
+ * it, from the cgroup list `proc_cgroup` (/proc/self/cgroup) and the
+ * hierarchy mounted at `root` (/sys/fs/cgroup); 0 when none is set. */
+uint64_t tome__cgroup_memory_limit(const char *proc_cgroup, const char *root);
 
 /* tome_pack_use_plan(): the shard of a plan this packer packs.  Its key
  * range is [lo, hi) (no hi for the last shard; shard 0 also takes the keys
