@@ -181,10 +181,11 @@ int tome_pack_add_alias(tome_packer *packer, const char *alias, size_t alias_siz
  * volume sets (docs/FORMAT.md, "Volume sets"): TOME_PACK_ERR_INPUT. */
 int tome_pack_meta(tome_packer *packer, const char *name, const char *value);
 
-/* Build and write the archive.  Writes a temporary file beside `path` and
- * renames it over `path` only when complete (and checked, when
- * options.check), so a failure never leaves a partial archive.  `stats` may
- * be NULL. */
+/* Build and write the archive.  Writes a temporary file beside `path` (an
+ * unnamed one, O_TMPFILE, where the system has it, so that even a process
+ * killed outright leaves nothing) and renames it over `path` only when
+ * complete (and checked, when options.check), so a failure never leaves a
+ * partial archive.  `stats` may be NULL. */
 int tome_pack_write(tome_packer *packer, const char *path, tome_pack_stats *stats);
 
 /* Use `dict` (`size` bytes, copied; a zstd dictionary, structured or raw

@@ -101,14 +101,57 @@ static int assign_ids(tome_packer *p, plan *pl)
     return err;
 }
 
-/* A new file beside `path`, created exclusively so nothing is overwritten. */
-static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t cap, int *fd)
+/* Where the archive is written until it is whole: an unnamed file in the
+ * output's directory (O_TMPFILE) where the system has them, so that a
+ * process killed outright (SIGKILL, the OOM killer) leaves nothing behind;
+ * else a new file beside `path`, created exclusively so nothing is
+ * overwritten.  *named says which; `tmp` gets its name (`path` for an
+ * unnamed one, for messages). */
+static int create_temporary(tome_packer *p, const char *path, char *tmp, size_t cap, int *fd,
+                            int *named)
 {
     unsigned attempt;
+#ifdef O_TMPFILE
+    const char *slash = strrchr(path, '/');
+    char proc[64];
+    if (!slash)
+        snprintf(tmp, cap, ".");
+    else
+        snprintf(tmp, cap, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    *fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+    if (*fd >= 0) {
+        /* named at the end through /proc (linkat's AT_EMPTY_PATH needs a
+         * privilege): without /proc, use a name from the start */
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", *fd);
+        if (access(proc, F_OK) == 0) {
+            *named = 0;
+            snprintf(tmp, cap, "%s", path);
+            return TOME_PACK_OK;
+        }
+        close(*fd);
+    }
+#endif
+    *named = 1;
     for (attempt = 0; attempt < 100; attempt++) {
         snprintf(tmp, cap, "%s.tmp-%ld-%u", path, (long)getpid(), attempt);
         *fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (*fd >= 0)
+            return TOME_PACK_OK;
+        if (errno != EEXIST)
+            break;
+    }
+    return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+}
+
+/* Give the whole unnamed file a name beside `path`, to rename over it. */
+static int name_temporary(tome_packer *p, int fd, const char *path, char *tmp, size_t cap)
+{
+    char proc[64];
+    unsigned attempt;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (attempt = 0; attempt < 100; attempt++) {
+        snprintf(tmp, cap, "%s.tmp-%ld-%u", path, (long)getpid(), attempt);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
             return TOME_PACK_OK;
         if (errno != EEXIST)
             break;
@@ -140,7 +183,7 @@ static int pread_all(void *user, uint64_t offset, void *dst, size_t len)
 
 /* Open the written file with the reader, fill the workspace figures and,
  * when asked, verify every article. */
-static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
+static int check_written(tome_packer *p, int fd, const char *tmp, tome_pack_stats *st)
 {
     tome_config c;
     tome_reader *r;
@@ -148,8 +191,8 @@ static int check_written(tome_packer *p, const char *tmp, tome_pack_stats *st)
     struct stat sb;
     size_t need = 0;
     check_io io;
-    int fd = open(tmp, O_RDONLY | O_CLOEXEC), err = TOME_ERR_READ;
-    if (fd < 0 || fstat(fd, &sb) != 0)
+    int err = TOME_ERR_READ;
+    if (fstat(fd, &sb) != 0)
         goto done;
     memset(&c, 0, sizeof c);
     memset(&io, 0, sizeof io);
@@ -196,8 +239,6 @@ done:
     free(ws);
     if (map != MAP_FAILED)
         munmap(map, (size_t)sb.st_size);
-    if (fd >= 0)
-        close(fd);
     if (err != TOME_OK)
         return tome__pack_fail(p, TOME_PACK_ERR_CHECK, "the archive written to %s fails its check: %s",
                                tmp, tome_error_name(err));
@@ -269,35 +310,30 @@ static int write_file(tome_packer *p, plan *pl, regions *g, const char *path,
                       tome_pack_stats *st)
 {
     char tmp[4096 + 64];
-    int fd, err;
-    if ((err = create_temporary(p, path, tmp, sizeof tmp, &fd)))
+    int fd, err, named;
+    if ((err = create_temporary(p, path, tmp, sizeof tmp, &fd, &named)))
         return err;
     err = write_contents(p, pl, g, fd, tmp);
+    if (!err)
+        err = check_written(p, fd, tmp, st);
+    if (!err && p->opt.ram_budget && st->workspace_memory > p->opt.ram_budget)
+        /* the blocks were sized to fit; only a very long name can do this */
+        err = tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
+                              "the archive needs a reader workspace of %zu bytes, over the "
+                              "budget of %zu: a key with its title, or the metadata, is too long for it",
+                              st->workspace_memory, p->opt.ram_budget);
+    if (!err && !named && (err = name_temporary(p, fd, path, tmp, sizeof tmp)) == TOME_PACK_OK)
+        named = 1;
     if (close(fd) != 0 && !err)
         err = tome__pack_fail(p, TOME_PACK_ERR_IO, "writing %s: %s", path, strerror(errno));
-    if (err) {
-        unlink(tmp);
-        return err;
-    }
-    if ((err = check_written(p, tmp, st)) != TOME_PACK_OK) {
-        unlink(tmp);
-        return err;
-    }
-    if (p->opt.ram_budget && st->workspace_memory > p->opt.ram_budget) {
-        /* the blocks were sized to fit; only a very long name can do this */
-        unlink(tmp);
-        return tome__pack_fail(p, TOME_PACK_ERR_LIMIT,
-                               "the archive needs a reader workspace of %zu bytes, over the "
-                               "budget of %zu: a key with its title, or the metadata, is too long for it",
-                               st->workspace_memory, p->opt.ram_budget);
-    }
-    if (rename(tmp, path) != 0) {
+    if (!err && rename(tmp, path) != 0) {
         int e = errno;
-        unlink(tmp);
-        return tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                               strerror(e));
+        err = tome__pack_fail(p, TOME_PACK_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
+                              strerror(e));
     }
-    return TOME_PACK_OK;
+    if (err && named)
+        unlink(tmp);
+    return err;
 }
 
 /* Largest block size, in whole KiB up to the option's, whose reader
