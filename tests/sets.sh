@@ -98,6 +98,25 @@ make_tree() {
 make_tree 420 tree 1
 make_tree 150 other 2
 
+# term_when TEST: SIGTERM to the background pack $pid as soon as TEST
+# succeeds (tried every 10 ms, for at most 30 s); seen=1 when it did, and
+# status is the pack's exit status
+term_when() {
+    seen=0
+    n=0
+    while [ $n -lt 3000 ] && kill -0 $pid 2>/dev/null; do
+        if "$1"; then
+            seen=1
+            break
+        fi
+        sleep 0.01
+        n=$((n + 1))
+    done
+    kill -TERM $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    status=$?
+}
+
 # ---- 1. pack: volumes and index ------------------------------------------------
 
 run pack tree -o single.tome -l 9 -q
@@ -250,19 +269,8 @@ while [ $i -lt 300 ]; do
 done
 "$TOME" pack i9in -o i9/s.tome --volume-size 256K --dict off -l 1 -j 1 </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
-seen=0
-n=0
-while [ $n -lt 3000 ] && kill -0 $pid 2>/dev/null; do
-    if ls i9 2>/dev/null | grep -q 's.002.tome.tmp-set-'; then
-        seen=1
-        break
-    fi
-    sleep 0.01
-    n=$((n + 1))
-done
-kill -TERM $pid 2>/dev/null
-wait $pid 2>/dev/null
-status=$?
+third_volume_begun() { ls i9 2>/dev/null | grep -q 's.002.tome.tmp-set-'; }
+term_when third_volume_begun
 if [ $seen = 1 ]; then
     expect_status 143 "set pack ended by SIGTERM"
     check "SIGTERM during a set pack leaves no file: [$(ls -A i9 | tr '\n' ' ')]" \
@@ -448,19 +456,8 @@ rm -rf d7 tree0 d6.before
 # SIGTERM part way leaves the old set too, and no temporary directory
 "$TOME" pack i9in --plan i9.plan -o d6/s.tome -j 1 </dev/null >"$OUT" 2>"$ERR" &
 pid=$!
-seen=0
-n=0
-while [ $n -lt 3000 ] && kill -0 $pid 2>/dev/null; do
-    if ls d6/s.tome.tmp-plan-*/ 2>/dev/null | grep -q 's.001.tome'; then
-        seen=1
-        break
-    fi
-    sleep 0.01
-    n=$((n + 1))
-done
-kill -TERM $pid 2>/dev/null
-wait $pid 2>/dev/null
-status=$?
+second_volume_staged() { ls d6/s.tome.tmp-plan-*/ 2>/dev/null | grep -q 's.001.tome'; }
+term_when second_volume_staged
 if [ $seen = 1 ]; then
     expect_status 143 "every shard in one process, ended by SIGTERM"
     check "SIGTERM leaves the old set and nothing else: [$(ls -A d6 | tr '\n' ' ')]" \
