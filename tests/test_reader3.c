@@ -447,6 +447,21 @@ static void test_body_rules(void)
         CHECK_EQ(tome_read(r, 3, 20, buf, 20), TOME_OK);  /* blocks b3 + 2, b3 + 3 */
         CHECK_EQ(tome_read(r, 3, 5, buf, 2), TOME_ERR_CHECKSUM);
         CHECK_EQ(tome_fetch(r, 0, buf, sizeof buf, &size), TOME_OK);
+        /* Block b3 + 1 holds the body's bytes [3, 19): its segment 0 (the
+         * damaged one) [3, 10), segment 1 [10, 17), segment 2 [17, 19).
+         * A read checks only the segments it returns bytes of, and goes
+         * back over the block's segments when it needs an earlier one. */
+        memset(buf, 0, sizeof buf);
+        CHECK_EQ(tome_read(r, 3, 10, buf, 7), TOME_OK);
+        CHECK(memcmp(buf, long_body + 10, 7) == 0);
+        CHECK_EQ(tome_read(r, 3, 5, buf, 2), TOME_ERR_CHECKSUM);
+        CHECK_EQ(tome_read(r, 3, 10, buf, 7), TOME_OK);
+        CHECK_EQ(tome_read(r, 3, 17, buf, 2), TOME_OK);
+        CHECK(memcmp(buf, long_body + 17, 2) == 0);
+        CHECK_EQ(tome_read(r, 3, 9, buf, 2), TOME_ERR_CHECKSUM);
+        CHECK_EQ(tome_read(r, 3, 11, buf, 8), TOME_OK);
+        CHECK(memcmp(buf, long_body + 11, 8) == 0);
+        CHECK_EQ(tome_fetch(r, 3, buf, sizeof buf, &size), TOME_ERR_CHECKSUM);
     }
     /* a name entry pointing at another article's body */
     w_free(&arch);

@@ -112,15 +112,24 @@ int tome__head_load(tome_reader *r, uint32_t b)
     return TOME_OK;
 }
 
-/* Check segments until area bytes [0, upto) are decoded and checked. */
-int tome__body_check(tome_reader *r, size_t upto)
+/* Check the segments overlapping area bytes [from, to), and decode the
+ * block that far.  Segments wholly before `from` are decoded but not
+ * hashed: the bytes returned are exactly those of checked segments, and a
+ * fetch late in a block does not hash the block's whole prefix. */
+int tome__body_check(tome_reader *r, size_t from, size_t to)
 {
     tome_head *hd = &r->head;
     tome_slot *s = &r->body;
     int err;
-    if (r->flags & TOME_OPEN_TRUST_CONTENT)
-        return tome__slot_decode(r, s, hd->block, hd->head_size + upto);
-    while (hd->checked < upto) {
+    if (r->flags & TOME_OPEN_TRUST_CONTENT || from >= to || (from >= hd->lo && to <= hd->hi))
+        return tome__slot_decode(r, s, hd->block, hd->head_size + to);
+    if (from < hd->seg_start) {
+        /* the walk has passed `from`: start it again */
+        hd->seg_at = hd->segs_at;
+        hd->seg_start = 0;
+        hd->seg_index = 0;
+    }
+    while (hd->seg_start < to) {
         tome_cursor c;
         uint32_t v, sum;
         size_t end;
@@ -128,23 +137,28 @@ int tome__body_check(tome_reader *r, size_t upto)
         tome__cursor_init(&c, s->buf + hd->seg_at, hd->end_at - hd->seg_at);
         v = tome__get_varint(&c);
         sum = tome__get_u32(&c);
-        if (c.bad || v <= hd->checked || v > hd->area)
+        if (c.bad || v <= hd->seg_start || v > hd->area)
             return TOME_ERR_CORRUPT;
         end = (size_t)v;
-        if ((err = tome__slot_decode(r, s, hd->block, hd->head_size + end)) != TOME_OK)
-            return err;
-        if (tome__hash_seeded(s->buf + hd->head_size + hd->checked, end - hd->checked,
-                              hd->seg_index) != sum)
-            return TOME_ERR_CHECKSUM;
-        hd->checked = end;
+        if (end > from) {
+            if ((err = tome__slot_decode(r, s, hd->block, hd->head_size + end)) != TOME_OK)
+                return err;
+            if (tome__hash_seeded(s->buf + hd->head_size + hd->seg_start, end - hd->seg_start,
+                                  hd->seg_index) != sum)
+                return TOME_ERR_CHECKSUM;
+            if (hd->hi != hd->seg_start || hd->lo == hd->hi)
+                hd->lo = hd->seg_start; /* not next to the checked range: a new one */
+            hd->hi = end;
+        }
+        hd->seg_start = end;
         hd->seg_at = (size_t)(c.pos - s->buf);
         hd->seg_index++;
     }
-    /* `checked` is a verdict on the frame's bytes, not on the buffer: the
+    /* [lo, hi) is a verdict on the frame's bytes, not on the buffer: the
      * slot may since have been reset, or have held another block (verify
      * decodes blocks without loading their heads), so the bytes wanted
      * are decoded again when they are not there */
-    return tome__slot_decode(r, s, hd->block, hd->head_size + upto);
+    return tome__slot_decode(r, s, hd->block, hd->head_size + to);
 }
 
 int tome__body_of(tome_reader *r, uint32_t b, uint32_t k, uint32_t id, tome_body *body)
@@ -213,7 +227,7 @@ int tome__body_copy(tome_reader *r, const tome_body *body, uint64_t skip, uint64
             size_t to = pos + here;
             if (to - from > len)
                 to = from + (size_t)len;
-            if ((err = tome__body_check(r, to)) != TOME_OK)
+            if ((err = tome__body_check(r, from, to)) != TOME_OK)
                 return err;
             if (dst) {
                 memcpy(dst, r->body.buf + hd->head_size + from, to - from);

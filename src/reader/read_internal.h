@@ -92,9 +92,10 @@ typedef struct tome_head {
     uint32_t first, carry, bodies, segments;
     size_t head_size, area;          /* area: the body area's bytes, A */
     size_t sizes_at, lists_at, segs_at, end_at; /* field offsets; end_at: head_size - 4 */
-    size_t checked;                  /* area bytes [0, checked) matched their segments */
-    size_t seg_at;                   /* the next segment record to check */
-    uint32_t seg_index;
+    size_t lo, hi;                   /* area bytes [lo, hi) matched their segments */
+    size_t seg_at;                   /* the walk over segment records: the next one, */
+    size_t seg_start;                /* where its segment starts, */
+    uint32_t seg_index;              /* and its index */
 } tome_head;
 
 /* tome_next()'s cached position, so sequential calls cost O(1). */
@@ -177,7 +178,7 @@ int tome__slot_check(tome_reader *r, tome_slot *s, uint32_t index);
 
 /* Check segments until area bytes [0, upto) of the block in r->head are
  * decoded and checked. */
-int tome__body_check(tome_reader *r, size_t upto);
+int tome__body_check(tome_reader *r, size_t from, size_t to);
 
 /* ---- read_body.c: body blocks ---- */
 

@@ -234,7 +234,7 @@ static int check_body_block(verifier *v, uint32_t b, uint64_t *pending, int *hea
         return frame_err;
     if (err != TOME_OK)
         return err;
-    return tome__body_check(r, hd->area);
+    return tome__body_check(r, 0, hd->area);
 }
 
 /* Every body block, and the articles of each damaged one: those of the
