@@ -100,8 +100,8 @@ typedef struct tome_head {
 
 /* tome_next()'s cached position, so sequential calls cost O(1). */
 typedef struct tome_walk {
-    uint32_t ordinal; /* storage ordinal of the next listing; TOME_NO_BLOCK: none */
-    uint32_t block, body; /* body: index of the next list in the block */
+    uint32_t ordinal; /* storage ordinal of the last listing given; TOME_NO_BLOCK: none */
+    uint32_t block, body; /* body: index of the next list in the block (the last ID is in body - 1) */
     uint32_t left, id;    /* IDs left in the current list, and the last ID */
     size_t at;            /* content offset of the next varint of the lists */
 } tome_walk;

@@ -77,6 +77,11 @@ static void mismatch(reading *rd, const char *what, const char *key)
     fprintf(stderr, "%s: %s of \"%s\" returned wrong bytes as success\n", case_name, what, key);
 }
 
+static int by_key(const void *x, const void *y)
+{
+    return strcmp((*(const article *const *)x)->key, (*(const article *const *)y)->key);
+}
+
 /* Read every article of `c` by key, and iterate. */
 static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint8_t *buf,
                                uint8_t *piece)
@@ -84,7 +89,10 @@ static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint
     reading rd = {1, 0, NULL};
     char name[70000];
     uint32_t cursor = 0, id, visited = 0;
+    const article **ranked = malloc((c->n ? c->n : 1) * sizeof *ranked);
     size_t i;
+    for (i = 0; i < c->n; i++)
+        ranked[i] = &c->a[i];
     expect_exact(&rd, tome_count(r) == c->n, "the article count");
     for (i = 0; i < c->n; i++) {
         const article *a = &c->a[i];
@@ -121,11 +129,18 @@ static reading read_everything(tome_reader *r, const corpus *c, size_t cap, uint
             expect_exact(&rd, err == TOME_OK, "read");
         }
     }
+    /* the intact archive's ID of an article is the rank of its key */
+    qsort(ranked, c->n, sizeof *ranked, by_key);
     while (visited <= c->n && tome_next(r, &cursor, &id) == TOME_OK) {
         size_t got;
+        int err = tome_fetch(r, id, buf, cap, &got);
         visited++;
-        expect_exact(&rd, tome_fetch(r, id, buf, cap, &got) == TOME_OK, "fetch while iterating");
+        if (err == TOME_OK && (id >= c->n || got != ranked[id]->size ||
+                               memcmp(buf, ranked[id]->body, got) != 0))
+            mismatch(&rd, "fetch while iterating", id < c->n ? ranked[id]->key : "?");
+        expect_exact(&rd, err == TOME_OK, "fetch while iterating");
     }
+    free(ranked);
     expect_exact(&rd, visited == c->n && cursor == c->n, "iteration");
     return rd;
 }
