@@ -275,7 +275,7 @@ static void tome_row(const char *name, const char *corpus, const char *work, uin
 int main(int argc, char **argv)
 {
     static articles a;
-    static const uint32_t sweep[] = {16384, 32768, 131072};
+    static const uint32_t sweep[] = {16384, 32768, 131072, 262144};
     char path[4096], name[64];
     int runs;
     size_t i;

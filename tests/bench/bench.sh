@@ -84,6 +84,24 @@ check() {
             row(sprintf("reader workspace %d bytes (at most 196608)", m), m <= 196608)
             row(sprintf("pack %.2f s, %.2f x tar|zstd -T2 (at most 2)", p, p / t), p <= 2 * t)
         }'
+    echo
+    echo "### targets (issue 10), spam corpus, tome at defaults"
+    echo
+    awk -v b="$bytes" -v s="$solid" -v f="$fetch" -v fr="$frames" -v m="$memory" '
+        function row(what, ok) { printf "- %s: %s\n", what, ok ? "met" : "NOT met" }
+        BEGIN {
+            row(sprintf("archive %.3f x solid zstd (at most 1.20)", b / s), b <= 1.20 * s)
+            row(sprintf("random fetch %.0f/s (at least 30000)", f), f >= 30000)
+            row(sprintf("random fetch %.2f of one-frame-per-article (at least 0.20)", f / fr), f >= fr / 5)
+            row(sprintf("reader workspace %d bytes (at most 193408)", m), m <= 193408)
+        }'
+    echo
+    echo "The block-size sweep, the ratio/speed/workspace curve (x solid, share of one-frame-per-article, workspace):"
+    echo
+    for row in tome-16K tome-32K tome-default tome-128K tome-256K; do
+        awk -F'\t' -v n="$row" -v s="$solid" -v fr="$frames" \
+            '$1 == n { printf "- %s: %.3f x solid, %.2f, %s bytes\n", n, $2 / s, $4 / fr, $6 }' "$all"
+    done
 }
 
 echo "## tome benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, zstd $(zstd --version 2>/dev/null | sed 's/.*v\([0-9.]*\).*/\1/'), medians of $runs runs)"
