@@ -115,15 +115,11 @@ int tome_alias(tome_reader *r, uint32_t id, uint32_t n, char *buf, size_t cap)
     return copy_text(r, id, TOME_SOURCE_ALIAS + n, buf, cap);
 }
 
-/* The body of article id, bound to it by its block's head.  The article
- * tome_next() gave last is located by the walk, without its name leaf:
- * iteration in storage order then decodes each body block once. */
+/* The body of article id, bound to it by its block's head. */
 static int body_of_id(tome_reader *r, uint32_t id, tome_body *body)
 {
     tome_entry e;
     int err;
-    if (r->walk.ordinal != TOME_NO_BLOCK && r->walk.id == id && r->walk.body >= 1)
-        return tome__body_of(r, r->walk.block, r->walk.body - 1, id, body);
     if ((err = name_entry(r, id, NULL, 0, &e)) != TOME_OK)
         return err;
     return tome__body_of(r, e.block, e.body, id, body);
