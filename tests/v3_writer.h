@@ -13,6 +13,7 @@
 #ifndef TOME_V3_WRITER_H
 #define TOME_V3_WRITER_H
 
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,13 @@ static int w_cmp_entry(const void *pa, const void *pb)
 
 static w_block *w_new_block(w_archive *w, uint32_t carry)
 {
-    w_block *b = &w->blocks[w->block_count++];
+    w_block *b;
+    if (w->block_count >= sizeof w->blocks / sizeof w->blocks[0]) {
+        fprintf(stderr, "v3_writer: a spec needing more than %zu blocks\n",
+                sizeof w->blocks / sizeof w->blocks[0]);
+        abort();
+    }
+    b = &w->blocks[w->block_count++];
     memset(b, 0, sizeof *b);
     b->carry = carry;
     return b;
