@@ -146,7 +146,7 @@ int tome__body_check(tome_reader *r, size_t from, size_t to)
             if (tome__hash_seeded(s->buf + hd->head_size + hd->seg_start, end - hd->seg_start,
                                   hd->seg_index) != sum)
                 return TOME_ERR_CHECKSUM;
-            if (hd->hi != hd->seg_start || hd->lo == hd->hi)
+            if (hd->hi != hd->seg_start)
                 hd->lo = hd->seg_start; /* not next to the checked range: a new one */
             hd->hi = end;
         }

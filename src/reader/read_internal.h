@@ -176,8 +176,8 @@ int tome__slot_decode(tome_reader *r, tome_slot *s, uint32_t index, size_t upto)
  * the content matches its checksum.  The answer is kept. */
 int tome__slot_check(tome_reader *r, tome_slot *s, uint32_t index);
 
-/* Check segments until area bytes [0, upto) of the block in r->head are
- * decoded and checked. */
+/* Check the segments overlapping area bytes [from, to) of the block in
+ * r->head, and decode the block up to `to`. */
 int tome__body_check(tome_reader *r, size_t from, size_t to);
 
 /* ---- read_body.c: body blocks ---- */
